@@ -1,0 +1,26 @@
+//===- QC.h - the qc dialect ------------------------------------*- C++ -*-===//
+//
+// Declares the qc dialect, its attributes and its operations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_DIALECT_QC_IR_QC_H
+#define QC_DIALECT_QC_IR_QC_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "qc/Dialect/QC/IR/QCOpsDialect.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "qc/Dialect/QC/IR/QCAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "qc/Dialect/QC/IR/QCOps.h.inc"
+
+#endif // QC_DIALECT_QC_IR_QC_H

@@ -1,0 +1,221 @@
+//===- QCOps.td - qc operations ----------------------------*- tablegen -*-===//
+
+#ifndef QC_DIALECT_QC_IR_QCOPS_TD
+#define QC_DIALECT_QC_IR_QCOPS_TD
+
+include "qc/Dialect/QC/IR/QCDialect.td"
+include "qc/Dialect/QC/IR/QCAttrs.td"
+include "mlir/Dialect/Quant/IR/QuantBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+def QC_QTensor : RankedTensorOf<[quant_QuantizedType]>;
+def QC_FloatTensor : RankedTensorOf<[F32]>;
+def QC_BiasTensor : 1DTensorOf<[I32]>;
+
+// Epilogue clamp bounds, in the output's quantized (i8) domain.
+defvar QC_ClampArgs = (ins DefaultValuedAttr<I64Attr, "-128">:$clamp_min,
+                          DefaultValuedAttr<I64Attr, "127">:$clamp_max);
+
+//===----------------------------------------------------------------------===//
+// Observers
+//===----------------------------------------------------------------------===//
+
+def QC_ObserveOp : QC_Op<"observe", [SameOperandsAndResultType]> {
+  let summary = "Marks a float tensor whose range calibration records";
+  let description = [{
+    Returns its operand unchanged. `name` identifies the tensor in the
+    calibration table and must be unique in the module. After calibration,
+    `stats` holds what the observer saw.
+
+    ```mlir
+    %1 = qc.observe %0 {name = "conv1"} : tensor<1x8x8x4xf32>
+    %2 = qc.observe %0 {name = "conv1", stats = #qc.stats<min = 0.0, max = 5.5, count = 256>} : tensor<1x8x8x4xf32>
+    ```
+    Verifier: `min <= max` and `count >= 0` (checked by the attribute).
+  }];
+  let arguments = (ins QC_FloatTensor:$input, StrAttr:$name,
+                       OptionalAttr<QC_StatsAttr>:$stats);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Integer ops with a fused epilogue
+//===----------------------------------------------------------------------===//
+
+def QC_Conv2DOp : QC_Op<"conv2d", [Pure]> {
+  let summary = "Grouped 2-D int8 convolution with a fused requantize epilogue";
+  let description = [{
+    NHWC input `[N,H,W,C]`, OHWI weight `[O,KH,KW,C/groups]`, optional `i32`
+    bias `[O]`, NHWC output `[N,OH,OW,O]`. Depthwise is `groups = C`.
+    `pad` is `[top, left, bottom, right]`; padded taps read the input's real
+    zero. acc[o] = bias[o] + Σ (x − zp_x)·w; the epilogue requantizes with
+    `s_x·s_w[o]/s_out` and clamps to `[clamp_min, clamp_max]`.
+
+    Verifier: ranks are 4; C and O divide by `groups` and the weight's last
+    dimension is C/groups; input and output are per-tensor `i8`; the weight is
+    `i8` with zero point 0, per-tensor or per-axis on dimension 0 with O
+    scales; the bias has O elements; `stride`, `dilation` are 2 positive
+    values, `pad` 4 non-negative ones; the output shape follows
+    OH = (H + top + bottom − dilation_h·(KH − 1) − 1) / stride_h + 1;
+    −128 ≤ clamp_min ≤ clamp_max ≤ 127.
+
+    ```mlir
+    %y = qc.conv2d %x, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>,
+           pad = array<i64: 1, 1, 1, 1>, groups = 1, clamp_min = -5}
+         : tensor<1x8x8x3x!quant.uniform<i8:f32, 0.05:-5>>,
+           tensor<16x3x3x3x!quant.uniform<i8<-127:127>:f32:0, {0.01, ...}>>,
+           tensor<16xi32> -> tensor<1x8x8x16x!quant.uniform<i8:f32, 0.1:-5>>
+    ```
+  }];
+  let arguments = !con((ins QC_QTensor:$input, QC_QTensor:$weight,
+                            Optional<QC_BiasTensor>:$bias,
+                            DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$dilation,
+                            DenseI64ArrayAttr:$pad,
+                            DefaultValuedAttr<I64Attr, "1">:$groups),
+                       QC_ClampArgs,
+                       (ins OptionalAttr<QC_KernelAttr>:$kernel));
+  let results = (outs QC_QTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,` type($weight)
+    (`,` type($bias)^)? `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def QC_FullyConnectedOp : QC_Op<"fully_connected", [Pure]> {
+  let summary = "int8 fully-connected layer with a fused requantize epilogue";
+  let description = [{
+    Input `[M,K]`, weight `[N,K]` (one row per output), optional `i32` bias
+    `[N]`, output `[M,N]`. acc[m,n] = bias[n] + Σ_k (x[m,k] − zp_x)·w[n,k],
+    then the conv2d epilogue.
+
+    Verifier: input and output are per-tensor `i8` of rank 2; the weight is
+    `i8`, zero point 0, per-tensor or per-axis on dimension 0; K and N agree;
+    the bias has N elements; −128 ≤ clamp_min ≤ clamp_max ≤ 127.
+
+    ```mlir
+    %y = qc.fully_connected %x, %w, %b : tensor<1x16x!quant.uniform<i8:f32, 0.1:3>>,
+         tensor<10x16x!quant.uniform<i8<-127:127>:f32:0, {...}>>, tensor<10xi32>
+         -> tensor<1x10x!quant.uniform<i8:f32, 0.2:-1>>
+    ```
+  }];
+  let arguments = !con((ins QC_QTensor:$input, QC_QTensor:$weight,
+                            Optional<QC_BiasTensor>:$bias),
+                       QC_ClampArgs,
+                       (ins OptionalAttr<QC_KernelAttr>:$kernel));
+  let results = (outs QC_QTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,` type($weight)
+    (`,` type($bias)^)? `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def QC_AddOp : QC_Op<"add", [Pure, Commutative]> {
+  let summary = "Elementwise sum of two int8 tensors, requantized";
+  let description = [{
+    out = clamp(zp_out + round((lhs − zp_l)·M_l + (rhs − zp_r)·M_r)) with
+    M = s_in/s_out, both multipliers sharing one shift so there is a single
+    rounding. Shapes are equal (no broadcasting).
+
+    Verifier: operands and result are per-tensor `i8` of one shape;
+    −128 ≤ clamp_min ≤ clamp_max ≤ 127.
+
+    ```mlir
+    %y = qc.add %a, %b : tensor<1x4x4x16x!quant.uniform<i8:f32, 0.1:2>>,
+         tensor<1x4x4x16x!quant.uniform<i8:f32, 0.05:0>> -> tensor<1x4x4x16x!quant.uniform<i8:f32, 0.12:-3>>
+    ```
+  }];
+  let arguments = !con((ins QC_QTensor:$lhs, QC_QTensor:$rhs), QC_ClampArgs);
+  let results = (outs QC_QTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def QC_MaxPool2DOp : QC_Op<"max_pool2d", [Pure]> {
+  let summary = "2-D max pooling of an int8 NHWC tensor";
+  let description = [{
+    Padded taps are ignored. The output has the input's quantization (max
+    commutes with a monotone affine map), which the verifier requires, and the
+    output shape OH = (H + top + bottom − KH) / stride_h + 1.
+
+    ```mlir
+    %y = qc.max_pool2d %x {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>,
+           pad = array<i64: 0, 0, 0, 0>} : tensor<1x8x8x4x!quant.uniform<i8:f32, 0.1:0>>
+         -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.1:0>>
+    ```
+  }];
+  let arguments = (ins QC_QTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad);
+  let results = (outs QC_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def QC_AvgPool2DOp : QC_Op<"avg_pool2d", [Pure]> {
+  let summary = "2-D average pooling of an int8 NHWC tensor, requantized";
+  let description = [{
+    sum = Σ (x − zp_x) over the in-bounds taps; count is their number (or
+    KH·KW with `count_include_pad`); out = clamp(zp_out + round(sum·s_x /
+    (s_out·count))). Global average pooling is `kernel = [H, W]`.
+
+    Verifier: per-tensor `i8` NHWC operand and result with the pooled shape;
+    −128 ≤ clamp_min ≤ clamp_max ≤ 127.
+
+    ```mlir
+    %y = qc.avg_pool2d %x {kernel = array<i64: 4, 4>, stride = array<i64: 1, 1>,
+           pad = array<i64: 0, 0, 0, 0>} : tensor<1x4x4x16x!quant.uniform<i8:f32, 0.1:0>>
+         -> tensor<1x1x1x16x!quant.uniform<i8:f32, 0.05:-2>>
+    ```
+  }];
+  let arguments = !con((ins QC_QTensor:$input, DenseI64ArrayAttr:$kernel,
+                            DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad,
+                            DefaultValuedAttr<BoolAttr, "false">:$count_include_pad),
+                       QC_ClampArgs);
+  let results = (outs QC_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
+  let summary = "Reinterprets an int8 tensor with another shape";
+  let description = [{
+    Row-major element order is kept; the shape comes from the result type.
+    Verifier: same element type (quantization included) and element count.
+
+    ```mlir
+    %y = qc.reshape %x : tensor<1x1x1x16x!quant.uniform<i8:f32, 0.1:0>>
+         -> tensor<1x16x!quant.uniform<i8:f32, 0.1:0>>
+    ```
+  }];
+  let arguments = (ins QC_QTensor:$input);
+  let results = (outs QC_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def QC_TransposeOp : QC_Op<"transpose", [Pure]> {
+  let summary = "Permutes the dimensions of an int8 tensor";
+  let description = [{
+    Output dimension i is input dimension `perms[i]`. Verifier: `perms` is a
+    permutation of the rank; shapes agree; element types are equal.
+
+    ```mlir
+    %y = qc.transpose %x {perms = array<i64: 0, 3, 1, 2>}
+         : tensor<1x4x4x16x!quant.uniform<i8:f32, 0.1:0>> -> tensor<1x16x4x4x!quant.uniform<i8:f32, 0.1:0>>
+    ```
+  }];
+  let arguments = (ins QC_QTensor:$input, DenseI64ArrayAttr:$perms);
+  let results = (outs QC_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+#endif // QC_DIALECT_QC_IR_QCOPS_TD
