@@ -225,8 +225,8 @@ OnnxTensor convertTensor(const ::onnx::TensorProto &tp,
   }
   if (t.isInt() && int64_t(t.intData.size()) != expected)
     throw ConvertError("tensor '" + t.name + "' has " +
-                       std::to_string(t.intData.size()) +
-                       " values, expected " + std::to_string(expected));
+                       std::to_string(t.intData.size()) + " values, expected " +
+                       std::to_string(expected));
   return t;
 }
 

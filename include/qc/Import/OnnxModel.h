@@ -93,7 +93,7 @@ struct OnnxAttribute {
 struct OnnxNode {
   std::string name;
   std::string opType;
-  std::string domain; ///< "" for the default ONNX domain
+  std::string domain;               ///< "" for the default ONNX domain
   std::vector<std::string> inputs;  ///< "" marks an omitted optional input
   std::vector<std::string> outputs; ///< "" marks an omitted optional output
   std::vector<OnnxAttribute> attributes;
@@ -137,7 +137,7 @@ struct OnnxNode {
 /// intermediate value annotated by shape inference).
 struct OnnxValueInfo {
   std::string name;
-  int32_t elemType = 0; ///< DataType numbering, 0 = unknown
+  int32_t elemType = 0;  ///< OnnxDataType numbering, 0 = unknown
   bool hasShape = false; ///< false: rank unknown
   /// One entry per dimension; -1 when the dimension is not a fixed number.
   std::vector<int64_t> dims;
@@ -189,8 +189,10 @@ struct OnnxModel {
 /// Parses `path`, runs the ONNX checker and shape inference and fills
 /// `model`. On failure returns false and sets `error` to a message that
 /// starts with the file name, e.g.
-///   "net.onnx: not a valid ONNX model: failed to parse protobuf".
-bool loadOnnxModel(const std::string &path, OnnxModel &model, std::string &error);
+///   "net.onnx: not a valid ONNX model: protobuf parse error (truncated or
+///   corrupt file)".
+bool loadOnnxModel(const std::string &path, OnnxModel &model,
+                   std::string &error);
 
 } // namespace qc
 

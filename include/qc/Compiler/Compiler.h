@@ -1,0 +1,55 @@
+//===- Compiler.h - model in, shared library out ---------------*- C++ -*-===//
+//
+// The driver behind qc-compile and the Python package: load a float model
+// (ONNX or .mlir), calibrate it, quantize it, lower it and emit a shared
+// library with a C header. Every failure comes back as one message naming the
+// file, op and reason; no partial output is left behind.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_COMPILER_COMPILER_H
+#define QC_COMPILER_COMPILER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qc {
+
+/// What qc-compile writes.
+enum class EmitKind { Float, Mlir, Llvm, Asm, Obj, So };
+
+struct CompileOptions {
+  std::string modelPath;
+  std::string outputPath;       ///< "-" for stdout (text kinds only)
+  std::string name = "model";   ///< C symbol prefix
+  std::string target = "host";
+  EmitKind emit = EmitKind::So;
+  bool quantize = true;         ///< false: a float32 library with the same ABI
+  std::string calibrationData;  ///< .npy file or directory of .npy files
+  std::string calibrationTable; ///< reuse this table instead of calibrating
+  std::string saveCalibrationTable; ///< write the measured table here
+  std::string linker;           ///< ld.lld to use (found on PATH by default)
+  std::string headerPath;       ///< default: NAME.h next to the library
+};
+
+/// A model input or output: its name and dense row-major f32 shape.
+struct TensorSignature {
+  std::string name;
+  std::vector<int64_t> shape;
+  int64_t numElements() const;
+};
+
+/// Dialects and interfaces qc's inputs and pipelines use.
+void registerQCDialects(mlir::DialectRegistry &registry);
+
+/// Runs the whole flow. Returns false with `error` set on failure.
+bool compileModel(const CompileOptions &options, std::string &error);
+
+} // namespace qc
+
+#endif // QC_COMPILER_COMPILER_H

@@ -1,0 +1,138 @@
+//===- Passes.td - qc transformation passes ----------------*- tablegen -*-===//
+
+#ifndef QC_DIALECT_QC_TRANSFORMS_PASSES_TD
+#define QC_DIALECT_QC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QCFoldBatchNorm : Pass<"qc-fold-batchnorm", "mlir::func::FuncOp"> {
+  let summary = "Folds a per-channel affine (inference BatchNorm) into the conv before it";
+  let description = [{
+    conv(x, W, b) · a + c = conv(x, W·a, b·a + c) when `a` and `c` are constants
+    broadcast along the output channel:
+    ```mlir
+    %c = tosa.conv2d %x, %w, %b, ...
+    %m = tosa.mul %c, %a, %shift     // a: tensor<1x1x1xOxf32> constant
+    %y = tosa.add %m, %c2            // c2: tensor<1x1x1xOxf32> constant
+    ```
+    becomes one `tosa.conv2d` with rescaled constant weights and bias. Also
+    applies to `tosa.depthwise_conv2d`.
+  }];
+  let dependentDialects = ["mlir::tosa::TosaDialect"];
+}
+
+def QCInsertObservers : Pass<"qc-insert-observers", "mlir::func::FuncOp"> {
+  let summary = "Marks every float tensor that will be quantized with qc.observe";
+  let description = [{
+    Observes function arguments and the result of each chain of ops that
+    becomes one integer op: a conv/matmul/add/avg-pool with its bias and clamp
+    epilogue is observed once, after the epilogue. Ops that keep their input's
+    quantization (reshape, transpose, max-pool) are not observed. Observers are
+    named after the op location (`NameLoc`), made unique.
+    ```mlir
+    %0 = tosa.conv2d ...            %0 = tosa.conv2d ...
+    %1 = tosa.clamp %0 ...    =>    %1 = tosa.clamp %0 ...
+                                    %2 = qc.observe %1 {name = "conv1"}
+    ```
+  }];
+  let dependentDialects = ["qc::QCDialect"];
+}
+
+def QCExposeObservers : Pass<"qc-expose-observers", "mlir::func::FuncOp"> {
+  let summary = "Turns observers into extra function results for the calibration build";
+  let description = [{
+    Each `qc.observe` is replaced by its operand, which becomes an extra result
+    of the function; `qc.observed` lists the observer names in result order.
+    The calibration build runs this function and records statistics of those
+    results on the host.
+  }];
+}
+
+def QCImportCalibration : Pass<"qc-import-calibration", "mlir::ModuleOp"> {
+  let summary = "Attaches the statistics of a calibration table to the observers";
+  let description = [{
+    Reads a JSON table `{"version": 1, "tensors": {"name": {"min": m, "max": M,
+    "count": n}}}` and sets `stats` on each `qc.observe` with that name. An
+    observer missing from the table is an error.
+  }];
+  let options = [
+    Option<"table", "table", "std::string", /*default=*/"\"\"",
+           "Path of the JSON calibration table">
+  ];
+}
+
+def QCComputeQuantParams : Pass<"qc-compute-quant-params", "mlir::func::FuncOp"> {
+  let summary = "Replaces each observer by a quantize/dequantize pair (QDQ form)";
+  let description = [{
+    From the observed range [min, max] (widened to contain 0) computes an
+    asymmetric per-tensor i8 type, scale = (max − min)/255 and
+    zero_point = round(−128 − min/scale), then
+    `qc.observe %x` ⇒ `quant.dcast (quant.qcast %x)`.
+  }];
+  let dependentDialects = ["mlir::quant::QuantDialect"];
+}
+
+def QCQuantizeConstants : Pass<"qc-quantize-constants", "mlir::func::FuncOp"> {
+  let summary = "Quantizes constant weights to symmetric per-channel i8";
+  let description = [{
+    The constant weight of a conv, depthwise conv or matmul becomes
+    `quant.dcast(quant.scast(arith.constant i8))` with one scale per output
+    channel, scale = max|w|/127, values in [−127, 127].
+  }];
+  let dependentDialects = ["mlir::quant::QuantDialect", "mlir::arith::ArithDialect"];
+}
+
+def QCFuseQDQ : Pass<"qc-fuse-qdq", "mlir::func::FuncOp"> {
+  let summary = "Replaces float ops between dequantize and quantize by integer qc ops";
+  let description = [{
+    `qcast(clamp?(conv(dcast x, dcast w, bias)))` ⇒ `qc.conv2d x, w, bias_i32`
+    with bias_i32 = round(bias / (s_x·s_w[c])) and the clamp folded into the
+    epilogue bounds; likewise for depthwise conv, fully-connected matmuls,
+    add and average pooling. Reshape, transpose and max pooling keep their
+    input's quantization: `reshape(dcast q)` ⇒ `dcast(qc.reshape q)`.
+  }];
+  let dependentDialects = ["qc::QCDialect", "mlir::quant::QuantDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def QCSelectKernels : Pass<"qc-select-kernels", "mlir::ModuleOp"> {
+  let summary = "Records the kernel chosen for each integer op from the module's target";
+  let description = [{
+    Reads `qc.target` on the module and sets `kernel` on each conv and
+    fully-connected op, e.g. `#qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16,
+    block = 4>` for `x86_64-avx512vnni`.
+  }];
+}
+
+def ConvertQCToLoops : Pass<"convert-qc-to-loops", "mlir::ModuleOp"> {
+  let summary = "Lowers the integer graph to buffers, loops and vector kernels";
+  let description = [{
+    Every tensor becomes a buffer; results become out-parameters; each qc op,
+    quant.qcast and quant.dcast becomes loops over memrefs. Conv and
+    fully-connected use the kernel recorded by qc-select-kernels: weights are
+    packed at compile time, activations flipped to u8 (+128) with the
+    compensation folded into the bias, and dot products issued through the
+    target's 4-way dot instruction.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+                           "mlir::math::MathDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::func::FuncDialect"];
+}
+
+def QCCopiesToLinalg : Pass<"qc-copies-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Rewrites memref.copy as linalg.copy so it becomes loops";
+  let description = [{
+    A `memref.copy` between strided buffers (bufferized padding writes into a
+    subview) lowers to a call of MLIR's runtime `memrefCopy`, which generated
+    libraries must not depend on. As `linalg.copy` it becomes plain loops:
+    ```mlir
+    memref.copy %a, %b : memref<4xf32> to memref<4xf32, strided<[1], offset: 5>>
+    // ⇒
+    linalg.copy ins(%a : memref<4xf32>) outs(%b : memref<4xf32, strided<[1], offset: 5>>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+#endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,56 @@
+//===- TargetInfo.h - what qc needs to know about one ISA -------*- C++ -*-===//
+//
+// The one small interface behind which ISA-specific code lives: how a target
+// name resolves to a triple/CPU/features, which dot-product kernel it gets,
+// and how that kernel's 4-way int8 dot product is emitted. One file per ISA.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_TARGET_TARGETINFO_H
+#define QC_TARGET_TARGETINFO_H
+
+#include "qc/Dialect/QC/IR/QC.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+
+namespace qc {
+
+/// Resolves `--target` (`host`, `generic`, `x86_64-avx512vnni`, `x86_64-avx2`)
+/// to a target attribute; an unknown name is an error naming the known ones.
+mlir::FailureOr<TargetAttr> resolveTarget(mlir::MLIRContext *ctx,
+                                          llvm::StringRef name,
+                                          std::string &error);
+
+/// The names `resolveTarget` accepts, for messages and `--help`.
+llvm::StringRef knownTargetNames();
+
+/// The code-generation facts of one ISA.
+class TargetInfo {
+public:
+  virtual ~TargetInfo();
+
+  /// The kernel conv and fully-connected ops get on this target.
+  virtual KernelAttr selectKernel(mlir::MLIRContext *ctx) const = 0;
+
+  /// acc[l] += Σ_{j<4} u[4l+j]·s[4l+j] with `acc` a vector<L x i32>, `u`
+  /// unsigned and `s` signed vector<4L x i8>, exactly (no saturation).
+  virtual mlir::Value emitDot4(mlir::OpBuilder &b, mlir::Location loc,
+                               KernelAttr kernel, mlir::Value acc,
+                               mlir::Value u, mlir::Value s) const = 0;
+};
+
+/// The target info for a module's `qc.target` (generic if there is none).
+std::unique_ptr<TargetInfo> getTargetInfo(TargetAttr target);
+
+/// The portable 4-way dot product (widen, multiply, reduce), which every ISA
+/// falls back to.
+mlir::Value emitGenericDot4(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value acc, mlir::Value u, mlir::Value s);
+
+} // namespace qc
+
+#endif // QC_TARGET_TARGETINFO_H

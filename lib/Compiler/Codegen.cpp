@@ -1,0 +1,372 @@
+//===- Codegen.cpp - LLVM dialect ⇒ object ⇒ shared library ---------------===//
+//
+// Objects come from LLVM's TargetMachine in this process; only linking runs
+// an external program (ld.lld).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Compiler/Codegen.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace qc {
+
+int64_t TensorSignature::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+namespace {
+
+void initializeLLVMTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+}
+
+/// Adds `NAME_run` and the metadata functions of the C ABI to `m`.
+void addInterface(llvm::Module &m, llvm::Function *graph,
+                  const LibraryInterface &abi) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::IRBuilder<> b(ctx);
+  llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty();
+  llvm::PointerType *ptr = b.getPtrTy();
+  auto exported = [&](llvm::Type *ret, llvm::ArrayRef<llvm::Type *> params,
+                      const std::string &suffix) {
+    auto *fn = llvm::Function::Create(llvm::FunctionType::get(ret, params, false),
+                                      llvm::GlobalValue::ExternalLinkage,
+                                      abi.name + "_" + suffix, m);
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fn));
+    return fn;
+  };
+
+  // int NAME_run(const float *const *inputs, float *const *outputs)
+  {
+    llvm::Function *run = exported(i32, {ptr, ptr}, "run");
+    llvm::Value *ins = run->getArg(0), *outs = run->getArg(1);
+    llvm::BasicBlock *bad = llvm::BasicBlock::Create(ctx, "null", run);
+    llvm::BasicBlock *ok = llvm::BasicBlock::Create(ctx, "call", run);
+    llvm::Value *anyNull = b.CreateOr(b.CreateIsNull(ins), b.CreateIsNull(outs));
+    b.CreateCondBr(anyNull, bad, ok);
+    b.SetInsertPoint(bad);
+    b.CreateRet(b.getInt32(1));
+    b.SetInsertPoint(ok);
+    llvm::SmallVector<llvm::Value *> args;
+    auto loadPtrs = [&](llvm::Value *array, size_t n) {
+      for (size_t i = 0; i < n; ++i)
+        args.push_back(b.CreateLoad(
+            ptr, b.CreateConstInBoundsGEP1_64(ptr, array, i)));
+    };
+    loadPtrs(ins, abi.inputs.size());
+    loadPtrs(outs, abi.outputs.size());
+    llvm::Value *anyArgNull = b.getFalse();
+    for (llvm::Value *a : args)
+      anyArgNull = b.CreateOr(anyArgNull, b.CreateIsNull(a));
+    llvm::BasicBlock *go = llvm::BasicBlock::Create(ctx, "go", run);
+    b.CreateCondBr(anyArgNull, bad, go);
+    b.SetInsertPoint(go);
+    b.CreateCall(graph, args);
+    b.CreateRet(b.getInt32(0));
+  }
+
+  auto tables = [&](const std::vector<TensorSignature> &sigs,
+                    const std::string &kind) {
+    size_t n = sigs.size();
+    exported(i32, {}, "num_" + kind + "s");
+    b.CreateRet(b.getInt32(n));
+    llvm::SmallVector<llvm::Constant *> names, shapes;
+    llvm::SmallVector<llvm::Constant *> ranks;
+    for (const TensorSignature &s : sigs) {
+      names.push_back(b.CreateGlobalString(s.name, "", 0, &m));
+      llvm::SmallVector<uint64_t> dims(s.shape.begin(), s.shape.end());
+      auto *arr = llvm::ConstantDataArray::get(ctx, llvm::ArrayRef<uint64_t>(dims));
+      shapes.push_back(new llvm::GlobalVariable(
+          m, arr->getType(), true, llvm::GlobalValue::PrivateLinkage, arr));
+      ranks.push_back(b.getInt32(s.shape.size()));
+    }
+    auto table = [&](llvm::Type *elem, llvm::ArrayRef<llvm::Constant *> items) {
+      auto *type = llvm::ArrayType::get(elem, items.size());
+      return new llvm::GlobalVariable(m, type, true,
+                                      llvm::GlobalValue::PrivateLinkage,
+                                      llvm::ConstantArray::get(type, items));
+    };
+    llvm::GlobalVariable *nameTable = table(ptr, names);
+    llvm::GlobalVariable *shapeTable = table(ptr, shapes);
+    llvm::GlobalVariable *rankTable = table(i32, ranks);
+    // T NAME_<kind>_<what>(int i): table[i], or `fallback` out of range.
+    auto lookup = [&](llvm::Type *ret, llvm::GlobalVariable *t,
+                      const std::string &what, llvm::Constant *fallback) {
+      llvm::Function *fn = exported(ret, {i32}, kind + "_" + what);
+      llvm::Value *i = fn->getArg(0);
+      llvm::Value *inRange = b.CreateICmpULT(i, b.getInt32(n));
+      llvm::Value *safe = b.CreateSelect(inRange, i, b.getInt32(0));
+      llvm::Value *v = n == 0 ? static_cast<llvm::Value *>(fallback)
+                              : b.CreateLoad(ret, b.CreateInBoundsGEP(
+                                                      t->getValueType(), t,
+                                                      {b.getInt64(0), b.CreateZExt(safe, i64)}));
+      b.CreateRet(b.CreateSelect(inRange, v, fallback));
+    };
+    lookup(ptr, nameTable, "name", llvm::ConstantPointerNull::get(ptr));
+    lookup(ptr, shapeTable, "shape", llvm::ConstantPointerNull::get(ptr));
+    lookup(i32, rankTable, "rank", b.getInt32(-1));
+  };
+  tables(abi.inputs, "input");
+  tables(abi.outputs, "output");
+}
+
+/// Finds ld.lld: the given path, then the LLVM 22 install, then PATH.
+std::string findLinker(const std::string &given, std::string &error) {
+  if (!given.empty()) {
+    if (llvm::sys::fs::can_execute(given))
+      return given;
+    error = "linker '" + given + "' not found or not executable";
+    return {};
+  }
+  for (const char *name : {"ld.lld-22", "ld.lld"})
+    if (auto p = llvm::sys::findProgramByName(name))
+      return *p;
+  if (llvm::sys::fs::can_execute("/usr/lib/llvm-22/bin/ld.lld"))
+    return "/usr/lib/llvm-22/bin/ld.lld";
+  error = "cannot find the linker ld.lld (install lld-22 or pass --linker)";
+  return {};
+}
+
+/// Library search directories for linking against libc/libm of `triple`.
+std::vector<std::string> libraryDirs(const llvm::Triple &triple) {
+  std::string multiarch = triple.getArchName().str() + "-linux-gnu";
+  if (triple.getArch() == llvm::Triple::x86_64)
+    return {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"};
+  return {"/usr/" + multiarch + "/lib"};
+}
+
+} // namespace
+
+std::string renderHeader(const LibraryInterface &abi) {
+  std::string guard = abi.name;
+  for (char &c : guard)
+    c = std::toupper(static_cast<unsigned char>(c));
+  std::string h;
+  llvm::raw_string_ostream os(h);
+  os << "/* " << abi.name << ".h: generated by qc-compile. Do not edit. */\n"
+     << "#ifndef QC_" << guard << "_H\n#define QC_" << guard << "_H\n\n"
+     << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  auto describe = [&](const char *kind, const std::vector<TensorSignature> &sigs) {
+    os << "#define " << guard << "_NUM_" << kind << "S " << sigs.size() << "\n";
+    for (size_t i = 0; i < sigs.size(); ++i) {
+      os << "/* " << kind << " " << i << ": \"" << sigs[i].name << "\" float32 [";
+      for (size_t d = 0; d < sigs[i].shape.size(); ++d)
+        os << (d ? ", " : "") << sigs[i].shape[d];
+      os << "] */\n";
+      os << "#define " << guard << "_" << kind << i << "_SIZE "
+         << sigs[i].numElements() << "\n";
+    }
+    os << "\n";
+  };
+  describe("INPUT", abi.inputs);
+  describe("OUTPUT", abi.outputs);
+  const std::string &n = abi.name;
+  os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
+        "   float32 buffers of the shapes above. Returns 0 on success, non-zero\n"
+        "   if a pointer is NULL. Safe to call from several threads at once. */\n"
+     << "int " << n << "_run(const float *const *inputs, float *const *outputs);\n\n"
+     << "int " << n << "_num_inputs(void);\n"
+     << "int " << n << "_num_outputs(void);\n"
+     << "const char *" << n << "_input_name(int i);\n"
+     << "const char *" << n << "_output_name(int i);\n"
+     << "int " << n << "_input_rank(int i);\n"
+     << "int " << n << "_output_rank(int i);\n"
+     << "const int64_t *" << n << "_input_shape(int i);\n"
+     << "const int64_t *" << n << "_output_shape(int i);\n\n"
+     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  return h;
+}
+
+bool emitLibrary(ModuleOp module, StringRef graphFunction,
+                 const LibraryInterface &abi, TargetAttr target, EmitKind kind,
+                 const std::string &path, const std::string &linker,
+                 std::string &error) {
+  initializeLLVMTargets();
+  llvm::Triple triple(target.getTriple());
+  std::string lookupError;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!llvmTarget) {
+    error = "target '" + target.getName().str() + "': " + lookupError;
+    return false;
+  }
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
+      triple, target.getCpu(), target.getFeatures(), targetOptions,
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> m =
+      translateModuleToLLVMIR(module, llvmContext, abi.name);
+  if (!m) {
+    error = "translation to LLVM IR failed";
+    return false;
+  }
+  m->setTargetTriple(triple);
+  m->setDataLayout(tm->createDataLayout());
+  llvm::Function *graph = m->getFunction(graphFunction);
+  if (!graph) {
+    error = "internal error: no graph function '" + graphFunction.str() + "'";
+    return false;
+  }
+  graph->setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::Function &f : *m)
+    if (!f.isDeclaration()) {
+      f.addFnAttr("target-cpu", target.getCpu());
+      if (!target.getFeatures().empty())
+        f.addFnAttr("target-features", target.getFeatures());
+    }
+  addInterface(*m, graph, abi);
+  if (llvm::verifyModule(*m, &llvm::errs())) {
+    error = "internal error: generated LLVM IR does not verify";
+    return false;
+  }
+  auto optimize = makeOptimizingTransformer(3, 0, tm.get());
+  if (llvm::Error e = optimize(m.get())) {
+    error = "LLVM optimization failed: " + llvm::toString(std::move(e));
+    return false;
+  }
+
+  // Everything is written to a temporary next to `path`, then renamed.
+  bool toStdout = path == "-";
+  std::string tmpPath = path + ".tmp";
+  auto writeWith = [&](llvm::function_ref<bool(llvm::raw_pwrite_stream &)> fn,
+                       const std::string &file) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(file, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = file + ": " + ec.message();
+      return false;
+    }
+    return fn(os);
+  };
+  auto emitMachineCode = [&](llvm::raw_pwrite_stream &os,
+                             llvm::CodeGenFileType type) {
+    llvm::legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, os, nullptr, type)) {
+      error = "target cannot emit this file type";
+      return false;
+    }
+    pm.run(*m);
+    return true;
+  };
+
+  if (kind == EmitKind::Llvm || kind == EmitKind::Asm) {
+    if (toStdout) {
+      if (kind == EmitKind::Llvm) {
+        m->print(llvm::outs(), nullptr);
+        return true;
+      }
+      llvm::SmallString<0> buffer;
+      llvm::raw_svector_ostream os(buffer);
+      if (!emitMachineCode(os, llvm::CodeGenFileType::AssemblyFile))
+        return false;
+      llvm::outs() << buffer;
+      return true;
+    }
+    bool ok = writeWith(
+        [&](llvm::raw_pwrite_stream &os) {
+          if (kind == EmitKind::Llvm) {
+            m->print(os, nullptr);
+            return true;
+          }
+          return emitMachineCode(os, llvm::CodeGenFileType::AssemblyFile);
+        },
+        tmpPath);
+    if (ok && llvm::sys::fs::rename(tmpPath, path)) {
+      error = path + ": cannot write";
+      ok = false;
+    }
+    if (!ok)
+      llvm::sys::fs::remove(tmpPath);
+    return ok;
+  }
+
+  std::string linkerPath;
+  if (kind == EmitKind::So) {
+    linkerPath = findLinker(linker, error);
+    if (linkerPath.empty())
+      return false;
+  }
+  std::string objPath = kind == EmitKind::Obj ? tmpPath : path + ".o.tmp";
+  if (!writeWith(
+          [&](llvm::raw_pwrite_stream &os) {
+            return emitMachineCode(os, llvm::CodeGenFileType::ObjectFile);
+          },
+          objPath)) {
+    llvm::sys::fs::remove(objPath);
+    return false;
+  }
+  if (kind == EmitKind::So) {
+    std::string soname = llvm::sys::path::filename(path).str();
+    std::vector<std::string> args = {linkerPath, "-shared", "-o", tmpPath,
+                                     objPath, "-soname", soname,
+                                     "--as-needed", "-z", "noexecstack"};
+    for (const std::string &d : libraryDirs(triple))
+      args.push_back("-L" + d);
+    args.push_back("-lm");
+    args.push_back("-lc");
+    llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
+    llvm::SmallString<128> errFile;
+    llvm::sys::fs::createTemporaryFile("qc-link", "txt", errFile);
+    std::optional<llvm::StringRef> redirects[] = {std::nullopt, errFile.str(),
+                                                  errFile.str()};
+    std::string execError;
+    int rc = llvm::sys::ExecuteAndWait(linkerPath, argRefs, std::nullopt,
+                                       redirects, 0, 0, &execError);
+    llvm::sys::fs::remove(objPath);
+    if (rc != 0) {
+      auto text = llvm::MemoryBuffer::getFile(errFile);
+      error = "linking with " + linkerPath + " failed: " +
+              (execError.empty() && text ? (*text)->getBuffer().str()
+                                         : execError);
+      llvm::sys::fs::remove(errFile);
+      llvm::sys::fs::remove(tmpPath);
+      return false;
+    }
+    llvm::sys::fs::remove(errFile);
+  }
+  if (llvm::sys::fs::rename(tmpPath, path)) {
+    error = path + ": cannot write";
+    llvm::sys::fs::remove(tmpPath);
+    return false;
+  }
+  return true;
+}
+
+} // namespace qc

@@ -1,0 +1,464 @@
+//===- Compiler.cpp - model in, shared library out -------------------------===//
+
+#include "qc/Compiler/Compiler.h"
+#include "qc/Compiler/Codegen.h"
+#include "qc/Compiler/Npy.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Import/OnnxImporter.h"
+#include "qc/Pipelines/Pipelines.h"
+#include "qc/Target/TargetInfo.h"
+
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <dlfcn.h>
+#include <unistd.h>
+
+using namespace mlir;
+
+namespace qc {
+
+void registerQCDialects(DialectRegistry &registry) {
+  registry.insert<QCDialect, quant::QuantDialect, func::FuncDialect,
+                  tosa::TosaDialect, arith::ArithDialect, tensor::TensorDialect,
+                  memref::MemRefDialect, scf::SCFDialect,
+                  vector::VectorDialect, math::MathDialect, LLVM::LLVMDialect,
+                  linalg::LinalgDialect, bufferization::BufferizationDialect,
+                  affine::AffineDialect, cf::ControlFlowDialect,
+                  index::IndexDialect>();
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+      registry);
+}
+
+namespace {
+
+/// Collects error diagnostics as "location: message" lines.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext &ctx)
+      : handler(&ctx, [this](Diagnostic &d) {
+          if (d.getSeverity() != DiagnosticSeverity::Error)
+            return success();
+          std::string line;
+          llvm::raw_string_ostream os(line);
+          os << d.getLocation() << ": " << d;
+          for (Diagnostic &note : d.getNotes())
+            os << "\n  note: " << note;
+          messages.push_back(line);
+          return success();
+        }) {}
+  std::string take(llvm::StringRef fallback) {
+    std::string all;
+    for (const std::string &m : messages)
+      all += (all.empty() ? "" : "\n") + m;
+    messages.clear();
+    return all.empty() ? fallback.str() : all;
+  }
+
+private:
+  std::vector<std::string> messages;
+  ScopedDiagnosticHandler handler;
+};
+
+func::FuncOp graphFunction(ModuleOp module) {
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    return main;
+  func::FuncOp only;
+  for (auto f : module.getOps<func::FuncOp>())
+    if (!f.isExternal())
+      only = only ? func::FuncOp() : f;
+  return only;
+}
+
+/// Names and shapes of a graph function's inputs and outputs.
+bool readSignature(func::FuncOp f, std::vector<TensorSignature> &inputs,
+                   std::vector<TensorSignature> &outputs, std::string &error) {
+  auto sig = [&](Type t, StringAttr name, std::string fallback,
+                 std::vector<TensorSignature> &into) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32()) {
+      error = "'" + fallback + "' must be a static-shaped f32 tensor";
+      return false;
+    }
+    into.push_back({name ? name.str() : fallback,
+                    std::vector<int64_t>(tensor.getShape().begin(),
+                                         tensor.getShape().end())});
+    return true;
+  };
+  for (unsigned i = 0; i < f.getNumArguments(); ++i)
+    if (!sig(f.getArgumentTypes()[i],
+             f.getArgAttrOfType<StringAttr>(i, "qc.name"),
+             "input" + std::to_string(i), inputs))
+      return false;
+  for (unsigned i = 0; i < f.getNumResults(); ++i)
+    if (!sig(f.getResultTypes()[i],
+             f.getResultAttrOfType<StringAttr>(i, "qc.name"),
+             "output" + std::to_string(i), outputs))
+      return false;
+  return true;
+}
+
+OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path,
+                                DiagnosticCollector &diags,
+                                std::string &error) {
+  if (!llvm::sys::fs::exists(path)) {
+    error = path + ": no such file";
+    return {};
+  }
+  if (llvm::StringRef(path).ends_with(".mlir")) {
+    OwningOpRef<ModuleOp> m = parseSourceFile<ModuleOp>(path, &ctx);
+    if (!m)
+      error = diags.take(path + ": cannot parse MLIR");
+    return m;
+  }
+  OwningOpRef<ModuleOp> m = importOnnxFile(ctx, path, error);
+  if (!m && error.empty())
+    error = diags.take(path + ": ONNX import failed");
+  return m;
+}
+
+bool runPipeline(ModuleOp module,
+                 llvm::function_ref<void(OpPassManager &)> build,
+                 DiagnosticCollector &diags, llvm::StringRef what,
+                 std::string &error) {
+  PassManager pm(module->getContext());
+  build(pm);
+  if (failed(pm.run(module))) {
+    error = diags.take((what + " failed").str());
+    return false;
+  }
+  return true;
+}
+
+/// Calibration inputs: one array per model input, samples on axis 0.
+struct CalibrationSet {
+  std::vector<NpyArray> arrays;
+  int64_t samples = 0;
+};
+
+bool loadCalibrationData(const std::string &path,
+                         const std::vector<TensorSignature> &inputs,
+                         CalibrationSet &set, std::string &error) {
+  std::vector<std::string> files;
+  if (llvm::sys::fs::is_directory(path)) {
+    for (const TensorSignature &in : inputs) {
+      llvm::SmallString<256> file(path);
+      llvm::sys::path::append(file, in.name + ".npy");
+      if (!llvm::sys::fs::exists(file)) {
+        // A directory with a single .npy file serves a single-input model.
+        std::error_code ec;
+        std::vector<std::string> all;
+        for (llvm::sys::fs::directory_iterator it(path, ec), end;
+             it != end && !ec; it.increment(ec))
+          if (llvm::StringRef(it->path()).ends_with(".npy"))
+            all.push_back(it->path());
+        if (inputs.size() == 1 && all.size() == 1) {
+          file = all[0];
+        } else {
+          error = path + ": no calibration file '" + in.name +
+                  ".npy' for model input '" + in.name + "'";
+          return false;
+        }
+      }
+      files.push_back(std::string(file));
+    }
+  } else {
+    if (inputs.size() != 1) {
+      error = path + ": the model has " + std::to_string(inputs.size()) +
+              " inputs; give a directory holding one <input name>.npy each";
+      return false;
+    }
+    files.push_back(path);
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    NpyArray a;
+    if (!readNpy(files[i], a, error))
+      return false;
+    const std::vector<int64_t> &want = inputs[i].shape;
+    int64_t per = inputs[i].numElements();
+    auto shapeText = [](const std::vector<int64_t> &s) {
+      std::string t = "[";
+      for (size_t d = 0; d < s.size(); ++d)
+        t += (d ? "," : "") + std::to_string(s[d]);
+      return t + "]";
+    };
+    // Accept [S, *shape] and, for a leading batch dimension, [S·B, *shape[1:]].
+    bool stacked = a.shape.size() == want.size() + 1 &&
+                   std::equal(want.begin(), want.end(), a.shape.begin() + 1);
+    bool batched = !want.empty() && a.shape.size() == want.size() &&
+                   std::equal(want.begin() + 1, want.end(), a.shape.begin() + 1) &&
+                   want[0] > 0 && a.shape[0] % want[0] == 0;
+    if ((!stacked && !batched) || a.data.empty() || per == 0) {
+      error = files[i] + ": calibration data of shape " + shapeText(a.shape) +
+              " does not match model input '" + inputs[i].name + "' of shape " +
+              shapeText(want) + " (samples go on axis 0)";
+      return false;
+    }
+    int64_t samples = static_cast<int64_t>(a.data.size()) / per;
+    for (size_t j = 0; j < a.data.size(); ++j)
+      if (!std::isfinite(a.data[j])) {
+        error = files[i] + ": sample " + std::to_string(j / per) + " contains " +
+                (std::isnan(a.data[j]) ? "NaN" : "Inf") + " (element " +
+                std::to_string(j % per) + ")";
+        return false;
+      }
+    if (i > 0 && samples != set.samples) {
+      error = files[i] + ": " + std::to_string(samples) + " samples, but " +
+              files[0] + " has " + std::to_string(set.samples);
+      return false;
+    }
+    set.samples = samples;
+    set.arrays.push_back(std::move(a));
+  }
+  return true;
+}
+
+/// A directory removed with everything in it when this goes out of scope.
+struct TempDir {
+  llvm::SmallString<128> path;
+  TempDir() { llvm::sys::fs::createUniqueDirectory("qc", path); }
+  ~TempDir() { llvm::sys::fs::remove_directories(path); }
+};
+
+/// Compiles the float graph with every observed tensor as an extra output,
+/// runs it on the calibration set and writes the min/max table.
+bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
+               const CompileOptions &options, const std::string &tablePath,
+               DiagnosticCollector &diags, std::string &error) {
+  CalibrationSet set;
+  if (!loadCalibrationData(options.calibrationData, inputs, set, error))
+    return false;
+  OwningOpRef<ModuleOp> module(floatModule.clone());
+  if (!runPipeline(*module, buildCalibrationPipeline, diags,
+                   "preparing the calibration build", error))
+    return false;
+  func::FuncOp f = graphFunction(*module);
+  std::vector<TensorSignature> ins, outs;
+  if (!readSignature(f, ins, outs, error))
+    return false;
+  auto observed = f->getAttrOfType<ArrayAttr>("qc.observed");
+  size_t firstObserved = outs.size() - (observed ? observed.size() : 0);
+  SymbolTable::setSymbolName(f, "qc_calib_graph");
+  if (!runPipeline(*module, buildFloatToLLVMPipeline, diags,
+                   "lowering the calibration build", error))
+    return false;
+  std::string targetError;
+  TargetAttr host =
+      *resolveTarget(module->getContext(), "host", targetError);
+  TempDir dir;
+  std::string lib = (dir.path + "/libqc_calib.so").str();
+  LibraryInterface abi{"qc_calib", ins, outs};
+  if (!emitLibrary(*module, "qc_calib_graph", abi, host, EmitKind::So, lib,
+                   options.linker, error))
+    return false;
+  void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    error = std::string("cannot load the calibration build: ") + dlerror();
+    return false;
+  }
+  using RunFn = int (*)(const float *const *, float *const *);
+  auto run = reinterpret_cast<RunFn>(dlsym(handle, "qc_calib_run"));
+
+  std::vector<std::vector<float>> outBuffers;
+  for (const TensorSignature &o : outs)
+    outBuffers.emplace_back(o.numElements());
+  std::vector<double> mins(outs.size(), INFINITY), maxs(outs.size(), -INFINITY);
+  std::vector<const float *> inPtrs(ins.size());
+  std::vector<float *> outPtrs;
+  for (auto &b : outBuffers)
+    outPtrs.push_back(b.data());
+  auto start = std::chrono::steady_clock::now();
+  bool interactive = !std::getenv("CI") && isatty(2);
+  for (int64_t s = 0; s < set.samples; ++s) {
+    for (size_t i = 0; i < ins.size(); ++i)
+      inPtrs[i] = set.arrays[i].data.data() + s * ins[i].numElements();
+    if (!run || run(inPtrs.data(), outPtrs.data()) != 0) {
+      dlclose(handle);
+      error = "the calibration build failed on sample " + std::to_string(s);
+      return false;
+    }
+    for (size_t o = firstObserved; o < outs.size(); ++o)
+      for (float v : outBuffers[o]) {
+        mins[o] = std::min<double>(mins[o], v);
+        maxs[o] = std::max<double>(maxs[o], v);
+      }
+    if (interactive) {
+      double secs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start).count();
+      double rate = (s + 1) / std::max(secs, 1e-9);
+      llvm::errs() << llvm::format("\rcalibrating: %lld/%lld samples, %.0f/s, %.1fs left ",
+                                   (long long)(s + 1), (long long)set.samples,
+                                   rate, (set.samples - s - 1) / rate);
+    }
+  }
+  if (interactive)
+    llvm::errs() << "\n";
+  dlclose(handle);
+  for (size_t o = firstObserved; o < outs.size(); ++o)
+    if (!std::isfinite(mins[o]) || !std::isfinite(maxs[o])) {
+      error = "tensor '" + outs[o].name +
+              "' took a non-finite value during calibration";
+      return false;
+    }
+
+  llvm::json::Object tensors;
+  for (size_t o = firstObserved; o < outs.size(); ++o)
+    tensors[outs[o].name] = llvm::json::Object{
+        {"min", mins[o]}, {"max", maxs[o]},
+        {"count", set.samples * outs[o].numElements()}};
+  llvm::json::Object root{{"version", 1},
+                          {"model", options.modelPath},
+                          {"method", "minmax"},
+                          {"samples", set.samples},
+                          {"tensors", std::move(tensors)}};
+  std::error_code ec;
+  std::string tmp = tablePath + ".tmp";
+  {
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec) {
+      error = tablePath + ": " + ec.message();
+      return false;
+    }
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+  }
+  if (llvm::sys::fs::rename(tmp, tablePath)) {
+    error = tablePath + ": cannot write";
+    return false;
+  }
+  return true;
+}
+
+bool writeText(const std::string &path, llvm::function_ref<void(llvm::raw_ostream &)> fn,
+               std::string &error) {
+  if (path == "-") {
+    fn(llvm::outs());
+    return true;
+  }
+  std::error_code ec;
+  std::string tmp = path + ".tmp";
+  {
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec) {
+      error = path + ": " + ec.message();
+      return false;
+    }
+    fn(os);
+  }
+  if (llvm::sys::fs::rename(tmp, path)) {
+    error = path + ": cannot write";
+    llvm::sys::fs::remove(tmp);
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+bool compileModel(const CompileOptions &options, std::string &error) {
+  DialectRegistry registry;
+  registerQCDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  DiagnosticCollector diags(ctx);
+
+  FailureOr<TargetAttr> target = resolveTarget(&ctx, options.target, error);
+  if (failed(target))
+    return false;
+  OwningOpRef<ModuleOp> module = loadModel(ctx, options.modelPath, diags, error);
+  if (!module)
+    return false;
+  func::FuncOp graph = graphFunction(*module);
+  if (!graph) {
+    error = options.modelPath + ": expected one function (or one named @main)";
+    return false;
+  }
+  LibraryInterface abi{options.name, {}, {}};
+  if (!readSignature(graph, abi.inputs, abi.outputs, error)) {
+    error = options.modelPath + ": " + error;
+    return false;
+  }
+  if (options.emit == EmitKind::Float)
+    return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, OpPrintingFlags().enableDebugInfo(true, false)); }, error);
+  (*module)->setAttr("qc.target", *target);
+
+  if (options.quantize) {
+    std::string table = options.calibrationTable;
+    TempDir scratch;
+    if (table.empty()) {
+      if (options.calibrationData.empty()) {
+        error = "quantizing needs --calibration-data (or --calibration-table); "
+                "use --float for a float32 library";
+        return false;
+      }
+      table = options.saveCalibrationTable.empty()
+                  ? (scratch.path + "/calibration.json").str()
+                  : options.saveCalibrationTable;
+      if (!calibrate(*module, abi.inputs, options, table, diags, error))
+        return false;
+    } else if (!llvm::sys::fs::exists(table)) {
+      error = table + ": no such calibration table";
+      return false;
+    }
+    QuantizePipelineOptions quantizeOptions;
+    quantizeOptions.calibrationTable = table;
+    if (!runPipeline(*module, [&](OpPassManager &pm) {
+          buildQuantizePipeline(pm, quantizeOptions);
+        }, diags, "quantization", error))
+      return false;
+    if (options.emit == EmitKind::Mlir)
+      return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, OpPrintingFlags().enableDebugInfo(true, false)); }, error);
+    graph = graphFunction(*module);
+    std::string graphName = options.name + "_graph";
+    SymbolTable::setSymbolName(graph, graphName);
+    if (!runPipeline(*module, buildInt8ToLLVMPipeline, diags,
+                     "int8 code generation", error))
+      return false;
+  } else {
+    if (options.emit == EmitKind::Mlir)
+      return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, OpPrintingFlags().enableDebugInfo(true, false)); }, error);
+    SymbolTable::setSymbolName(graph, options.name + "_graph");
+    if (!runPipeline(*module, buildFloatToLLVMPipeline, diags,
+                     "float code generation", error))
+      return false;
+  }
+
+  if (!emitLibrary(*module, options.name + "_graph", abi, *target,
+                   options.emit, options.outputPath, options.linker, error))
+    return false;
+  if (options.emit != EmitKind::So)
+    return true;
+  std::string header = options.headerPath;
+  if (header.empty()) {
+    llvm::SmallString<256> h(llvm::sys::path::parent_path(options.outputPath));
+    llvm::sys::path::append(h, options.name + ".h");
+    header = std::string(h);
+  }
+  if (!writeText(header, [&](llvm::raw_ostream &os) { os << renderHeader(abi); }, error)) {
+    llvm::sys::fs::remove(options.outputPath);
+    return false;
+  }
+  return true;
+}
+
+} // namespace qc

@@ -1,0 +1,786 @@
+//===- QCToLoops.cpp - integer graph ⇒ buffers, loops, vector kernels -----===//
+//
+// The function becomes `@main(inputs..., outputs...)` over flat f32 buffers:
+// each tensor gets a flat buffer (reshape aliases its input's), each op becomes
+// loops. Conv and fully-connected run one register-blocked kernel: weights are
+// packed at compile time into [O/L][KH][KW][C/4][L][4], activations are copied
+// once into a padded u8 image (x + 128; padding holds the real zero), and the
+// +128 and input-zero-point compensation is folded into the bias:
+//   Σ (x − zx)·w = Σ (x + 128)·w − (128 + zx)·Σ w.
+// Every requantization is (acc·m + 2^(s−1)) >> s in 64 bits, then + zp, clamp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Dialect/QC/Utils/QuantMath.h"
+#include "qc/Target/TargetInfo.h"
+
+#include "mlir/IR/Matchers.h"
+
+namespace qc {
+#define GEN_PASS_DEF_CONVERTQCTOLOOPS
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+
+namespace {
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+quant::UniformQuantizedType quantOf(Value v) {
+  return cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(v.getType()).getElementType());
+}
+
+int64_t numElements(Value v) {
+  return cast<ShapedType>(v.getType()).getNumElements();
+}
+
+/// Per-channel weight scales of a weight value (one per output channel).
+SmallVector<double> weightScales(Value w, int64_t channels) {
+  Type e = cast<RankedTensorType>(w.getType()).getElementType();
+  if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(e))
+    return SmallVector<double>(axis.getScales());
+  return SmallVector<double>(channels,
+                             cast<quant::UniformQuantizedType>(e).getScale());
+}
+
+/// The constant i8 storage behind a quantized weight value.
+FailureOr<SmallVector<int8_t>> constantWeight(Value w) {
+  if (auto sc = w.getDefiningOp<quant::StorageCastOp>())
+    w = sc.getInput();
+  DenseElementsAttr attr;
+  if (!matchPattern(w, m_Constant(&attr)) ||
+      !attr.getElementType().isInteger(8))
+    return failure();
+  return llvm::to_vector(attr.getValues<int8_t>());
+}
+
+FailureOr<SmallVector<int32_t>> constantBias(Value b, int64_t channels) {
+  if (!b)
+    return SmallVector<int32_t>(channels, 0);
+  DenseElementsAttr attr;
+  if (!matchPattern(b, m_Constant(&attr)))
+    return failure();
+  return llvm::to_vector(attr.getValues<int32_t>());
+}
+
+/// Builds the loops and constants of one function.
+class Emitter {
+public:
+  Emitter(OpBuilder &b, ModuleOp module, Block *entry, Location loc)
+      : b(b), module(module), entry(entry), loc(loc) {}
+
+  OpBuilder &b;
+  ModuleOp module;
+  Block *entry;
+  Location loc;
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value intConst(int64_t v, Type t) {
+    return arith::ConstantOp::create(b, loc, t, b.getIntegerAttr(t, v));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  /// ((a·B + b)·C + c)… for index values and constant extents.
+  Value linear(ArrayRef<Value> idx, ArrayRef<int64_t> extents) {
+    Value r = idx[0];
+    for (size_t i = 1; i < idx.size(); ++i)
+      r = add(mul(r, index(extents[i])), idx[i]);
+    return r;
+  }
+
+  /// A private constant global holding `values`; returns its flat memref.
+  template <typename T>
+  Value global(ArrayRef<T> values, Type elem) {
+    auto type = MemRefType::get({static_cast<int64_t>(values.size())}, elem);
+    auto tensorType = RankedTensorType::get(type.getShape(), elem);
+    std::string name = "__qc_const_" + std::to_string(counter++);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(module.getBody());
+      memref::GlobalOp::create(b, loc, name, b.getStringAttr("private"), type,
+                               DenseElementsAttr::get(tensorType, values),
+                               /*constant=*/true, b.getI64IntegerAttr(64));
+    }
+    return memref::GetGlobalOp::create(b, loc, type, name);
+  }
+
+  /// A heap buffer of n elements, freed after its last use.
+  Value alloc(int64_t n, Type elem) {
+    return memref::AllocOp::create(b, loc, MemRefType::get({n}, elem),
+                                   b.getI64IntegerAttr(64));
+  }
+  /// A stack buffer, created once in the entry block.
+  Value scratch(int64_t n, Type elem) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    return memref::AllocaOp::create(b, loc, MemRefType::get({n}, elem),
+                                    b.getI64IntegerAttr(64));
+  }
+
+  /// for (iv = lb; iv < ub; iv += step) body(iv)
+  void loop(Value lb, Value ub, int64_t step,
+            llvm::function_ref<void(Value)> body) {
+    auto f = scf::ForOp::create(b, loc, lb, ub, index(step));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(f.getBody()->getTerminator());
+    body(f.getInductionVar());
+  }
+  void loop(int64_t lb, int64_t ub, int64_t step,
+            llvm::function_ref<void(Value)> body) {
+    loop(index(lb), index(ub), step, body);
+  }
+  /// A loop carrying `init`; body returns the next values.
+  SmallVector<Value>
+  loopCarried(int64_t lb, int64_t ub, ValueRange init,
+              llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto f = scf::ForOp::create(b, loc, index(lb), index(ub), index(1), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToEnd(f.getBody());
+      SmallVector<Value> next = body(f.getInductionVar(), f.getRegionIterArgs());
+      scf::YieldOp::create(b, loc, next);
+    }
+    return SmallVector<Value>(f.getResults());
+  }
+  void ifThen(Value cond, llvm::function_ref<void()> body) {
+    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(op.thenBlock()->getTerminator());
+    body();
+  }
+  Value load(Value mem, Value i) {
+    return memref::LoadOp::create(b, loc, mem, ValueRange{i});
+  }
+  void store(Value v, Value mem, Value i) {
+    memref::StoreOp::create(b, loc, v, mem, ValueRange{i});
+  }
+
+  /// zp + ((acc·m + round) >> s), clamped and truncated to i8 (scalar or
+  /// vector operands of matching shape; acc is i32, m/round/s are i64).
+  Value requantize(Value acc, Value m, Value round, Value s, int64_t zp,
+                   int64_t lo, int64_t hi) {
+    Type accType = acc.getType();
+    Type wide = accType, narrow = accType, bytes = accType;
+    if (auto v = dyn_cast<VectorType>(accType)) {
+      wide = v.clone(b.getI64Type());
+      bytes = v.clone(b.getI8Type());
+    } else {
+      wide = b.getI64Type();
+      bytes = b.getI8Type();
+    }
+    Value t = arith::ExtSIOp::create(b, loc, wide, acc);
+    t = add(mul(t, m), round);
+    t = arith::ShRSIOp::create(b, loc, t, s);
+    t = arith::TruncIOp::create(b, loc, narrow, t);
+    t = add(t, splat(zp, narrow));
+    t = arith::MaxSIOp::create(b, loc, t, splat(lo, narrow));
+    t = arith::MinSIOp::create(b, loc, t, splat(hi, narrow));
+    return arith::TruncIOp::create(b, loc, bytes, t);
+  }
+  Value splat(int64_t v, Type t) {
+    if (auto vt = dyn_cast<VectorType>(t))
+      return arith::ConstantOp::create(
+          b, loc, vt, DenseElementsAttr::get(vt, b.getIntegerAttr(vt.getElementType(), v)));
+    return intConst(v, t);
+  }
+
+private:
+  static inline int counter = 0;
+};
+
+/// Per-channel (m, round, shift) tables in i64 for requantize.
+struct RequantTables {
+  SmallVector<int64_t> m, round, shift;
+  void push(double real) {
+    qc::FixedPointMultiplier fp = qc::quantizeMultiplier(real);
+    m.push_back(fp.multiplier);
+    shift.push_back(fp.shift);
+    round.push_back(int64_t(1) << (fp.shift - 1));
+  }
+  void pad() { m.push_back(0); shift.push_back(1); round.push_back(1); }
+};
+
+/// Geometry of a convolution in NHWC/OHWI.
+struct ConvShape {
+  int64_t n, h, w, c, o, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups, oh, ow;
+};
+
+class Lowering {
+public:
+  Lowering(Emitter &e, const qc::TargetInfo &target) : e(e), target(target) {}
+
+  /// Dot-product kernel for a groups = 1 convolution.
+  LogicalResult convDot(Operation *op, const ConvShape &s, Value x, Value out,
+                        ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                        ArrayRef<double> realMultipliers, int64_t zx,
+                        int64_t zo, int64_t lo, int64_t hi,
+                        qc::KernelAttr kernel) {
+    OpBuilder &b = e.b;
+    const int64_t L = kernel.getLanes(), B = std::max<int64_t>(1, kernel.getBlock());
+    const int64_t cp = ceilDiv(s.c, 4) * 4, c4 = cp / 4, ob = ceilDiv(s.o, L);
+    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+
+    // Packed weights and the folded bias.
+    SmallVector<int8_t> packed(ob * s.kh * s.kw * c4 * L * 4, 0);
+    SmallVector<int32_t> foldedBias(ob * L, 0);
+    RequantTables t;
+    for (int64_t o = 0; o < ob * L; ++o) {
+      if (o >= s.o) {
+        t.pad();
+        continue;
+      }
+      int64_t sum = 0;
+      for (int64_t y = 0; y < s.kh; ++y)
+        for (int64_t xx = 0; xx < s.kw; ++xx)
+          for (int64_t c = 0; c < s.c; ++c) {
+            int8_t v = w[((o * s.kh + y) * s.kw + xx) * s.c + c];
+            sum += v;
+            int64_t blk = o / L, lane = o % L;
+            packed[((((blk * s.kh + y) * s.kw + xx) * c4 + c / 4) * L + lane) * 4 +
+                   c % 4] = v;
+          }
+      foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - (128 + zx) * sum);
+      t.push(realMultipliers[o]);
+    }
+    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    Value wMem = e.global<int8_t>(packed, i8);
+    Value biasMem = e.global<int32_t>(foldedBias, i32);
+    Value mMem = e.global<int64_t>(t.m, i64);
+    Value rMem = e.global<int64_t>(t.round, i64);
+    Value sMem = e.global<int64_t>(t.shift, i64);
+
+    // The padded u8 image: x + 128 (= x xor 0x80), padding = zx + 128.
+    Value img = e.alloc(s.n * hp * wp * cp, i8);
+    if (hp != s.h || wp != s.w || cp != s.c) {
+      Value fill = e.intConst(static_cast<int8_t>((zx + 128) & 0xff), i8);
+      e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
+    }
+    Value flip = e.intConst(-128, i8);
+    e.loop(0, s.n * s.h, 1, [&](Value nh) {
+      Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
+      Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
+      e.loop(0, s.w, 1, [&](Value xx) {
+        Value src = e.mul(e.add(e.mul(nh, e.index(s.w)), xx), e.index(s.c));
+        Value dst = e.linear({n, e.add(y, e.index(s.pt)), e.add(xx, e.index(s.pl)),
+                              e.index(0)},
+                             {s.n, hp, wp, cp});
+        e.loop(0, s.c, 1, [&](Value c) {
+          Value v = e.load(x, e.add(src, c));
+          e.store(arith::XOrIOp::create(b, e.loc, v, flip), img, e.add(dst, c));
+        });
+      });
+    });
+
+    auto accType = VectorType::get({L}, i32);
+    auto bytesType = VectorType::get({4 * L}, i8);
+    auto wideType = VectorType::get({L}, i64);
+    auto emitBlock = [&](Value n, Value oh, Value ow0, int64_t nb) {
+      e.loop(0, ob, 1, [&](Value blk) {
+        Value chan0 = e.mul(blk, e.index(L));
+        Value init = vector::LoadOp::create(b, e.loc, accType, biasMem, ValueRange{chan0});
+        SmallVector<Value> accs(nb, init);
+        accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
+          return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
+            Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
+            SmallVector<Value> rowBase;
+            for (int64_t j = 0; j < nb; ++j) {
+              Value iw = e.add(e.mul(e.add(ow0, e.index(j)), e.index(s.sw)),
+                               e.mul(kx, e.index(s.dw)));
+              rowBase.push_back(e.linear({n, ih, iw, e.index(0)}, {s.n, hp, wp, cp}));
+            }
+            Value wBase = e.mul(
+                e.linear({blk, ky, kx, e.index(0)}, {ob, s.kh, s.kw, c4}),
+                e.index(4 * L));
+            return e.loopCarried(0, c4, a2, [&](Value cc, ValueRange a3) {
+              Value wv = vector::LoadOp::create(
+                  b, e.loc, bytesType, wMem,
+                  ValueRange{e.add(wBase, e.mul(cc, e.index(4 * L)))});
+              SmallVector<Value> next;
+              for (int64_t j = 0; j < nb; ++j) {
+                Value at = e.add(rowBase[j], e.mul(cc, e.index(4)));
+                Value four = vector::LoadOp::create(
+                    b, e.loc, VectorType::get({4}, i8), img, ValueRange{at});
+                Value word = vector::BitCastOp::create(
+                    b, e.loc, VectorType::get({1}, i32), four);
+                Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
+                Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
+                Value xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
+                next.push_back(target.emitDot4(b, e.loc, kernel, a3[j], xv, wv));
+              }
+              return next;
+            });
+          });
+        });
+        Value mv = vector::LoadOp::create(b, e.loc, wideType, mMem, ValueRange{chan0});
+        Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{chan0});
+        Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{chan0});
+        for (int64_t j = 0; j < nb; ++j) {
+          Value q = e.requantize(accs[j], mv, rv, sv, zo, lo, hi);
+          Value at = e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
+                                          {s.n, s.oh, s.ow}),
+                                 e.index(s.o)),
+                           chan0);
+          if (s.o % L == 0) {
+            vector::StoreOp::create(b, e.loc, q, out, ValueRange{at});
+          } else {
+            Value left = arith::MinSIOp::create(
+                b, e.loc, e.sub(e.index(s.o), chan0), e.index(L));
+            Value mask = vector::CreateMaskOp::create(
+                b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
+            vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{at}, mask, q);
+          }
+        }
+      });
+    };
+    int64_t full = s.ow - s.ow % B;
+    e.loop(0, s.n, 1, [&](Value n) {
+      e.loop(0, s.oh, 1, [&](Value oh) {
+        if (full > 0)
+          e.loop(0, full, B, [&](Value ow) { emitBlock(n, oh, ow, B); });
+        if (full < s.ow)
+          e.loop(full, s.ow, 1, [&](Value ow) { emitBlock(n, oh, ow, 1); });
+      });
+    });
+    return success();
+  }
+
+  /// Grouped (incl. depthwise) convolution: per output pixel, an i32
+  /// accumulator row over all output channels.
+  LogicalResult convGrouped(const ConvShape &s, Value x, Value out,
+                            ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                            ArrayRef<double> realMultipliers, int64_t zx,
+                            int64_t zo, int64_t lo, int64_t hi) {
+    OpBuilder &b = e.b;
+    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    const int64_t cg = s.c / s.groups, og = s.o / s.groups;
+    RequantTables t;
+    for (double m : realMultipliers)
+      t.push(m);
+    Value wMem = e.global<int8_t>(w, i8);
+    Value biasMem = e.global<int32_t>(bias, i32);
+    Value mMem = e.global<int64_t>(t.m, i64);
+    Value rMem = e.global<int64_t>(t.round, i64);
+    Value sMem = e.global<int64_t>(t.shift, i64);
+    Value acc = e.scratch(s.o, i32);
+    Value zxv = e.intConst(zx, i32);
+    e.loop(0, s.n, 1, [&](Value n) {
+      e.loop(0, s.oh, 1, [&](Value oh) {
+        e.loop(0, s.ow, 1, [&](Value ow) {
+          e.loop(0, s.o, 1, [&](Value o) { e.store(e.load(biasMem, o), acc, o); });
+          e.loop(0, s.kh, 1, [&](Value ky) {
+            Value ih = e.add(e.sub(e.mul(oh, e.index(s.sh)), e.index(s.pt)),
+                             e.mul(ky, e.index(s.dh)));
+            e.loop(0, s.kw, 1, [&](Value kx) {
+              Value iw = e.add(e.sub(e.mul(ow, e.index(s.sw)), e.index(s.pl)),
+                               e.mul(kx, e.index(s.dw)));
+              auto inRange = [&](Value v, int64_t hiExcl) {
+                Value ge = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge,
+                                                 v, e.index(0));
+                Value lt = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::slt,
+                                                 v, e.index(hiExcl));
+                return arith::AndIOp::create(b, e.loc, ge, lt);
+              };
+              Value ok = arith::AndIOp::create(b, e.loc, inRange(ih, s.h),
+                                               inRange(iw, s.w));
+              e.ifThen(ok, [&] {
+                Value pix = e.mul(e.linear({n, ih, iw}, {s.n, s.h, s.w}), e.index(s.c));
+                e.loop(0, s.o, 1, [&](Value o) {
+                  Value g = arith::DivUIOp::create(b, e.loc, o, e.index(og));
+                  Value xBase = e.add(pix, e.mul(g, e.index(cg)));
+                  Value wBase = e.mul(e.linear({o, ky, kx}, {s.o, s.kh, s.kw}),
+                                      e.index(cg));
+                  Value sum = e.load(acc, o);
+                  for (int64_t ci = 0; ci < cg; ++ci) {
+                    Value xv = arith::ExtSIOp::create(
+                        b, e.loc, i32, e.load(x, e.add(xBase, e.index(ci))));
+                    Value wv = arith::ExtSIOp::create(
+                        b, e.loc, i32, e.load(wMem, e.add(wBase, e.index(ci))));
+                    sum = e.add(sum, e.mul(e.sub(xv, zxv), wv));
+                  }
+                  e.store(sum, acc, o);
+                });
+              });
+            });
+          });
+          Value base = e.mul(e.linear({n, oh, ow}, {s.n, s.oh, s.ow}), e.index(s.o));
+          e.loop(0, s.o, 1, [&](Value o) {
+            Value q = e.requantize(e.load(acc, o), e.load(mMem, o),
+                                   e.load(rMem, o), e.load(sMem, o), zo, lo, hi);
+            e.store(q, out, e.add(base, o));
+          });
+        });
+      });
+    });
+    return success();
+  }
+
+  LogicalResult conv(qc::Conv2DOp op, Value x, Value out) {
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    auto wt = cast<RankedTensorType>(op.getWeight().getType());
+    auto ot = cast<RankedTensorType>(op.getOutput().getType());
+    ConvShape s{in.getDimSize(0), in.getDimSize(1), in.getDimSize(2), in.getDimSize(3),
+                wt.getDimSize(0), wt.getDimSize(1), wt.getDimSize(2),
+                op.getStride()[0], op.getStride()[1], op.getDilation()[0],
+                op.getDilation()[1], op.getPad()[0], op.getPad()[1],
+                op.getPad()[2], op.getPad()[3], static_cast<int64_t>(op.getGroups()),
+                ot.getDimSize(1), ot.getDimSize(2)};
+    return convCommon(op, s, op.getInput(), op.getWeight(), op.getBias(),
+                      op.getOutput(), x, out, op.getClampMin(),
+                      op.getClampMax(), op.getKernelAttr());
+  }
+
+  LogicalResult fullyConnected(qc::FullyConnectedOp op, Value x, Value out) {
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    auto wt = cast<RankedTensorType>(op.getWeight().getType());
+    // [M,K] × [N,K]ᵀ is a 1×1 convolution over a 1×M image with K channels.
+    ConvShape s{1, 1, in.getDimSize(0), in.getDimSize(1), wt.getDimSize(0),
+                1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, in.getDimSize(0)};
+    return convCommon(op, s, op.getInput(), op.getWeight(), op.getBias(),
+                      op.getOutput(), x, out, op.getClampMin(),
+                      op.getClampMax(), op.getKernelAttr());
+  }
+
+  LogicalResult convCommon(Operation *op, const ConvShape &s, Value input,
+                           Value weight, Value bias, Value output, Value x,
+                           Value out, int64_t lo, int64_t hi,
+                           qc::KernelAttr kernel) {
+    auto w = constantWeight(weight);
+    auto bv = constantBias(bias, s.o);
+    if (failed(w) || failed(bv))
+      return op->emitError("weights and bias must be constants");
+    SmallVector<double> ws = weightScales(weight, s.o);
+    quant::UniformQuantizedType qx = quantOf(input), qo = quantOf(output);
+    SmallVector<double> real;
+    for (double sw : ws)
+      real.push_back(qx.getScale() * sw / qo.getScale());
+    if (!kernel)
+      kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4);
+    if (s.groups == 1)
+      return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                     qo.getZeroPoint(), lo, hi, kernel);
+    return convGrouped(s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                       qo.getZeroPoint(), lo, hi);
+  }
+
+  LogicalResult addOp(qc::AddOp op, Value a, Value bm, Value out) {
+    OpBuilder &b = e.b;
+    auto qa = quantOf(op.getLhs()), qb = quantOf(op.getRhs()),
+         qo = quantOf(op.getOutput());
+    qc::PairedMultiplier pm = qc::quantizePairedMultiplier(
+        qa.getScale() / qo.getScale(), qb.getScale() / qo.getScale());
+    Type i64 = b.getI64Type();
+    e.loop(0, numElements(op.getOutput()), 1, [&](Value i) {
+      auto term = [&](Value mem, int64_t zp, int64_t m) {
+        Value v = arith::ExtSIOp::create(b, e.loc, i64, e.load(mem, i));
+        return e.mul(e.sub(v, e.intConst(zp, i64)), e.intConst(m, i64));
+      };
+      Value sum = e.add(e.add(term(a, qa.getZeroPoint(), pm.lhs),
+                              term(bm, qb.getZeroPoint(), pm.rhs)),
+                        e.intConst(int64_t(1) << (pm.shift - 1), i64));
+      Value sh = arith::ShRSIOp::create(b, e.loc, sum, e.intConst(pm.shift, i64));
+      sh = e.add(sh, e.intConst(qo.getZeroPoint(), i64));
+      sh = arith::MaxSIOp::create(b, e.loc, sh, e.intConst(op.getClampMin(), i64));
+      sh = arith::MinSIOp::create(b, e.loc, sh, e.intConst(op.getClampMax(), i64));
+      e.store(arith::TruncIOp::create(b, e.loc, b.getI8Type(), sh), out, i);
+    });
+    return success();
+  }
+
+  /// The in-bounds window [lo, hi) along one dimension for output position o.
+  std::pair<Value, Value> window(Value o, int64_t stride, int64_t pad,
+                                 int64_t k, int64_t extent) {
+    Value start = e.sub(e.mul(o, e.index(stride)), e.index(pad));
+    Value lo = arith::MaxSIOp::create(e.b, e.loc, start, e.index(0));
+    Value hi = arith::MinSIOp::create(e.b, e.loc, e.add(start, e.index(k)),
+                                      e.index(extent));
+    return {lo, hi};
+  }
+
+  LogicalResult maxPool(qc::MaxPool2DOp op, Value x, Value out) {
+    OpBuilder &b = e.b;
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    auto ot = cast<RankedTensorType>(op.getOutput().getType());
+    int64_t n = in.getDimSize(0), h = in.getDimSize(1), w = in.getDimSize(2),
+            c = in.getDimSize(3), oh = ot.getDimSize(1), ow = ot.getDimSize(2);
+    Value lowest = e.intConst(-128, b.getI8Type());
+    e.loop(0, n, 1, [&](Value ni) {
+      e.loop(0, oh, 1, [&](Value y) {
+        auto [h0, h1] = window(y, op.getStride()[0], op.getPad()[0], op.getKernel()[0], h);
+        e.loop(0, ow, 1, [&](Value xx) {
+          auto [w0, w1] = window(xx, op.getStride()[1], op.getPad()[1], op.getKernel()[1], w);
+          Value base = e.mul(e.linear({ni, y, xx}, {n, oh, ow}), e.index(c));
+          e.loop(0, c, 1, [&](Value ci) { e.store(lowest, out, e.add(base, ci)); });
+          e.loop(h0, h1, 1, [&](Value iy) {
+            e.loop(w0, w1, 1, [&](Value ix) {
+              Value src = e.mul(e.linear({ni, iy, ix}, {n, h, w}), e.index(c));
+              e.loop(0, c, 1, [&](Value ci) {
+                Value at = e.add(base, ci);
+                Value m = arith::MaxSIOp::create(b, e.loc, e.load(out, at),
+                                                 e.load(x, e.add(src, ci)));
+                e.store(m, out, at);
+              });
+            });
+          });
+        });
+      });
+    });
+    return success();
+  }
+
+  LogicalResult avgPool(qc::AvgPool2DOp op, Value x, Value out) {
+    OpBuilder &b = e.b;
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    auto ot = cast<RankedTensorType>(op.getOutput().getType());
+    int64_t n = in.getDimSize(0), h = in.getDimSize(1), w = in.getDimSize(2),
+            c = in.getDimSize(3), oh = ot.getDimSize(1), ow = ot.getDimSize(2);
+    int64_t kh = op.getKernel()[0], kw = op.getKernel()[1];
+    auto qx = quantOf(op.getInput()), qo = quantOf(op.getOutput());
+    // Requantize tables indexed by the number of in-bounds taps.
+    RequantTables t;
+    t.pad();
+    for (int64_t cnt = 1; cnt <= kh * kw; ++cnt)
+      t.push(qx.getScale() / (qo.getScale() * double(cnt)));
+    Type i32 = b.getI32Type(), i64 = b.getI64Type();
+    Value mMem = e.global<int64_t>(t.m, i64);
+    Value rMem = e.global<int64_t>(t.round, i64);
+    Value sMem = e.global<int64_t>(t.shift, i64);
+    Value acc = e.scratch(c, i32);
+    Value zero = e.intConst(0, i32), zx = e.intConst(qx.getZeroPoint(), i32);
+    e.loop(0, n, 1, [&](Value ni) {
+      e.loop(0, oh, 1, [&](Value y) {
+        auto [h0, h1] = window(y, op.getStride()[0], op.getPad()[0], kh, h);
+        e.loop(0, ow, 1, [&](Value xx) {
+          auto [w0, w1] = window(xx, op.getStride()[1], op.getPad()[1], kw, w);
+          e.loop(0, c, 1, [&](Value ci) { e.store(zero, acc, ci); });
+          e.loop(h0, h1, 1, [&](Value iy) {
+            e.loop(w0, w1, 1, [&](Value ix) {
+              Value src = e.mul(e.linear({ni, iy, ix}, {n, h, w}), e.index(c));
+              e.loop(0, c, 1, [&](Value ci) {
+                Value v = arith::ExtSIOp::create(b, e.loc, i32,
+                                                 e.load(x, e.add(src, ci)));
+                e.store(e.add(e.load(acc, ci), e.sub(v, zx)), acc, ci);
+              });
+            });
+          });
+          Value cnt = op.getCountIncludePad()
+                          ? e.index(kh * kw)
+                          : e.mul(e.sub(h1, h0), e.sub(w1, w0));
+          Value m = e.load(mMem, cnt), r = e.load(rMem, cnt), s = e.load(sMem, cnt);
+          Value base = e.mul(e.linear({ni, y, xx}, {n, oh, ow}), e.index(c));
+          e.loop(0, c, 1, [&](Value ci) {
+            Value q = e.requantize(e.load(acc, ci), m, r, s, qo.getZeroPoint(),
+                                   op.getClampMin(), op.getClampMax());
+            e.store(q, out, e.add(base, ci));
+          });
+        });
+      });
+    });
+    return success();
+  }
+
+  LogicalResult transpose(qc::TransposeOp op, Value x, Value out) {
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    auto ot = cast<RankedTensorType>(op.getOutput().getType());
+    ArrayRef<int64_t> perms = op.getPerms();
+    int64_t rank = in.getRank();
+    SmallVector<int64_t> inStride(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      inStride[d] = inStride[d + 1] * in.getDimSize(d + 1);
+    SmallVector<Value> ivs;
+    std::function<void(int64_t)> nest = [&](int64_t d) {
+      if (d == rank) {
+        Value src = e.index(0);
+        for (int64_t i = 0; i < rank; ++i)
+          src = e.add(src, e.mul(ivs[i], e.index(inStride[perms[i]])));
+        e.store(e.load(x, src), out, e.linear(ivs, ot.getShape()));
+        return;
+      }
+      e.loop(0, ot.getDimSize(d), 1, [&](Value iv) {
+        ivs.push_back(iv);
+        nest(d + 1);
+        ivs.pop_back();
+      });
+    };
+    nest(0);
+    return success();
+  }
+
+  void quantize(quant::QuantizeCastOp op, Value x, Value out) {
+    OpBuilder &b = e.b;
+    auto q = quantOf(op.getResult());
+    float inv = static_cast<float>(1.0 / q.getScale());
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    auto fc = [&](float v) {
+      return arith::ConstantOp::create(b, e.loc, f32, b.getF32FloatAttr(v));
+    };
+    Value invV = fc(inv), loV = fc(float(-128 - q.getZeroPoint())),
+          hiV = fc(float(127 - q.getZeroPoint()));
+    Value zp = e.intConst(q.getZeroPoint(), i32);
+    e.loop(0, numElements(op.getResult()), 1, [&](Value i) {
+      Value t = arith::MulFOp::create(b, e.loc, e.load(x, i), invV);
+      t = math::RoundEvenOp::create(b, e.loc, t);
+      t = arith::MaxNumFOp::create(b, e.loc, t, loV);
+      t = arith::MinNumFOp::create(b, e.loc, t, hiV);
+      Value v = e.add(arith::FPToSIOp::create(b, e.loc, i32, t), zp);
+      e.store(arith::TruncIOp::create(b, e.loc, b.getI8Type(), v), out, i);
+    });
+  }
+
+  void dequantize(quant::DequantizeCastOp op, Value x, Value out) {
+    OpBuilder &b = e.b;
+    auto q = quantOf(op.getInput());
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    Value scale = arith::ConstantOp::create(
+        b, e.loc, f32, b.getF32FloatAttr(static_cast<float>(q.getScale())));
+    Value zp = e.intConst(q.getZeroPoint(), i32);
+    e.loop(0, numElements(op.getInput()), 1, [&](Value i) {
+      Value v = arith::ExtSIOp::create(b, e.loc, i32, e.load(x, i));
+      Value f = arith::SIToFPOp::create(b, e.loc, f32, e.sub(v, zp));
+      e.store(arith::MulFOp::create(b, e.loc, f, scale), out, i);
+    });
+  }
+
+private:
+  Emitter &e;
+  const qc::TargetInfo &target;
+};
+
+/// Frees each heap buffer after the last top-level op that uses it.
+void insertDeallocs(Block &body) {
+  SmallVector<memref::AllocOp> allocs;
+  for (Operation &op : body)
+    if (auto a = dyn_cast<memref::AllocOp>(op))
+      allocs.push_back(a);
+  for (memref::AllocOp a : allocs) {
+    Operation *last = a;
+    for (Operation *user : a->getUsers()) {
+      Operation *top = body.findAncestorOpInBlock(*user);
+      if (top && last->isBeforeInBlock(top))
+        last = top;
+    }
+    OpBuilder b(last->getContext());
+    b.setInsertionPointAfter(last);
+    memref::DeallocOp::create(b, a.getLoc(), a);
+  }
+}
+
+LogicalResult lowerFunction(func::FuncOp func, ModuleOp module,
+                            const qc::TargetInfo &target) {
+  MLIRContext *ctx = func.getContext();
+  Type f32 = Float32Type::get(ctx);
+  SmallVector<Type> argTypes;
+  for (Type t : func.getArgumentTypes()) {
+    auto tt = dyn_cast<RankedTensorType>(t);
+    if (!tt || !tt.getElementType().isF32())
+      return func.emitError("function arguments must be f32 tensors, got ") << t;
+    argTypes.push_back(MemRefType::get({tt.getNumElements()}, f32));
+  }
+  for (Type t : func.getResultTypes()) {
+    auto tt = dyn_cast<RankedTensorType>(t);
+    if (!tt || !tt.getElementType().isF32())
+      return func.emitError("function results must be f32 tensors, got ") << t;
+    argTypes.push_back(MemRefType::get({tt.getNumElements()}, f32));
+  }
+  OpBuilder b(ctx);
+  b.setInsertionPoint(func);
+  auto newFunc = func::FuncOp::create(b, func.getLoc(), func.getName(),
+                                      FunctionType::get(ctx, argTypes, {}));
+  Block *entry = newFunc.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Emitter e(b, module, entry, func.getLoc());
+  Lowering lower(e, target);
+
+  unsigned numInputs = func.getNumArguments();
+  DenseMap<Value, Value> buffers;
+  for (unsigned i = 0; i < numInputs; ++i)
+    buffers[func.getArgument(i)] = entry->getArgument(i);
+  auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  // A dequantize whose value is returned writes into that output directly.
+  DenseMap<Value, Value> outputFor;
+  for (auto [i, v] : llvm::enumerate(returnOp.getOperands()))
+    if (v.getDefiningOp<quant::DequantizeCastOp>() && !outputFor.count(v))
+      outputFor[v] = entry->getArgument(numInputs + i);
+
+  Type i8 = b.getI8Type();
+  for (Operation &op : func.getBody().front()) {
+    e.loc = op.getLoc();
+    auto in = [&](unsigned i) { return buffers.lookup(op.getOperand(i)); };
+    auto newBuffer = [&]() {
+      Value r = op.getResult(0);
+      Value buf = outputFor.lookup(r);
+      if (!buf)
+        buf = e.alloc(numElements(r), isa<quant::DequantizeCastOp>(op) ? f32 : i8);
+      buffers[r] = buf;
+      return buf;
+    };
+    LogicalResult result = success();
+    if (isa<arith::ConstantOp, quant::StorageCastOp>(op)) {
+      continue; // read by their users at compile time
+    } else if (auto q = dyn_cast<quant::QuantizeCastOp>(op)) {
+      if (!quantOf(q.getResult()).isSigned())
+        return q.emitError("only signed i8 quantization is supported");
+      lower.quantize(q, in(0), newBuffer());
+    } else if (auto dq = dyn_cast<quant::DequantizeCastOp>(op)) {
+      if (!isa<quant::UniformQuantizedType>(
+              cast<RankedTensorType>(dq.getInput().getType()).getElementType()) ||
+          !in(0))
+        return dq.emitError("cannot dequantize a value computed at compile time");
+      lower.dequantize(dq, in(0), newBuffer());
+    } else if (auto conv = dyn_cast<qc::Conv2DOp>(op)) {
+      result = lower.conv(conv, in(0), newBuffer());
+    } else if (auto fc = dyn_cast<qc::FullyConnectedOp>(op)) {
+      result = lower.fullyConnected(fc, in(0), newBuffer());
+    } else if (auto add = dyn_cast<qc::AddOp>(op)) {
+      result = lower.addOp(add, in(0), in(1), newBuffer());
+    } else if (auto mp = dyn_cast<qc::MaxPool2DOp>(op)) {
+      result = lower.maxPool(mp, in(0), newBuffer());
+    } else if (auto ap = dyn_cast<qc::AvgPool2DOp>(op)) {
+      result = lower.avgPool(ap, in(0), newBuffer());
+    } else if (auto tr = dyn_cast<qc::TransposeOp>(op)) {
+      result = lower.transpose(tr, in(0), newBuffer());
+    } else if (auto rs = dyn_cast<qc::ReshapeOp>(op)) {
+      buffers[rs.getResult()] = in(0); // same row-major bytes
+    } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+        Value dst = entry->getArgument(numInputs + i);
+        Value src = buffers.lookup(v);
+        if (!src || src.getType() != dst.getType())
+          return ret.emitError("result #") << i << " is not a float tensor computed at run time";
+        if (src != dst)
+          memref::CopyOp::create(b, e.loc, src, dst);
+      }
+      func::ReturnOp::create(b, e.loc);
+    } else {
+      return op.emitError("'")
+             << op.getName() << "' has no int8 lowering (it was not quantized)";
+    }
+    if (failed(result))
+      return failure();
+  }
+  insertDeallocs(*entry);
+  newFunc->setAttrs(func->getAttrs());
+  newFunc.setFunctionType(FunctionType::get(ctx, argTypes, {}));
+  newFunc.removeArgAttrsAttr();
+  newFunc.removeResAttrsAttr();
+  func.erase();
+  return success();
+}
+
+struct ConvertQCToLoopsPass
+    : qc::impl::ConvertQCToLoopsBase<ConvertQCToLoopsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto target = qc::getTargetInfo(
+        module->getAttrOfType<qc::TargetAttr>("qc.target"));
+    SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+    for (func::FuncOp f : funcs)
+      if (!f.isExternal() && failed(lowerFunction(f, module, *target)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

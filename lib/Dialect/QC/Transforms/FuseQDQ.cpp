@@ -1,0 +1,349 @@
+//===- FuseQDQ.cpp - float ops between dcast and qcast ⇒ integer qc ops ---===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Dialect/QC/Utils/QuantMath.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace qc {
+#define GEN_PASS_DEF_QCFUSEQDQ
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+
+namespace {
+
+/// The quantized value `v` dequantizes, if it is a per-tensor i8 activation.
+Value dequantizedActivation(Value v) {
+  auto dq = v.getDefiningOp<quant::DequantizeCastOp>();
+  if (!dq)
+    return {};
+  auto t = cast<RankedTensorType>(dq.getInput().getType());
+  if (!isa<quant::UniformQuantizedType>(t.getElementType()))
+    return {};
+  return dq.getInput();
+}
+
+/// A constant i8 weight: dcast(scast(arith.constant)).
+struct ConstWeight {
+  Value typed;               // the quant-typed tensor (scast result)
+  DenseElementsAttr values;  // the i8 storage values
+  quant::UniformQuantizedPerAxisType type;
+};
+
+std::optional<ConstWeight> dequantizedWeight(Value v) {
+  auto dq = v.getDefiningOp<quant::DequantizeCastOp>();
+  if (!dq)
+    return std::nullopt;
+  auto sc = dq.getInput().getDefiningOp<quant::StorageCastOp>();
+  DenseElementsAttr values;
+  if (!sc || !matchPattern(sc.getInput(), m_Constant(&values)))
+    return std::nullopt;
+  auto type = dyn_cast<quant::UniformQuantizedPerAxisType>(
+      cast<RankedTensorType>(sc.getType()).getElementType());
+  if (!type)
+    return std::nullopt;
+  return ConstWeight{sc.getResult(), values, type};
+}
+
+double scaleOf(Value quantized) {
+  return cast<quant::UniformQuantizedType>(
+             cast<RankedTensorType>(quantized.getType()).getElementType())
+      .getScale();
+}
+
+/// The float epilogue between an anchor and its qcast: an optional clamp.
+struct Epilogue {
+  Value anchorResult;
+  double lo = -INFINITY, hi = INFINITY;
+};
+
+Epilogue peelClamp(Value v) {
+  Epilogue e{v};
+  if (auto clamp = v.getDefiningOp<tosa::ClampOp>()) {
+    auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+    auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+    if (lo && hi && clamp.getInput().hasOneUse()) {
+      e.anchorResult = clamp.getInput();
+      e.lo = lo.getValueAsDouble();
+      e.hi = hi.getValueAsDouble();
+    }
+  }
+  return e;
+}
+
+/// Clamp bounds in the output's int8 domain: q = zp + round(real / scale).
+std::pair<int64_t, int64_t> quantizedBounds(const Epilogue &e,
+                                            quant::UniformQuantizedType out) {
+  auto bound = [&](double real, int64_t dflt) -> int64_t {
+    if (!std::isfinite(real) || std::fabs(real) > 1e30)
+      return dflt;
+    double q = out.getZeroPoint() + qc::roundHalfEven(real / out.getScale());
+    return static_cast<int64_t>(std::clamp(q, -128.0, 127.0));
+  };
+  return {bound(e.lo, -128), bound(e.hi, 127)};
+}
+
+/// int32 bias = round(b / (s_x · s_w[o])), saturated.
+FailureOr<Value> quantizeBias(PatternRewriter &rewriter, Location loc,
+                              Value floatBias, double inputScale,
+                              ArrayRef<double> weightScales, int64_t channels) {
+  SmallVector<float> b(channels, 0.0f);
+  if (floatBias) {
+    DenseElementsAttr attr;
+    if (!matchPattern(floatBias, m_Constant(&attr)) ||
+        attr.getNumElements() != channels)
+      return failure();
+    b = llvm::to_vector(attr.getValues<float>());
+  }
+  SmallVector<int32_t> q(channels);
+  for (int64_t o = 0; o < channels; ++o) {
+    double ws = weightScales.size() == 1 ? weightScales[0] : weightScales[o];
+    double v = qc::roundHalfEven(double(b[o]) / (inputScale * ws));
+    q[o] = static_cast<int32_t>(std::clamp(v, -2147483648.0, 2147483647.0));
+  }
+  auto type = RankedTensorType::get({channels}, rewriter.getI32Type());
+  return arith::ConstantOp::create(
+             rewriter, loc, type, DenseElementsAttr::get(type, ArrayRef(q)))
+      .getResult();
+}
+
+/// An OHWI per-channel weight value built from `values` (row-major over
+/// `shape`) with `scales` along dimension 0.
+Value makeWeight(PatternRewriter &rewriter, Location loc,
+                 quant::UniformQuantizedPerAxisType like,
+                 ArrayRef<int64_t> shape, ArrayRef<int8_t> values,
+                 ArrayRef<double> scales) {
+  MLIRContext *ctx = rewriter.getContext();
+  auto qtype = quant::UniformQuantizedPerAxisType::get(
+      like.getFlags(), like.getStorageType(), like.getExpressedType(), scales,
+      SmallVector<int64_t>(scales.size(), 0), 0, like.getStorageTypeMin(),
+      like.getStorageTypeMax());
+  auto storage = RankedTensorType::get(shape, IntegerType::get(ctx, 8));
+  Value raw = arith::ConstantOp::create(
+      rewriter, loc, storage, DenseElementsAttr::get(storage, values));
+  return quant::StorageCastOp::create(rewriter, loc,
+                                      RankedTensorType::get(shape, qtype), raw);
+}
+
+/// TOSA pads are [top, bottom, left, right]; qc's are [top, left, bottom, right].
+DenseI64ArrayAttr qcPad(PatternRewriter &rewriter, ArrayRef<int64_t> tosaPad) {
+  return rewriter.getDenseI64ArrayAttr(
+      {tosaPad[0], tosaPad[2], tosaPad[1], tosaPad[3]});
+}
+
+/// qcast(clamp?(anchor(dcast ...))) ⇒ one integer qc op.
+struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(quant::QuantizeCastOp qcast,
+                                PatternRewriter &rewriter) const override {
+    auto outType = cast<RankedTensorType>(qcast.getType());
+    auto outQ = dyn_cast<quant::UniformQuantizedType>(outType.getElementType());
+    if (!outQ)
+      return failure();
+    Epilogue e = peelClamp(qcast.getInput());
+    auto [clampMin, clampMax] = quantizedBounds(e, outQ);
+    Operation *anchor = e.anchorResult.getDefiningOp();
+    if (!anchor || (!e.anchorResult.hasOneUse() && e.anchorResult != qcast.getInput()))
+      return failure();
+    Location loc = anchor->getLoc();
+    IntegerAttr cmin = rewriter.getI64IntegerAttr(clampMin);
+    IntegerAttr cmax = rewriter.getI64IntegerAttr(clampMax);
+
+    Value result;
+    if (auto conv = dyn_cast<tosa::Conv2DOp>(anchor)) {
+      Value x = dequantizedActivation(conv.getInput());
+      auto w = dequantizedWeight(conv.getWeight());
+      if (!x || !w)
+        return failure();
+      int64_t o = cast<RankedTensorType>(conv.getType()).getShape().back();
+      auto bias = quantizeBias(rewriter, loc, conv.getBias(), scaleOf(x),
+                               w->type.getScales(), o);
+      if (failed(bias))
+        return failure();
+      result = qc::Conv2DOp::create(
+          rewriter, loc, outType, x, w->typed, *bias, conv.getStrideAttr(),
+          conv.getDilationAttr(), qcPad(rewriter, conv.getPad()),
+          rewriter.getI64IntegerAttr(1), cmin, cmax, qc::KernelAttr());
+    } else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(anchor)) {
+      Value x = dequantizedActivation(dw.getInput());
+      auto w = dequantizedWeight(dw.getWeight());
+      if (!x || !w)
+        return failure();
+      // [KH,KW,C,M] with scales per C ⇒ OHWI [C·M,KH,KW,1] with per-(c,m) scales.
+      ArrayRef<int64_t> s = cast<RankedTensorType>(w->typed.getType()).getShape();
+      int64_t kh = s[0], kw = s[1], c = s[2], m = s[3];
+      SmallVector<int8_t> src = llvm::to_vector(w->values.getValues<int8_t>());
+      SmallVector<int8_t> dst(src.size());
+      SmallVector<double> scales(c * m);
+      for (int64_t ci = 0; ci < c; ++ci)
+        for (int64_t mi = 0; mi < m; ++mi) {
+          scales[ci * m + mi] = w->type.getScales()[ci];
+          for (int64_t y = 0; y < kh; ++y)
+            for (int64_t xx = 0; xx < kw; ++xx)
+              dst[((ci * m + mi) * kh + y) * kw + xx] =
+                  src[((y * kw + xx) * c + ci) * m + mi];
+        }
+      Value weight = makeWeight(rewriter, loc, w->type, {c * m, kh, kw, 1},
+                                dst, scales);
+      auto bias = quantizeBias(rewriter, loc, dw.getBias(), scaleOf(x), scales,
+                               c * m);
+      if (failed(bias))
+        return failure();
+      result = qc::Conv2DOp::create(
+          rewriter, loc, outType, x, weight, *bias, dw.getStrideAttr(),
+          dw.getDilationAttr(), qcPad(rewriter, dw.getPad()),
+          rewriter.getI64IntegerAttr(c), cmin, cmax, qc::KernelAttr());
+    } else if (isa<tosa::AddOp, tosa::ReshapeOp>(anchor)) {
+      result = fuseFullyConnectedOrAdd(rewriter, anchor, outType, cmin, cmax);
+    } else if (auto pool = dyn_cast<tosa::AvgPool2dOp>(anchor)) {
+      Value x = dequantizedActivation(pool.getInput());
+      if (!x)
+        return failure();
+      result = qc::AvgPool2DOp::create(
+          rewriter, loc, outType, x, pool.getKernelAttr(), pool.getStrideAttr(),
+          qcPad(rewriter, pool.getPad()), rewriter.getBoolAttr(false), cmin,
+          cmax);
+    }
+    if (!result)
+      return failure();
+    rewriter.replaceOp(qcast, result);
+    return success();
+  }
+
+  /// add(dcast a, dcast b) ⇒ qc.add; [add(]reshape(matmul(dcast x, dcast w))
+  /// [, bias)] ⇒ qc.fully_connected.
+  Value fuseFullyConnectedOrAdd(PatternRewriter &rewriter, Operation *anchor,
+                                RankedTensorType outType, IntegerAttr cmin,
+                                IntegerAttr cmax) const {
+    Location loc = anchor->getLoc();
+    Value biasValue;
+    Operation *reshape = anchor;
+    if (auto add = dyn_cast<tosa::AddOp>(anchor)) {
+      Value a = dequantizedActivation(add.getInput1());
+      Value b = dequantizedActivation(add.getInput2());
+      auto shape = [](Value v) { return cast<RankedTensorType>(v.getType()).getShape(); };
+      if (a && b && shape(a) == shape(b) && shape(a) == outType.getShape())
+        return qc::AddOp::create(rewriter, loc, outType, a, b, cmin, cmax);
+      for (auto [x, other] : {std::pair(add.getInput1(), add.getInput2()),
+                              std::pair(add.getInput2(), add.getInput1())})
+        if (x.getDefiningOp<tosa::ReshapeOp>() && matchPattern(other, m_Constant())) {
+          reshape = x.getDefiningOp();
+          biasValue = other;
+        }
+      if (!biasValue || !reshape->hasOneUse())
+        return {};
+    }
+    auto rs = dyn_cast<tosa::ReshapeOp>(reshape);
+    if (!rs)
+      return {};
+    auto mm = rs.getInput1().getDefiningOp<tosa::MatMulOp>();
+    if (!mm || !mm->hasOneUse())
+      return {};
+    Value x3 = dequantizedActivation(mm.getA());
+    auto w = dequantizedWeight(mm.getB());
+    if (!x3 || !w || w->type.getQuantizedDimension() != 2)
+      return {};
+    ArrayRef<int64_t> xs = cast<RankedTensorType>(x3.getType()).getShape();
+    ArrayRef<int64_t> ws = cast<RankedTensorType>(w->typed.getType()).getShape();
+    int64_t m = xs[1], k = xs[2], n = ws[2];
+    if (xs[0] != 1 || ws[0] != 1 || outType.getRank() != 2 ||
+        outType.getDimSize(0) != m || outType.getDimSize(1) != n)
+      return {};
+    // A bias must be one row of N values (shape [N] or [1,N]).
+    if (biasValue &&
+        cast<ShapedType>(biasValue.getType()).getNumElements() != n)
+      return {};
+    SmallVector<int8_t> src = llvm::to_vector(w->values.getValues<int8_t>());
+    SmallVector<int8_t> dst(n * k);
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t nn = 0; nn < n; ++nn)
+        dst[nn * k + kk] = src[kk * n + nn];
+    SmallVector<double> scales(w->type.getScales());
+    Value weight = makeWeight(rewriter, loc, w->type, {n, k}, dst, scales);
+    auto bias = quantizeBias(rewriter, loc, biasValue, scaleOf(x3), scales, n);
+    if (failed(bias))
+      return {};
+    auto x3Type = cast<RankedTensorType>(x3.getType());
+    Value x2 = qc::ReshapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({m, k}, x3Type.getElementType()), x3);
+    return qc::FullyConnectedOp::create(rewriter, loc, outType, x2, weight,
+                                        *bias, cmin, cmax, qc::KernelAttr());
+  }
+};
+
+/// reshape/transpose/max_pool(dcast q) ⇒ dcast(qc op q): these ops commute
+/// with the monotone affine map a quantization is.
+struct SinkDequantize : RewritePattern {
+  SinkDequantize(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<tosa::ReshapeOp, tosa::TransposeOp, tosa::MaxPool2dOp>(op))
+      return failure();
+    Value q = dequantizedActivation(op->getOperand(0));
+    if (!q)
+      return failure();
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    auto qType = resultType.clone(
+        cast<RankedTensorType>(q.getType()).getElementType());
+    Location loc = op->getLoc();
+    Value r;
+    if (isa<tosa::ReshapeOp>(op)) {
+      r = qc::ReshapeOp::create(rewriter, loc, qType, q);
+    } else if (auto t = dyn_cast<tosa::TransposeOp>(op)) {
+      SmallVector<int64_t> perms(t.getPerms().begin(), t.getPerms().end());
+      r = qc::TransposeOp::create(rewriter, loc, qType, q,
+                                  rewriter.getDenseI64ArrayAttr(perms));
+    } else {
+      auto pool = cast<tosa::MaxPool2dOp>(op);
+      r = qc::MaxPool2DOp::create(rewriter, loc, qType, q, pool.getKernelAttr(),
+                                  pool.getStrideAttr(),
+                                  qcPad(rewriter, pool.getPad()));
+    }
+    rewriter.replaceOpWithNewOp<quant::DequantizeCastOp>(op, resultType, r);
+    return success();
+  }
+};
+
+/// qcast(dcast q) with q's own type is q.
+struct FoldRoundTrip : OpRewritePattern<quant::QuantizeCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(quant::QuantizeCastOp qcast,
+                                PatternRewriter &rewriter) const override {
+    auto dq = qcast.getInput().getDefiningOp<quant::DequantizeCastOp>();
+    if (!dq || dq.getInput().getType() != qcast.getType())
+      return failure();
+    rewriter.replaceOp(qcast, dq.getInput());
+    return success();
+  }
+};
+
+struct QCFuseQDQPass : qc::impl::QCFuseQDQBase<QCFuseQDQPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    qc::populateFuseQDQPatterns(patterns);
+    // No folding: upstream folds dcast(qcast x) to x, which would erase the
+    // quantization points before the anchors around them are fused.
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void qc::populateFuseQDQPatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseAnchor, SinkDequantize, FoldRoundTrip>(
+      patterns.getContext());
+}

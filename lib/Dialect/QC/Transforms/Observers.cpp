@@ -1,0 +1,193 @@
+//===- Observers.cpp - insert, expose and fill calibration observers ------===//
+//
+// qc-insert-observers, qc-expose-observers and qc-import-calibration.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace qc {
+#define GEN_PASS_DEF_QCINSERTOBSERVERS
+#define GEN_PASS_DEF_QCEXPOSEOBSERVERS
+#define GEN_PASS_DEF_QCIMPORTCALIBRATION
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+
+namespace {
+
+/// Ops whose int8 form keeps the input's quantization.
+bool keepsInputQuantization(Operation *op) {
+  return isa<tosa::ReshapeOp, tosa::TransposeOp, tosa::MaxPool2dOp>(op);
+}
+
+/// True if `v` is an intermediate of a chain that becomes one integer op, so
+/// only the chain's end is observed: anchor → clamp, matmul → reshape → add
+/// of a constant bias.
+bool continuesIntoUser(Value v) {
+  if (!v.hasOneUse())
+    return false;
+  Operation *user = *v.getUsers().begin();
+  Operation *def = v.getDefiningOp();
+  if (isa<tosa::ClampOp>(user))
+    return def && !keepsInputQuantization(def);
+  if (def && isa<tosa::MatMulOp>(def) && isa<tosa::ReshapeOp>(user))
+    return true;
+  if (def && isa<tosa::ReshapeOp>(def) &&
+      def->getOperand(0).getDefiningOp<tosa::MatMulOp>())
+    if (auto add = dyn_cast<tosa::AddOp>(user)) {
+      Value other = add.getInput1() == v ? add.getInput2() : add.getInput1();
+      return matchPattern(other, m_Constant());
+    }
+  return false;
+}
+
+bool isFloatTensor(Type t) {
+  auto tensor = dyn_cast<RankedTensorType>(t);
+  return tensor && tensor.getElementType().isF32();
+}
+
+std::string baseName(Location loc, StringRef fallback) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  return fallback.str();
+}
+
+struct QCInsertObserversPass
+    : qc::impl::QCInsertObserversBase<QCInsertObserversPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    llvm::StringSet<> used;
+    auto unique = [&](std::string name) {
+      std::string candidate = name;
+      for (int i = 1; used.contains(candidate); ++i)
+        candidate = name + "_" + std::to_string(i);
+      used.insert(candidate);
+      return candidate;
+    };
+    OpBuilder builder(func.getContext());
+    auto observe = [&](Value v, std::string name) {
+      auto obs = qc::ObserveOp::create(builder, v.getLoc(), v.getType(), v,
+                                       builder.getStringAttr(unique(name)),
+                                       qc::StatsAttr());
+      v.replaceAllUsesExcept(obs.getResult(), obs);
+    };
+
+    Block &entry = func.getBody().front();
+    builder.setInsertionPointToStart(&entry);
+    for (BlockArgument arg : entry.getArguments()) {
+      if (!isFloatTensor(arg.getType()))
+        continue;
+      auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "qc.name");
+      observe(arg, name ? name.str() : "arg" + std::to_string(arg.getArgNumber()));
+    }
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) {
+      if (op->getNumResults() == 1 && isFloatTensor(op->getResult(0).getType()) &&
+          !op->hasTrait<OpTrait::ConstantLike>() && !isa<qc::ObserveOp>(op) &&
+          !keepsInputQuantization(op) && !continuesIntoUser(op->getResult(0)))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      builder.setInsertionPointAfter(op);
+      observe(op->getResult(0),
+              baseName(op->getLoc(), op->getName().stripDialect()));
+    }
+  }
+};
+
+struct QCExposeObserversPass
+    : qc::impl::QCExposeObserversBase<QCExposeObserversPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<Value> values;
+    SmallVector<Attribute> names;
+    func.walk([&](qc::ObserveOp obs) {
+      values.push_back(obs.getInput());
+      names.push_back(obs.getNameAttr());
+      obs.getOutput().replaceAllUsesWith(obs.getInput());
+      obs.erase();
+    });
+    auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+    ret.getOperandsMutable().append(values);
+    MLIRContext *ctx = func.getContext();
+    SmallVector<DictionaryAttr> resultAttrs;
+    for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
+      resultAttrs.push_back(func.getResultAttrDict(i)
+                                ? func.getResultAttrDict(i)
+                                : DictionaryAttr::get(ctx));
+    for (Attribute name : names)
+      resultAttrs.push_back(DictionaryAttr::get(
+          ctx, {NamedAttribute(StringAttr::get(ctx, "qc.name"), name)}));
+    SmallVector<Type> results(ret.getOperandTypes());
+    func.setFunctionType(
+        FunctionType::get(ctx, func.getArgumentTypes(), results));
+    func.setAllResultAttrs(resultAttrs);
+    func->setAttr("qc.observed", ArrayAttr::get(func.getContext(), names));
+  }
+};
+
+struct QCImportCalibrationPass
+    : qc::impl::QCImportCalibrationBase<QCImportCalibrationPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto buffer = llvm::MemoryBuffer::getFile(table);
+    if (!buffer) {
+      module.emitError() << "cannot read calibration table '" << table
+                         << "': " << buffer.getError().message();
+      return signalPassFailure();
+    }
+    auto json = llvm::json::parse((*buffer)->getBuffer());
+    if (!json) {
+      module.emitError() << "calibration table '" << table
+                         << "' is not valid JSON: "
+                         << llvm::toString(json.takeError());
+      return signalPassFailure();
+    }
+    const llvm::json::Object *root = json->getAsObject();
+    const llvm::json::Object *tensors =
+        root ? root->getObject("tensors") : nullptr;
+    if (!tensors) {
+      module.emitError() << "calibration table '" << table
+                         << "' has no \"tensors\" object";
+      return signalPassFailure();
+    }
+    WalkResult result = module.walk([&](qc::ObserveOp obs) {
+      const llvm::json::Object *entry = tensors->getObject(obs.getName());
+      std::optional<double> min = entry ? entry->getNumber("min") : std::nullopt;
+      std::optional<double> max = entry ? entry->getNumber("max") : std::nullopt;
+      std::optional<int64_t> count =
+          entry ? entry->getInteger("count") : std::nullopt;
+      if (!min || !max) {
+        obs.emitError() << "calibration table '" << table
+                        << "' has no min/max for tensor '" << obs.getName()
+                        << "'";
+        return WalkResult::interrupt();
+      }
+      if (!std::isfinite(*min) || !std::isfinite(*max) || *min > *max) {
+        obs.emitError() << "calibration table '" << table << "': tensor '"
+                        << obs.getName() << "' has an invalid range [" << *min
+                        << ", " << *max << "]";
+        return WalkResult::interrupt();
+      }
+      obs.setStatsAttr(
+          qc::StatsAttr::get(obs.getContext(), *min, *max, count.value_or(0)));
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

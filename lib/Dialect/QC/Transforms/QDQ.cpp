@@ -1,0 +1,115 @@
+//===- QDQ.cpp - quantize/dequantize form ---------------------------------===//
+//
+// qc-compute-quant-params (observers ⇒ qcast/dcast pairs) and
+// qc-quantize-constants (float weights ⇒ per-channel i8 constants).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Dialect/QC/Utils/QuantMath.h"
+
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+namespace qc {
+#define GEN_PASS_DEF_QCCOMPUTEQUANTPARAMS
+#define GEN_PASS_DEF_QCQUANTIZECONSTANTS
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+
+namespace {
+
+struct QCComputeQuantParamsPass
+    : qc::impl::QCComputeQuantParamsBase<QCComputeQuantParamsPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    Type i8 = IntegerType::get(ctx, 8), f32 = Float32Type::get(ctx);
+    WalkResult result = getOperation().walk([&](qc::ObserveOp obs) {
+      qc::StatsAttr stats = obs.getStatsAttr();
+      if (!stats) {
+        obs.emitError() << "observer '" << obs.getName()
+                        << "' has no statistics; run calibration first";
+        return WalkResult::interrupt();
+      }
+      qc::AffineParams p = qc::chooseActivationParams(
+          stats.getMin().convertToDouble(), stats.getMax().convertToDouble());
+      auto qtype = quant::UniformQuantizedType::get(
+          quant::QuantizationFlags::Signed, i8, f32, p.scale, p.zeroPoint,
+          -128, 127);
+      auto tensorType = cast<RankedTensorType>(obs.getType());
+      OpBuilder b(obs);
+      Value q = quant::QuantizeCastOp::create(
+          b, obs.getLoc(), tensorType.clone(qtype), obs.getInput());
+      Value dq = quant::DequantizeCastOp::create(b, obs.getLoc(), tensorType, q);
+      obs.replaceAllUsesWith(dq);
+      obs.erase();
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+/// Replaces the constant float weight `use` by dcast(scast(i8 constant)) with
+/// one symmetric scale per index of dimension `axis`.
+LogicalResult quantizeWeight(OpOperand &use, int32_t axis) {
+  DenseElementsAttr attr;
+  if (!matchPattern(use.get(), m_Constant(&attr)) ||
+      !attr.getElementType().isF32())
+    return failure();
+  auto type = cast<RankedTensorType>(attr.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t channels = shape[axis];
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= shape[d];
+  auto channelOf = [&](int64_t i) { return (i / inner) % channels; };
+
+  SmallVector<float> w = llvm::to_vector(attr.getValues<float>());
+  SmallVector<double> maxAbs(channels, 0.0);
+  for (int64_t i = 0, e = w.size(); i < e; ++i)
+    maxAbs[channelOf(i)] = std::max<double>(maxAbs[channelOf(i)], std::fabs(w[i]));
+  SmallVector<double> scales(channels);
+  for (int64_t c = 0; c < channels; ++c)
+    scales[c] = qc::chooseWeightScale(maxAbs[c]);
+  SmallVector<int8_t> q(w.size());
+  for (int64_t i = 0, e = w.size(); i < e; ++i) {
+    double v = qc::roundHalfEven(double(w[i]) / scales[channelOf(i)]);
+    q[i] = static_cast<int8_t>(std::clamp(v, -127.0, 127.0));
+  }
+
+  MLIRContext *ctx = type.getContext();
+  Type i8 = IntegerType::get(ctx, 8);
+  auto qtype = quant::UniformQuantizedPerAxisType::get(
+      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx), scales,
+      SmallVector<int64_t>(channels, 0), axis, -127, 127);
+  OpBuilder b(use.getOwner());
+  Location loc = use.get().getLoc();
+  auto storageType = type.clone(i8);
+  Value raw = arith::ConstantOp::create(
+      b, loc, storageType,
+      DenseElementsAttr::get(storageType, ArrayRef<int8_t>(q)));
+  Value typed = quant::StorageCastOp::create(b, loc, type.clone(qtype), raw);
+  Value dq = quant::DequantizeCastOp::create(b, loc, type, typed);
+  use.set(dq);
+  return success();
+}
+
+struct QCQuantizeConstantsPass
+    : qc::impl::QCQuantizeConstantsBase<QCQuantizeConstantsPass> {
+  void runOnOperation() override {
+    getOperation().walk([&](Operation *op) {
+      if (auto conv = dyn_cast<tosa::Conv2DOp>(op))
+        (void)quantizeWeight(conv.getWeightMutable(), /*axis=*/0);
+      else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(op))
+        (void)quantizeWeight(dw.getWeightMutable(), /*axis=*/2);
+      else if (auto mm = dyn_cast<tosa::MatMulOp>(op))
+        (void)quantizeWeight(mm.getBMutable(), /*axis=*/2);
+    });
+  }
+};
+
+} // namespace

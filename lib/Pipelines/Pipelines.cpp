@@ -1,0 +1,96 @@
+//===- Pipelines.cpp - qc's named pass pipelines --------------------------===//
+
+#include "qc/Pipelines/Pipelines.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace qc {
+
+void buildCalibrationPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createQCFoldBatchNorm());
+  pm.addNestedPass<func::FuncOp>(createQCInsertObservers());
+  pm.addNestedPass<func::FuncOp>(createQCExposeObservers());
+}
+
+void buildQuantizePipeline(OpPassManager &pm,
+                           const QuantizePipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createQCFoldBatchNorm());
+  pm.addNestedPass<func::FuncOp>(createQCInsertObservers());
+  pm.addPass(createQCImportCalibration(
+      QCImportCalibrationOptions{options.calibrationTable}));
+  pm.addNestedPass<func::FuncOp>(createQCComputeQuantParams());
+  pm.addNestedPass<func::FuncOp>(createQCQuantizeConstants());
+  pm.addNestedPass<func::FuncOp>(createQCFuseQDQ());
+  pm.addPass(createQCSelectKernels());
+}
+
+/// The shared tail: loops, vectors and memrefs to the LLVM dialect. Functions
+/// take bare pointers so the C ABI wrapper can pass user buffers directly.
+static void addLowerToLLVM(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcOptions;
+  funcOptions.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void buildInt8ToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createConvertQCToLoops());
+  addLowerToLLVM(pm);
+}
+
+void buildFloatToLLVMPipeline(OpPassManager &pm) {
+  tosa::addTosaToLinalgPasses(pm, TosaToLinalgOptions{});
+  pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
+  pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addNestedPass<func::FuncOp>(createQCCopiesToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  addLowerToLLVM(pm);
+}
+
+void registerQCPipelines() {
+  PassPipelineRegistration<>(
+      "qc-calibration-build",
+      "Float graph ⇒ float graph exposing the observed tensors",
+      buildCalibrationPipeline);
+  PassPipelineRegistration<QuantizePipelineOptions>(
+      "qc-quantize", "Float graph + calibration table ⇒ integer qc graph",
+      buildQuantizePipeline);
+  PassPipelineRegistration<>("qc-int8-to-llvm",
+                             "Integer qc graph ⇒ LLVM dialect",
+                             buildInt8ToLLVMPipeline);
+  PassPipelineRegistration<>("qc-float-to-llvm",
+                             "Float TOSA graph ⇒ LLVM dialect",
+                             buildFloatToLLVMPipeline);
+}
+
+} // namespace qc

@@ -1,0 +1,82 @@
+//===- TargetInfo.cpp - target names and the generic kernel ---------------===//
+
+#include "qc/Target/TargetInfo.h"
+#include "X86/X86TargetInfo.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+
+namespace qc {
+
+TargetInfo::~TargetInfo() = default;
+
+StringRef knownTargetNames() {
+  return "host, generic, x86_64-avx512vnni, x86_64-avx2";
+}
+
+FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
+                                    std::string &error) {
+  if (name == "host") {
+    std::string features;
+    for (const auto &f : llvm::sys::getHostCPUFeatures()) {
+      if (!features.empty())
+        features += ",";
+      features += (f.second ? "+" : "-") + f.first().str();
+    }
+    return TargetAttr::get(ctx, "host", llvm::sys::getDefaultTargetTriple(),
+                           llvm::sys::getHostCPUName(), features);
+  }
+  if (name == "generic")
+    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "x86-64", "");
+  if (name == "x86_64-avx512vnni")
+    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu",
+                           "icelake-server",
+                           "+avx512f,+avx512bw,+avx512vl,+avx512vnni");
+  if (name == "x86_64-avx2")
+    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "haswell",
+                           "+avx2,+fma");
+  error = "unknown target '" + name.str() + "' (known: " +
+          knownTargetNames().str() + ")";
+  return failure();
+}
+
+Value emitGenericDot4(OpBuilder &b, Location loc, Value acc, Value u, Value s) {
+  auto accType = cast<VectorType>(acc.getType());
+  int64_t lanes = accType.getNumElements();
+  auto wide = VectorType::get({lanes * 4}, b.getI32Type());
+  Value uw = arith::ExtUIOp::create(b, loc, wide, u);
+  Value sw = arith::ExtSIOp::create(b, loc, wide, s);
+  Value prod = arith::MulIOp::create(b, loc, uw, sw);
+  Value grouped = vector::ShapeCastOp::create(
+      b, loc, VectorType::get({lanes, 4}, b.getI32Type()), prod);
+  return vector::MultiDimReductionOp::create(b, loc, grouped, acc,
+                                             ArrayRef<bool>{false, true},
+                                             vector::CombiningKind::ADD);
+}
+
+namespace {
+/// Any CPU: the portable dot product over 16 lanes.
+class GenericTargetInfo : public TargetInfo {
+public:
+  KernelAttr selectKernel(MLIRContext *ctx) const override {
+    return KernelAttr::get(ctx, "dot4.generic", 16, 4);
+  }
+  Value emitDot4(OpBuilder &b, Location loc, KernelAttr, Value acc, Value u,
+                 Value s) const override {
+    return emitGenericDot4(b, loc, acc, u, s);
+  }
+};
+} // namespace
+
+std::unique_ptr<TargetInfo> getTargetInfo(TargetAttr target) {
+  if (target && llvm::Triple(target.getTriple()).getArch() ==
+                    llvm::Triple::x86_64)
+    return createX86TargetInfo(target);
+  return std::make_unique<GenericTargetInfo>();
+}
+
+} // namespace qc

@@ -1,0 +1,93 @@
+//===- qc-compile.cpp - float model ⇒ calibrated int8 shared library ------===//
+
+#include "qc/Compiler/Compiler.h"
+#include "qc/Target/TargetInfo.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::OptionCategory category("qc-compile options");
+static cl::opt<std::string> model(cl::Positional, cl::desc("<model.onnx|model.mlir>"),
+                                  cl::Required, cl::cat(category));
+static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout with text kinds)"),
+                                   cl::value_desc("path"), cl::cat(category));
+static cl::opt<std::string> name("name", cl::desc("C symbol prefix (default: model)"),
+                                 cl::init("model"), cl::cat(category));
+static cl::opt<std::string> target("target",
+                                   cl::desc("host, generic, x86_64-avx512vnni, x86_64-avx2"),
+                                   cl::init("host"), cl::cat(category));
+static cl::opt<std::string> calibrationData(
+    "calibration-data", cl::desc(".npy file, or a directory of <input>.npy files; samples on axis 0"),
+    cl::cat(category));
+static cl::opt<std::string> calibrationTable(
+    "calibration-table", cl::desc("Reuse this JSON calibration table instead of calibrating"),
+    cl::cat(category));
+static cl::opt<std::string> saveTable(
+    "save-calibration-table", cl::desc("Write the measured calibration table here"),
+    cl::cat(category));
+static cl::opt<bool> floatOnly("float", cl::desc("Build an unquantized float32 library"),
+                               cl::cat(category));
+static cl::opt<std::string> linker("linker", cl::desc("Path of ld.lld"), cl::cat(category));
+static cl::opt<std::string> header("header", cl::desc("Where to write the C header (default: NAME.h next to the library)"),
+                                   cl::cat(category));
+static cl::opt<qc::EmitKind> emit(
+    "emit", cl::desc("What to write"), cl::init(qc::EmitKind::So),
+    cl::values(clEnumValN(qc::EmitKind::Float, "float", "the imported float graph (MLIR)"),
+               clEnumValN(qc::EmitKind::Mlir, "mlir", "the integer qc graph (MLIR)"),
+               clEnumValN(qc::EmitKind::Llvm, "llvm", "optimized LLVM IR"),
+               clEnumValN(qc::EmitKind::Asm, "asm", "assembly"),
+               clEnumValN(qc::EmitKind::Obj, "obj", "an object file"),
+               clEnumValN(qc::EmitKind::So, "so", "a shared library and its header")),
+    cl::cat(category));
+
+static bool validCName(StringRef s) {
+  if (s.empty() || !(isAlpha(s[0]) || s[0] == '_'))
+    return false;
+  return llvm::all_of(s, [](char c) { return isAlnum(c) || c == '_'; });
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "qc: float model to calibrated int8 shared library\n");
+
+  qc::CompileOptions options;
+  options.modelPath = model;
+  options.name = name;
+  options.target = target;
+  options.emit = emit;
+  options.quantize = !floatOnly;
+  options.calibrationData = calibrationData;
+  options.calibrationTable = calibrationTable;
+  options.saveCalibrationTable = saveTable;
+  options.linker = linker;
+  options.headerPath = header;
+  if (!validCName(options.name)) {
+    errs() << "qc-compile: error: --name '" << options.name
+           << "' is not a valid C identifier\n";
+    return 1;
+  }
+  if (output.empty()) {
+    bool text = emit == qc::EmitKind::Float || emit == qc::EmitKind::Mlir ||
+                emit == qc::EmitKind::Llvm || emit == qc::EmitKind::Asm;
+    options.outputPath = text ? "-" : (emit == qc::EmitKind::Obj ? options.name + ".o"
+                                                                 : "lib" + options.name + ".so");
+  } else {
+    options.outputPath = output;
+  }
+  if (options.outputPath == "-" && (emit == qc::EmitKind::So || emit == qc::EmitKind::Obj)) {
+    errs() << "qc-compile: error: binary output cannot go to stdout; use -o FILE\n";
+    return 1;
+  }
+  std::string error;
+  if (!qc::compileModel(options, error)) {
+    errs() << "qc-compile: error: " << error << "\n";
+    return 1;
+  }
+  return 0;
+}
