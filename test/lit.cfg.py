@@ -30,6 +30,7 @@ tools = [
     ToolSubst("%qc-opt", command=os.path.join(config.qc_tools_dir, "qc-opt")),
     ToolSubst("%qc-compile", command=os.path.join(config.qc_tools_dir, "qc-compile")),
     "qc-opt",
+    "qc-ref-check",
     "llc",
     "mlir-opt",
 ]

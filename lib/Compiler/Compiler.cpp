@@ -349,6 +349,13 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
   return true;
 }
 
+OpPrintingFlags printingFlags(const CompileOptions &options) {
+  OpPrintingFlags flags;
+  if (options.printLocations)
+    flags.enableDebugInfo(true, /*prettyForm=*/false);
+  return flags;
+}
+
 bool writeText(const std::string &path, llvm::function_ref<void(llvm::raw_ostream &)> fn,
                std::string &error) {
   if (path == "-") {
@@ -399,13 +406,40 @@ bool compileModel(const CompileOptions &options, std::string &error) {
     return false;
   }
   if (options.emit == EmitKind::Float)
-    return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, OpPrintingFlags().enableDebugInfo(true, false)); }, error);
+    return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, printingFlags(options)); }, error);
   (*module)->setAttr("qc.target", *target);
 
+  // A module that already holds quantization (QDQ form or integer qc ops)
+  // skips calibration.
+  bool prequantized = false;
+  (*module)->walk([&](Operation *op) {
+    if (isa<quant::QuantizeCastOp, quant::DequantizeCastOp>(op) ||
+        (isa<QCDialect>(op->getDialect()) && !isa<ObserveOp>(op)))
+      prequantized = true;
+  });
+  if (prequantized && !options.quantize) {
+    error = options.modelPath + ": the model is already quantized; --float does not apply";
+    return false;
+  }
+
+  if (prequantized) {
+    // Kernels chosen for another target are chosen again.
+    (*module)->walk([&](Operation *op) {
+      if (isa<Conv2DOp, FullyConnectedOp>(op))
+        op->removeAttr("kernel");
+    });
+    if (!runPipeline(*module, [&](OpPassManager &pm) {
+          pm.addNestedPass<func::FuncOp>(createQCFuseQDQ());
+          pm.addPass(createQCSelectKernels());
+        }, diags, "quantization", error))
+      return false;
+  }
   if (options.quantize) {
     std::string table = options.calibrationTable;
     TempDir scratch;
-    if (table.empty()) {
+    if (prequantized) {
+      // nothing to calibrate
+    } else if (table.empty()) {
       if (options.calibrationData.empty()) {
         error = "quantizing needs --calibration-data (or --calibration-table); "
                 "use --float for a float32 library";
@@ -422,12 +456,21 @@ bool compileModel(const CompileOptions &options, std::string &error) {
     }
     QuantizePipelineOptions quantizeOptions;
     quantizeOptions.calibrationTable = table;
-    if (!runPipeline(*module, [&](OpPassManager &pm) {
+    if (!prequantized && !runPipeline(*module, [&](OpPassManager &pm) {
           buildQuantizePipeline(pm, quantizeOptions);
         }, diags, "quantization", error))
       return false;
+    if (options.exposeLayers &&
+        !runPipeline(*module, [&](OpPassManager &pm) {
+          pm.addNestedPass<func::FuncOp>(createQCExposeLayers());
+        }, diags, "exposing layers", error))
+      return false;
+    abi.outputs.clear();
+    std::vector<TensorSignature> unusedInputs;
+    if (!readSignature(graphFunction(*module), unusedInputs, abi.outputs, error))
+      return false;
     if (options.emit == EmitKind::Mlir)
-      return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, OpPrintingFlags().enableDebugInfo(true, false)); }, error);
+      return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, printingFlags(options)); }, error);
     graph = graphFunction(*module);
     std::string graphName = options.name + "_graph";
     SymbolTable::setSymbolName(graph, graphName);
@@ -436,7 +479,7 @@ bool compileModel(const CompileOptions &options, std::string &error) {
       return false;
   } else {
     if (options.emit == EmitKind::Mlir)
-      return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, OpPrintingFlags().enableDebugInfo(true, false)); }, error);
+      return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, printingFlags(options)); }, error);
     SymbolTable::setSymbolName(graph, options.name + "_graph");
     if (!runPipeline(*module, buildFloatToLLVMPipeline, diags,
                      "float code generation", error))
@@ -444,8 +487,12 @@ bool compileModel(const CompileOptions &options, std::string &error) {
   }
 
   if (!emitLibrary(*module, options.name + "_graph", abi, *target,
-                   options.emit, options.outputPath, options.linker, error))
+                   options.emit, options.outputPath, options.linker, error)) {
+    std::string details = diags.take("");
+    if (!details.empty())
+      error += ":\n" + details;
     return false;
+  }
   if (options.emit != EmitKind::So)
     return true;
   std::string header = options.headerPath;

@@ -35,6 +35,12 @@ static cl::opt<bool> floatOnly("float", cl::desc("Build an unquantized float32 l
 static cl::opt<std::string> linker("linker", cl::desc("Path of ld.lld"), cl::cat(category));
 static cl::opt<std::string> header("header", cl::desc("Where to write the C header (default: NAME.h next to the library)"),
                                    cl::cat(category));
+static cl::opt<bool> printLocations(
+    "print-locations", cl::desc("Print locations (ONNX node names) in MLIR output"),
+    cl::cat(category));
+static cl::opt<bool> exposeLayers(
+    "expose-layers", cl::desc("Also output every integer layer's (dequantized) result"),
+    cl::cat(category));
 static cl::opt<qc::EmitKind> emit(
     "emit", cl::desc("What to write"), cl::init(qc::EmitKind::So),
     cl::values(clEnumValN(qc::EmitKind::Float, "float", "the imported float graph (MLIR)"),
@@ -67,6 +73,8 @@ int main(int argc, char **argv) {
   options.saveCalibrationTable = saveTable;
   options.linker = linker;
   options.headerPath = header;
+  options.printLocations = printLocations;
+  options.exposeLayers = exposeLayers;
   if (!validCName(options.name)) {
     errs() << "qc-compile: error: --name '" << options.name
            << "' is not a valid C identifier\n";

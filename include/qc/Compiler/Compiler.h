@@ -35,6 +35,8 @@ struct CompileOptions {
   std::string saveCalibrationTable; ///< write the measured table here
   std::string linker;           ///< ld.lld to use (found on PATH by default)
   std::string headerPath;       ///< default: NAME.h next to the library
+  bool exposeLayers = false;    ///< every integer op's result is an output too
+  bool printLocations = false;  ///< MLIR output carries locations (node names)
 };
 
 /// A model input or output: its name and dense row-major f32 shape.

@@ -95,6 +95,21 @@ def QCFuseQDQ : Pass<"qc-fuse-qdq", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def QCExposeLayers : Pass<"qc-expose-layers", "mlir::func::FuncOp"> {
+  let summary = "Adds the dequantized result of every integer op as a function result";
+  let description = [{
+    For checking generated code layer by layer against the reference and for
+    per-layer accuracy: each qc op result gets a `quant.dcast` that becomes an
+    extra result named after the op's location.
+    ```mlir
+    %y = qc.conv2d ...           %y = qc.conv2d ...
+                           =>    %f = quant.dcast %y ...
+    return %out                  return %out, %f
+    ```
+  }];
+  let dependentDialects = ["mlir::quant::QuantDialect"];
+}
+
 def QCSelectKernels : Pass<"qc-select-kernels", "mlir::ModuleOp"> {
   let summary = "Records the kernel chosen for each integer op from the module's target";
   let description = [{

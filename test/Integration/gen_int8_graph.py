@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Writes a random integer qc graph (.mlir) for one op case, for bit-exact tests.
+
+usage: gen_int8_graph.py CASE [SEED] > graph.mlir
+
+The graph takes f32 inputs, quantizes them (quant.qcast), runs the op with
+random weights, biases and quantization parameters, and dequantizes every
+result. qc-ref-check then compares the compiled library with the reference.
+"""
+import sys
+
+import numpy as np
+
+
+def qtype(scale, zp):
+    return f"!quant.uniform<i8:f32, {scale!r}:{zp}>"
+
+
+def wtype(scales, axis=0):
+    body = ",".join(repr(float(s)) for s in scales)
+    return f"!quant.uniform<i8<-127:127>:f32:{axis}, {{{body}}}>"
+
+
+def dense(arr):
+    flat = ", ".join(str(int(v)) for v in arr.reshape(-1))
+    return f"dense<[{flat}]>" if arr.ndim == 1 else \
+        "dense<" + np.array2string(arr, separator=", ", threshold=10**9,
+                                   max_line_width=10**9) + ">"
+
+
+def shape(s, elem):
+    return "tensor<" + "x".join(str(d) for d in s) + "x" + elem + ">"
+
+
+class Graph:
+    def __init__(self, rng):
+        self.rng = rng
+        self.lines = []
+        self.args = []
+        self.results = []
+        self.n = 0
+
+    def fresh(self):
+        self.n += 1
+        return f"%v{self.n}"
+
+    def act(self):
+        return float(self.rng.uniform(0.005, 0.1)), int(self.rng.integers(-40, 40))
+
+    def input(self, s):
+        q = self.act()
+        arg = f"%arg{len(self.args)}"
+        self.args.append(f"{arg}: {shape(s, 'f32')}")
+        v = self.fresh()
+        self.lines.append(f"{v} = quant.qcast {arg} : {shape(s, 'f32')} to {shape(s, qtype(*q))}")
+        return v, s, q
+
+    def weight(self, s, channels):
+        scales = self.rng.uniform(0.002, 0.02, size=channels)
+        w = self.rng.integers(-127, 128, size=s, dtype=np.int64).astype(np.int8)
+        raw, typed = self.fresh(), self.fresh()
+        self.lines.append(f"{raw} = arith.constant {dense(w)} : {shape(s, 'i8')}")
+        self.lines.append(f"{typed} = quant.scast {raw} : {shape(s, 'i8')} to {shape(s, wtype(scales))}")
+        return typed, s, wtype(scales)
+
+    def bias(self, n):
+        b = self.rng.integers(-3000, 3000, size=n)
+        v = self.fresh()
+        self.lines.append(f"{v} = arith.constant {dense(b)} : tensor<{n}xi32>")
+        return v
+
+    def output(self, v, s, q):
+        f = self.fresh()
+        self.lines.append(f"{f} = quant.dcast {v} : {shape(s, qtype(*q))} to {shape(s, 'f32')}")
+        self.results.append((f, shape(s, "f32")))
+
+    def text(self):
+        res = ", ".join(t for _, t in self.results)
+        body = "\n    ".join(self.lines)
+        ret = ", ".join(v for v, _ in self.results)
+        return (f"func.func @main({', '.join(self.args)}) -> ({res}) {{\n    {body}\n"
+                f"    return {ret} : {res}\n}}\n")
+
+
+def out_size(n, k, s, d, p0, p1):
+    return (n + p0 + p1 - d * (k - 1) - 1) // s + 1
+
+
+def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None):
+    x, xs, xq = g.input([n, h, w, c])
+    wt, ws, wty = g.weight([o, kh, kw, c // groups], o)
+    b = g.bias(o)
+    oh = out_size(h, kh, stride[0], dil[0], pad[0], pad[2])
+    ow = out_size(w, kw, stride[1], dil[1], pad[1], pad[3])
+    oq = g.act()
+    os_ = [n, oh, ow, o]
+    v = g.fresh()
+    extra = f", clamp_min = {clamp[0]}, clamp_max = {clamp[1]}" if clamp else ""
+    g.lines.append(
+        f"{v} = qc.conv2d {x}, {wt}, {b} {{stride = array<i64: {stride[0]}, {stride[1]}>, "
+        f"dilation = array<i64: {dil[0]}, {dil[1]}>, pad = array<i64: {', '.join(map(str, pad))}>, "
+        f"groups = {groups}{extra}}} : {shape(xs, qtype(*xq))}, {shape(ws, wty)}, tensor<{o}xi32> -> {shape(os_, qtype(*oq))}")
+    g.output(v, os_, oq)
+
+
+def fully_connected(g, m, k, nout):
+    x, xs, xq = g.input([m, k])
+    wt, ws, wty = g.weight([nout, k], nout)
+    b = g.bias(nout)
+    oq = g.act()
+    v = g.fresh()
+    g.lines.append(f"{v} = qc.fully_connected {x}, {wt}, {b} : {shape(xs, qtype(*xq))}, "
+                   f"{shape(ws, wty)}, tensor<{nout}xi32> -> {shape([m, nout], qtype(*oq))}")
+    g.output(v, [m, nout], oq)
+
+
+def add(g, s, clamp=None):
+    a, _, aq = g.input(s)
+    b, _, bq = g.input(s)
+    oq = g.act()
+    v = g.fresh()
+    extra = f" {{clamp_min = {clamp[0]}, clamp_max = {clamp[1]}}}" if clamp else ""
+    g.lines.append(f"{v} = qc.add {a}, {b}{extra} : {shape(s, qtype(*aq))}, {shape(s, qtype(*bq))} -> {shape(s, qtype(*oq))}")
+    g.output(v, s, oq)
+
+
+def pool(g, kind, n, h, w, c, k, stride, pad, include_pad=False):
+    x, xs, xq = g.input([n, h, w, c])
+    oh = out_size(h, k[0], stride[0], 1, pad[0], pad[2])
+    ow = out_size(w, k[1], stride[1], 1, pad[1], pad[3])
+    oq = xq if kind == "max" else g.act()
+    os_ = [n, oh, ow, c]
+    v = g.fresh()
+    extra = ", count_include_pad = true" if include_pad else ""
+    g.lines.append(f"{v} = qc.{kind}_pool2d {x} {{kernel = array<i64: {k[0]}, {k[1]}>, "
+                   f"stride = array<i64: {stride[0]}, {stride[1]}>, pad = array<i64: {', '.join(map(str, pad))}>{extra}}} "
+                   f": {shape(xs, qtype(*xq))} -> {shape(os_, qtype(*oq))}")
+    g.output(v, os_, oq)
+
+
+def transpose(g, s, perms):
+    x, xs, xq = g.input(s)
+    os_ = [s[p] for p in perms]
+    v = g.fresh()
+    g.lines.append(f"{v} = qc.transpose {x} {{perms = array<i64: {', '.join(map(str, perms))}>}} "
+                   f": {shape(xs, qtype(*xq))} -> {shape(os_, qtype(*xq))}")
+    g.output(v, os_, xq)
+
+
+CASES = {
+    # channels not a multiple of 16 (or 4), stride, asymmetric padding
+    "conv_odd": lambda g: conv(g, 1, 9, 11, 3, 19, 3, 3, (2, 1), (1, 1), (1, 0, 2, 1), 1),
+    "conv_1x1": lambda g: conv(g, 2, 5, 7, 37, 33, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
+    "conv_dilated": lambda g: conv(g, 1, 12, 10, 8, 16, 3, 3, (1, 1), (2, 3), (2, 3, 2, 3), 1, clamp=(-20, 90)),
+    "conv_5x5": lambda g: conv(g, 1, 13, 13, 5, 7, 5, 5, (3, 3), (1, 1), (2, 2, 2, 2), 1),
+    "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
+    "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
+    "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),
+    "fully_connected": lambda g: fully_connected(g, 3, 37, 21),
+    "fully_connected_wide": lambda g: fully_connected(g, 1, 256, 100),
+    "add": lambda g: add(g, [2, 5, 7, 13]),
+    "add_relu": lambda g: add(g, [1, 300], clamp=(-3, 127)),
+    "max_pool": lambda g: pool(g, "max", 1, 9, 8, 19, (3, 3), (2, 2), (1, 1, 1, 0)),
+    "avg_pool": lambda g: pool(g, "avg", 2, 7, 9, 11, (3, 2), (2, 2), (1, 0, 1, 1)),
+    "avg_pool_include_pad": lambda g: pool(g, "avg", 1, 6, 6, 5, (3, 3), (1, 1), (1, 1, 1, 1), True),
+    "global_avg_pool": lambda g: pool(g, "avg", 1, 7, 7, 40, (7, 7), (1, 1), (0, 0, 0, 0)),
+    "transpose": lambda g: transpose(g, [2, 3, 5, 7], [0, 3, 1, 2]),
+}
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in CASES:
+        sys.exit("usage: gen_int8_graph.py {" + ",".join(CASES) + "} [SEED]")
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    g = Graph(np.random.default_rng(seed))
+    CASES[sys.argv[1]](g)
+    sys.stdout.write(g.text())
+
+
+if __name__ == "__main__":
+    main()
