@@ -31,6 +31,7 @@ void buildQuantizePipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createQCComputeQuantParams());
   pm.addNestedPass<func::FuncOp>(createQCQuantizeConstants());
   pm.addNestedPass<func::FuncOp>(createQCFuseQDQ());
+  pm.addNestedPass<func::FuncOp>(createQCFuseEpilogue());
   pm.addPass(createQCSelectKernels());
 }
 

@@ -173,7 +173,8 @@ int64_t conv2dOutputWidth(const Conv2DParams &p) {
 
 void conv2d(const Conv2DParams &p, const int8_t *input, const int8_t *weight,
             const int32_t *bias, const int32_t *multipliers,
-            const int32_t *shifts, int8_t *output) {
+            const int32_t *shifts, int8_t *output,
+            const ResidualInput *residual) {
   assert(p.groups >= 1 && p.inChannels % p.groups == 0 &&
          p.outChannels % p.groups == 0 && "invalid groups");
   assert(p.strideH >= 1 && p.strideW >= 1 && p.dilationH >= 1 &&
@@ -208,13 +209,27 @@ void conv2d(const Conv2DParams &p, const int8_t *input, const int8_t *weight,
                 acc += static_cast<int64_t>(x[ci] - zx) * w[ci];
             }
           }
-          output[((n * OH + oh) * OW + ow) * O + o] = requantize(
-              wrapToInt32(acc), multipliers[o], shifts[o], p.outputZeroPoint,
+          const int64_t at = ((n * OH + oh) * OW + ow) * O + o;
+          if (!residual) {
+            output[at] = requantize(wrapToInt32(acc), multipliers[o], shifts[o],
+                                    p.outputZeroPoint, p.clampMin, p.clampMax);
+            continue;
+          }
+          int64_t sum =
+              static_cast<int64_t>(wrapToInt32(acc)) * multipliers[o] +
+              static_cast<int64_t>(residual->values[at] - residual->zeroPoint) *
+                  residual->multipliers[o];
+          output[at] = clampToInt8(
+              static_cast<int64_t>(p.outputZeroPoint) + roundingShift(sum, shifts[o]),
               p.clampMin, p.clampMax);
         }
       }
     }
   }
+}
+
+int64_t residualMultiplier(double realMultiplier, int shift) {
+  return std::llround(std::ldexp(realMultiplier, shift));
 }
 
 //===----------------------------------------------------------------------===//

@@ -86,7 +86,7 @@ def out_size(n, k, s, d, p0, p1):
     return (n + p0 + p1 - d * (k - 1) - 1) // s + 1
 
 
-def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None):
+def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None, residual=False):
     x, xs, xq = g.input([n, h, w, c])
     wt, ws, wty = g.weight([o, kh, kw, c // groups], o)
     b = g.bias(o)
@@ -94,12 +94,16 @@ def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None):
     ow = out_size(w, kw, stride[1], dil[1], pad[1], pad[3])
     oq = g.act()
     os_ = [n, oh, ow, o]
+    res, res_type = "", ""
+    if residual:
+        r, _, rq = g.input(os_)
+        res, res_type = f" residual {r}", f" residual {shape(os_, qtype(*rq))}"
     v = g.fresh()
     extra = f", clamp_min = {clamp[0]}, clamp_max = {clamp[1]}" if clamp else ""
     g.lines.append(
-        f"{v} = qc.conv2d {x}, {wt}, {b} {{stride = array<i64: {stride[0]}, {stride[1]}>, "
+        f"{v} = qc.conv2d {x}, {wt}, {b}{res} {{stride = array<i64: {stride[0]}, {stride[1]}>, "
         f"dilation = array<i64: {dil[0]}, {dil[1]}>, pad = array<i64: {', '.join(map(str, pad))}>, "
-        f"groups = {groups}{extra}}} : {shape(xs, qtype(*xq))}, {shape(ws, wty)}, tensor<{o}xi32> -> {shape(os_, qtype(*oq))}")
+        f"groups = {groups}{extra}}} : {shape(xs, qtype(*xq))}, {shape(ws, wty)}, tensor<{o}xi32>{res_type} -> {shape(os_, qtype(*oq))}")
     g.output(v, os_, oq)
 
 
@@ -153,6 +157,10 @@ CASES = {
     "conv_1x1": lambda g: conv(g, 2, 5, 7, 37, 33, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     "conv_dilated": lambda g: conv(g, 1, 12, 10, 8, 16, 3, 3, (1, 1), (2, 3), (2, 3, 2, 3), 1, clamp=(-20, 90)),
     "conv_5x5": lambda g: conv(g, 1, 13, 13, 5, 7, 5, 5, (3, 3), (1, 1), (2, 2, 2, 2), 1),
+    "conv_residual": lambda g: conv(g, 1, 6, 7, 10, 19, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
+                                    clamp=(-5, 127), residual=True),
+    "depthwise_residual": lambda g: conv(g, 1, 5, 5, 12, 12, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 12,
+                                         residual=True),
     "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

@@ -1278,3 +1278,41 @@ TEST(Transpose, RandomRank6) {
     }
   }
 }
+
+// A fused residual: out = clamp(zp + round(acc·M + (r − zr)·Mr)), checked
+// against the same sum computed in long double.
+TEST(ReferenceResidual, MatchesRealArithmetic) {
+  qc::ref::Conv2DParams p;
+  p.batch = 1; p.inHeight = 3; p.inWidth = 4; p.inChannels = 5;
+  p.outChannels = 3; p.kernelHeight = 1; p.kernelWidth = 1;
+  p.inputZeroPoint = 7; p.outputZeroPoint = -3;
+  std::vector<int8_t> x(3 * 4 * 5), w(3 * 5), r(3 * 4 * 3);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int8_t>((i * 37) % 251 - 125);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>((i * 53) % 253 - 126);
+  for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<int8_t>((i * 29) % 255 - 127);
+  const double M[3] = {0.0031, 0.0017, 0.0052}, Mr = 0.37;
+  const int32_t zr = 11;
+  std::vector<int32_t> m(3), s(3);
+  std::vector<int64_t> mr(3);
+  for (int o = 0; o < 3; ++o) {
+    auto fp = qc::ref::quantizeMultiplier(M[o]);
+    m[o] = fp.m; s[o] = fp.s;
+    mr[o] = qc::ref::residualMultiplier(Mr, fp.s);
+  }
+  qc::ref::ResidualInput res{r.data(), zr, mr.data()};
+  std::vector<int8_t> out(3 * 4 * 3);
+  qc::ref::conv2d(p, x.data(), w.data(), nullptr, m.data(), s.data(), out.data(), &res);
+  int exact = 0;
+  for (int pix = 0; pix < 12; ++pix)
+    for (int o = 0; o < 3; ++o) {
+      long double acc = 0;
+      for (int c = 0; c < 5; ++c)
+        acc += (long double)(x[pix * 5 + c] - 7) * w[o * 5 + c];
+      long double real = -3 + acc * M[o] + (long double)(r[pix * 3 + o] - zr) * Mr;
+      long double clamped = std::min<long double>(127, std::max<long double>(-128, real));
+      int got = out[pix * 3 + o];
+      EXPECT_LE(std::fabs((long double)got - clamped), 0.5001L) << pix << "," << o;
+      exact += got == (int)std::floor(clamped + 0.5L);
+    }
+  EXPECT_GE(exact, 33); // all but ties/near-ties round as exact arithmetic does
+}

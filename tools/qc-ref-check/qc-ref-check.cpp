@@ -151,9 +151,20 @@ private:
       Tensor t;
       t.shape = shapeOf(conv.getOutput());
       t.i8.resize(cast<ShapedType>(conv.getType()).getNumElements());
+      qc::ref::ResidualInput residual;
+      std::vector<int64_t> residualM;
+      if (Value r = conv.getResidual()) {
+        double real = quantOf(r).getScale() / quantOf(conv.getOutput()).getScale();
+        for (int32_t shift : s)
+          residualM.push_back(qc::ref::residualMultiplier(real, shift));
+        residual.values = env[r].i8.data();
+        residual.zeroPoint = quantOf(r).getZeroPoint();
+        residual.multipliers = residualM.data();
+      }
       qc::ref::conv2d(p, in(op, 0).i8.data(), in(op, 1).i8.data(),
-                      conv.getBias() ? in(op, 2).i32.data() : nullptr, m.data(),
-                      s.data(), t.i8.data());
+                      conv.getBias() ? env[conv.getBias()].i32.data() : nullptr,
+                      m.data(), s.data(), t.i8.data(),
+                      conv.getResidual() ? &residual : nullptr);
       env[conv.getResult()] = std::move(t);
       return success();
     }

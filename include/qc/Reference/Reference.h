@@ -170,6 +170,20 @@ int64_t conv2dOutputHeight(const Conv2DParams &p);
 /// Output width OW of conv2d() for the given parameters.
 int64_t conv2dOutputWidth(const Conv2DParams &p);
 
+/// The skip-connection input of a convolution epilogue (a fused residual add).
+struct ResidualInput {
+  /// int8 [N, OH, OW, O], laid out like the convolution's output.
+  const int8_t *values = nullptr;
+  /// Zero point zr of the residual.
+  int32_t zeroPoint = 0;
+  /// Per output channel mr[o] = residualMultiplier(s_r / s_out, s[o]).
+  const int64_t *multipliers = nullptr;
+};
+
+/// The residual's multiplier aligned to a channel's shift:
+/// llround(realMultiplier * 2^shift).
+int64_t residualMultiplier(double realMultiplier, int shift);
+
 /// Grouped 2-D convolution, int8 x int8 -> int32 -> int8.
 ///  * input:   int8 NHWC [N, H, W, C], zero point p.inputZeroPoint (zx).
 ///  * weight:  int8 OHWI [O, KH, KW, C / groups], symmetric (zero point 0).
@@ -183,10 +197,13 @@ int64_t conv2dOutputWidth(const Conv2DParams &p);
 /// is this exact sum reduced to int32 with two's-complement wrap-around (the
 /// value any order of wrapping int32 additions produces; no wrap occurs for
 /// realistic shapes). Then output = requantize(acc[o], m[o], s[o],
-/// outputZeroPoint, clampMin, clampMax).
+/// outputZeroPoint, clampMin, clampMax). With a residual r the epilogue is
+/// clamp(outputZeroPoint + roundingShift(acc·m[o] + (r − zr)·mr[o], s[o])):
+/// both terms share the one rounding.
 void conv2d(const Conv2DParams &p, const int8_t *input, const int8_t *weight,
             const int32_t *bias, const int32_t *multipliers,
-            const int32_t *shifts, int8_t *output);
+            const int32_t *shifts, int8_t *output,
+            const ResidualInput *residual = nullptr);
 
 /// Parameters of fullyConnected().
 struct FullyConnectedParams {

@@ -159,10 +159,11 @@ public:
     memref::StoreOp::create(b, loc, v, mem, ValueRange{i});
   }
 
-  /// zp + ((acc·m + round) >> s), clamped and truncated to i8 (scalar or
-  /// vector operands of matching shape; acc is i32, m/round/s are i64).
+  /// zp + ((acc·m + extra + round) >> s), clamped and truncated to i8
+  /// (scalar or vector operands of matching shape; acc is i32, m/round/s and
+  /// the optional `extra` term are i64).
   Value requantize(Value acc, Value m, Value round, Value s, int64_t zp,
-                   int64_t lo, int64_t hi) {
+                   int64_t lo, int64_t hi, Value extra = {}) {
     Type accType = acc.getType();
     Type wide = accType, narrow = accType, bytes = accType;
     if (auto v = dyn_cast<VectorType>(accType)) {
@@ -172,8 +173,10 @@ public:
       wide = b.getI64Type();
       bytes = b.getI8Type();
     }
-    Value t = arith::ExtSIOp::create(b, loc, wide, acc);
-    t = add(mul(t, m), round);
+    Value t = mul(arith::ExtSIOp::create(b, loc, wide, acc), m);
+    if (extra)
+      t = add(t, extra);
+    t = add(t, round);
     t = arith::ShRSIOp::create(b, loc, t, s);
     t = arith::TruncIOp::create(b, loc, narrow, t);
     t = add(t, splat(zp, narrow));
@@ -204,6 +207,14 @@ struct RequantTables {
   void pad() { m.push_back(0); shift.push_back(1); round.push_back(1); }
 };
 
+/// A fused skip connection: its buffer, zero point and per-channel
+/// multipliers aligned to the conv's shifts.
+struct Residual {
+  Value buffer;
+  int64_t zeroPoint = 0;
+  double realMultiplier = 0; // s_r / s_out
+};
+
 /// Geometry of a convolution in NHWC/OHWI.
 struct ConvShape {
   int64_t n, h, w, c, o, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups, oh, ow;
@@ -218,7 +229,7 @@ public:
                         ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
                         ArrayRef<double> realMultipliers, int64_t zx,
                         int64_t zo, int64_t lo, int64_t hi,
-                        qc::KernelAttr kernel) {
+                        qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
     const int64_t L = kernel.getLanes(), B = std::max<int64_t>(1, kernel.getBlock());
     const int64_t cp = ceilDiv(s.c, 4) * 4, c4 = cp / 4, ob = ceilDiv(s.o, L);
@@ -246,12 +257,16 @@ public:
       foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - (128 + zx) * sum);
       t.push(realMultipliers[o]);
     }
+    SmallVector<int64_t> residualM;
+    for (int64_t o = 0; o < ob * L; ++o)
+      residualM.push_back(o < s.o ? qc::alignedMultiplier(res.realMultiplier, t.shift[o]) : 0);
     Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
     Value wMem = e.global<int8_t>(packed, i8);
     Value biasMem = e.global<int32_t>(foldedBias, i32);
     Value mMem = e.global<int64_t>(t.m, i64);
     Value rMem = e.global<int64_t>(t.round, i64);
     Value sMem = e.global<int64_t>(t.shift, i64);
+    Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
 
     // The padded u8 image: x + 128 (= x xor 0x80), padding = zx + 128.
     Value img = e.alloc(s.n * hp * wp * cp, i8);
@@ -318,21 +333,37 @@ public:
         Value mv = vector::LoadOp::create(b, e.loc, wideType, mMem, ValueRange{chan0});
         Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{chan0});
         Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{chan0});
+        Value mask;
+        if (s.o % L != 0) {
+          Value left = arith::MinSIOp::create(
+              b, e.loc, e.sub(e.index(s.o), chan0), e.index(L));
+          mask = vector::CreateMaskOp::create(
+              b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
+        }
+        Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, rmMem,
+                                                         ValueRange{chan0})
+                               : Value();
+        auto byteVec = VectorType::get({L}, i8);
         for (int64_t j = 0; j < nb; ++j) {
-          Value q = e.requantize(accs[j], mv, rv, sv, zo, lo, hi);
           Value at = e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
                                           {s.n, s.oh, s.ow}),
                                  e.index(s.o)),
                            chan0);
-          if (s.o % L == 0) {
-            vector::StoreOp::create(b, e.loc, q, out, ValueRange{at});
-          } else {
-            Value left = arith::MinSIOp::create(
-                b, e.loc, e.sub(e.index(s.o), chan0), e.index(L));
-            Value mask = vector::CreateMaskOp::create(
-                b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
-            vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{at}, mask, q);
+          Value extra;
+          if (res.buffer) {
+            Value r = mask ? vector::MaskedLoadOp::create(
+                                 b, e.loc, byteVec, res.buffer, ValueRange{at}, mask,
+                                 e.splat(res.zeroPoint, byteVec)).getResult()
+                           : vector::LoadOp::create(b, e.loc, byteVec, res.buffer,
+                                                    ValueRange{at}).getResult();
+            Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
+            extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
           }
+          Value q = e.requantize(accs[j], mv, rv, sv, zo, lo, hi, extra);
+          if (!mask)
+            vector::StoreOp::create(b, e.loc, q, out, ValueRange{at});
+          else
+            vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{at}, mask, q);
         }
       });
     };
@@ -353,13 +384,18 @@ public:
   LogicalResult convGrouped(const ConvShape &s, Value x, Value out,
                             ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
                             ArrayRef<double> realMultipliers, int64_t zx,
-                            int64_t zo, int64_t lo, int64_t hi) {
+                            int64_t zo, int64_t lo, int64_t hi,
+                            const Residual &res) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
     const int64_t cg = s.c / s.groups, og = s.o / s.groups;
     RequantTables t;
     for (double m : realMultipliers)
       t.push(m);
+    SmallVector<int64_t> residualM;
+    for (int32_t sh : t.shift)
+      residualM.push_back(qc::alignedMultiplier(res.realMultiplier, sh));
+    Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
     Value wMem = e.global<int8_t>(w, i8);
     Value biasMem = e.global<int32_t>(bias, i32);
     Value mMem = e.global<int64_t>(t.m, i64);
@@ -408,9 +444,17 @@ public:
           });
           Value base = e.mul(e.linear({n, oh, ow}, {s.n, s.oh, s.ow}), e.index(s.o));
           e.loop(0, s.o, 1, [&](Value o) {
+            Value at = e.add(base, o);
+            Value extra;
+            if (res.buffer) {
+              Value r = arith::ExtSIOp::create(b, e.loc, i64, e.load(res.buffer, at));
+              extra = e.mul(e.sub(r, e.intConst(res.zeroPoint, i64)),
+                            e.load(rmMem, o));
+            }
             Value q = e.requantize(e.load(acc, o), e.load(mMem, o),
-                                   e.load(rMem, o), e.load(sMem, o), zo, lo, hi);
-            e.store(q, out, e.add(base, o));
+                                   e.load(rMem, o), e.load(sMem, o), zo, lo, hi,
+                                   extra);
+            e.store(q, out, at);
           });
         });
       });
@@ -418,7 +462,7 @@ public:
     return success();
   }
 
-  LogicalResult conv(qc::Conv2DOp op, Value x, Value out) {
+  LogicalResult conv(qc::Conv2DOp op, Value x, Value residual, Value out) {
     auto in = cast<RankedTensorType>(op.getInput().getType());
     auto wt = cast<RankedTensorType>(op.getWeight().getType());
     auto ot = cast<RankedTensorType>(op.getOutput().getType());
@@ -428,9 +472,16 @@ public:
                 op.getDilation()[1], op.getPad()[0], op.getPad()[1],
                 op.getPad()[2], op.getPad()[3], static_cast<int64_t>(op.getGroups()),
                 ot.getDimSize(1), ot.getDimSize(2)};
+    Residual res;
+    if (residual) {
+      res.buffer = residual;
+      res.zeroPoint = quantOf(op.getResidual()).getZeroPoint();
+      res.realMultiplier =
+          quantOf(op.getResidual()).getScale() / quantOf(op.getOutput()).getScale();
+    }
     return convCommon(op, s, op.getInput(), op.getWeight(), op.getBias(),
                       op.getOutput(), x, out, op.getClampMin(),
-                      op.getClampMax(), op.getKernelAttr());
+                      op.getClampMax(), op.getKernelAttr(), res);
   }
 
   LogicalResult fullyConnected(qc::FullyConnectedOp op, Value x, Value out) {
@@ -441,13 +492,13 @@ public:
                 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, in.getDimSize(0)};
     return convCommon(op, s, op.getInput(), op.getWeight(), op.getBias(),
                       op.getOutput(), x, out, op.getClampMin(),
-                      op.getClampMax(), op.getKernelAttr());
+                      op.getClampMax(), op.getKernelAttr(), Residual());
   }
 
   LogicalResult convCommon(Operation *op, const ConvShape &s, Value input,
                            Value weight, Value bias, Value output, Value x,
                            Value out, int64_t lo, int64_t hi,
-                           qc::KernelAttr kernel) {
+                           qc::KernelAttr kernel, const Residual &res) {
     auto w = constantWeight(weight);
     auto bv = constantBias(bias, s.o);
     if (failed(w) || failed(bv))
@@ -461,9 +512,9 @@ public:
       kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4);
     if (s.groups == 1)
       return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
-                     qo.getZeroPoint(), lo, hi, kernel);
+                     qo.getZeroPoint(), lo, hi, kernel, res);
     return convGrouped(s, x, out, *w, *bv, real, qx.getZeroPoint(),
-                       qo.getZeroPoint(), lo, hi);
+                       qo.getZeroPoint(), lo, hi, res);
   }
 
   LogicalResult addOp(qc::AddOp op, Value a, Value bm, Value out) {
@@ -509,9 +560,11 @@ public:
     Value lowest = e.intConst(-128, b.getI8Type());
     e.loop(0, n, 1, [&](Value ni) {
       e.loop(0, oh, 1, [&](Value y) {
-        auto [h0, h1] = window(y, op.getStride()[0], op.getPad()[0], op.getKernel()[0], h);
+        auto hw = window(y, op.getStride()[0], op.getPad()[0], op.getKernel()[0], h);
+        Value h0 = hw.first, h1 = hw.second;
         e.loop(0, ow, 1, [&](Value xx) {
-          auto [w0, w1] = window(xx, op.getStride()[1], op.getPad()[1], op.getKernel()[1], w);
+          auto ww = window(xx, op.getStride()[1], op.getPad()[1], op.getKernel()[1], w);
+          Value w0 = ww.first, w1 = ww.second;
           Value base = e.mul(e.linear({ni, y, xx}, {n, oh, ow}), e.index(c));
           e.loop(0, c, 1, [&](Value ci) { e.store(lowest, out, e.add(base, ci)); });
           e.loop(h0, h1, 1, [&](Value iy) {
@@ -552,9 +605,11 @@ public:
     Value zero = e.intConst(0, i32), zx = e.intConst(qx.getZeroPoint(), i32);
     e.loop(0, n, 1, [&](Value ni) {
       e.loop(0, oh, 1, [&](Value y) {
-        auto [h0, h1] = window(y, op.getStride()[0], op.getPad()[0], kh, h);
+        auto hw = window(y, op.getStride()[0], op.getPad()[0], kh, h);
+        Value h0 = hw.first, h1 = hw.second;
         e.loop(0, ow, 1, [&](Value xx) {
-          auto [w0, w1] = window(xx, op.getStride()[1], op.getPad()[1], kw, w);
+          auto ww = window(xx, op.getStride()[1], op.getPad()[1], kw, w);
+          Value w0 = ww.first, w1 = ww.second;
           e.loop(0, c, 1, [&](Value ci) { e.store(zero, acc, ci); });
           e.loop(h0, h1, 1, [&](Value iy) {
             e.loop(w0, w1, 1, [&](Value ix) {
@@ -731,7 +786,8 @@ LogicalResult lowerFunction(func::FuncOp func, ModuleOp module,
         return dq.emitError("cannot dequantize a value computed at compile time");
       lower.dequantize(dq, in(0), newBuffer());
     } else if (auto conv = dyn_cast<qc::Conv2DOp>(op)) {
-      result = lower.conv(conv, in(0), newBuffer());
+      Value residual = conv.getResidual() ? buffers.lookup(conv.getResidual()) : Value();
+      result = lower.conv(conv, in(0), residual, newBuffer());
     } else if (auto fc = dyn_cast<qc::FullyConnectedOp>(op)) {
       result = lower.fullyConnected(fc, in(0), newBuffer());
     } else if (auto add = dyn_cast<qc::AddOp>(op)) {

@@ -162,6 +162,12 @@ LogicalResult Conv2DOp::verify() {
       failed(verifyWeight(*this, getWeight(), o)) ||
       failed(verifyBias(*this, getBias(), o)))
     return failure();
+  if (Value r = getResidual()) {
+    if (failed(verifyActivation(*this, r, "residual")))
+      return failure();
+    if (cast<RankedTensorType>(r.getType()).getShape() != out.getShape())
+      return emitOpError("residual must have the output's shape");
+  }
   return verifyClamp(*this, getClampMin(), getClampMax());
 }
 

@@ -168,7 +168,7 @@ struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
       if (failed(bias))
         return failure();
       result = qc::Conv2DOp::create(
-          rewriter, loc, outType, x, w->typed, *bias, conv.getStrideAttr(),
+          rewriter, loc, outType, x, w->typed, *bias, Value(), conv.getStrideAttr(),
           conv.getDilationAttr(), qcPad(rewriter, conv.getPad()),
           rewriter.getI64IntegerAttr(1), cmin, cmax, qc::KernelAttr());
     } else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(anchor)) {
@@ -197,7 +197,7 @@ struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
       if (failed(bias))
         return failure();
       result = qc::Conv2DOp::create(
-          rewriter, loc, outType, x, weight, *bias, dw.getStrideAttr(),
+          rewriter, loc, outType, x, weight, *bias, Value(), dw.getStrideAttr(),
           dw.getDilationAttr(), qcPad(rewriter, dw.getPad()),
           rewriter.getI64IntegerAttr(c), cmin, cmax, qc::KernelAttr());
     } else if (isa<tosa::AddOp, tosa::ReshapeOp>(anchor)) {

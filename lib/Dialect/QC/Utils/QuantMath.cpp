@@ -51,6 +51,10 @@ PairedMultiplier quantizePairedMultiplier(double lhs, double rhs) {
   return {l, r, fp.shift};
 }
 
+int64_t alignedMultiplier(double realMultiplier, int32_t shift) {
+  return std::llround(std::ldexp(realMultiplier, shift));
+}
+
 int64_t roundingShift(int64_t x, int32_t shift) {
   return (x + (int64_t(1) << (shift - 1))) >> shift;
 }

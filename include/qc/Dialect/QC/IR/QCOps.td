@@ -46,7 +46,7 @@ def QC_ObserveOp : QC_Op<"observe", [SameOperandsAndResultType]> {
 // Integer ops with a fused epilogue
 //===----------------------------------------------------------------------===//
 
-def QC_Conv2DOp : QC_Op<"conv2d", [Pure]> {
+def QC_Conv2DOp : QC_Op<"conv2d", [Pure, AttrSizedOperandSegments]> {
   let summary = "Grouped 2-D int8 convolution with a fused requantize epilogue";
   let description = [{
     NHWC input `[N,H,W,C]`, OHWI weight `[O,KH,KW,C/groups]`, optional `i32`
@@ -58,7 +58,9 @@ def QC_Conv2DOp : QC_Op<"conv2d", [Pure]> {
     Verifier: ranks are 4; C and O divide by `groups` and the weight's last
     dimension is C/groups; input and output are per-tensor `i8`; the weight is
     `i8` with zero point 0, per-tensor or per-axis on dimension 0 with O
-    scales; the bias has O elements; `stride`, `dilation` are 2 positive
+    scales; the bias has O elements; an optional `residual` (a fused skip
+    connection, added in the epilogue with its own scale before the single
+    rounding) is per-tensor `i8` of the output's shape; `stride`, `dilation` are 2 positive
     values, `pad` 4 non-negative ones; the output shape follows
     OH = (H + top + bottom − dilation_h·(KH − 1) − 1) / stride_h + 1;
     −128 ≤ clamp_min ≤ clamp_max ≤ 127.
@@ -73,6 +75,7 @@ def QC_Conv2DOp : QC_Op<"conv2d", [Pure]> {
   }];
   let arguments = !con((ins QC_QTensor:$input, QC_QTensor:$weight,
                             Optional<QC_BiasTensor>:$bias,
+                            Optional<QC_QTensor>:$residual,
                             DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$dilation,
                             DenseI64ArrayAttr:$pad,
                             DefaultValuedAttr<I64Attr, "1">:$groups),
@@ -80,8 +83,9 @@ def QC_Conv2DOp : QC_Op<"conv2d", [Pure]> {
                        (ins OptionalAttr<QC_KernelAttr>:$kernel));
   let results = (outs QC_QTensor:$output);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,` type($weight)
-    (`,` type($bias)^)? `->` type($output)
+    $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    type($input) `,` type($weight) (`,` type($bias)^)?
+    (`residual` type($residual)^)? `->` type($output)
   }];
   let hasVerifier = 1;
 }

@@ -23,6 +23,8 @@ namespace qc {
 
 /// Patterns of qc-fold-batchnorm.
 void populateFoldBatchNormPatterns(mlir::RewritePatternSet &patterns);
+/// Patterns of qc-fuse-epilogue.
+void populateFuseEpiloguePatterns(mlir::RewritePatternSet &patterns);
 /// Patterns of qc-fuse-qdq.
 void populateFuseQDQPatterns(mlir::RewritePatternSet &patterns);
 

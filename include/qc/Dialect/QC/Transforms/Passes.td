@@ -110,6 +110,18 @@ def QCExposeLayers : Pass<"qc-expose-layers", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::quant::QuantDialect"];
 }
 
+def QCFuseEpilogue : Pass<"qc-fuse-epilogue", "mlir::func::FuncOp"> {
+  let summary = "Fuses a residual add into the epilogue of the conv before it";
+  let description = [{
+    `qc.add(qc.conv2d(x, w, b), r)` ⇒ `qc.conv2d(x, w, b) residual(r)` with the
+    add's output quantization and clamp:
+      out = clamp(zp + round(acc·s_x·s_w/s_out + (r − zr)·s_r/s_out))
+    with one rounding instead of two, and no intermediate int8 tensor. Applies
+    when the conv has no other use and no clamp of its own, and the residual
+    multiplier fits 53 bits at the channel's shift.
+  }];
+}
+
 def QCSelectKernels : Pass<"qc-select-kernels", "mlir::ModuleOp"> {
   let summary = "Records the kernel chosen for each integer op from the module's target";
   let description = [{

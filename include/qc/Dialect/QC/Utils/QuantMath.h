@@ -42,6 +42,11 @@ struct PairedMultiplier {
 };
 PairedMultiplier quantizePairedMultiplier(double lhs, double rhs);
 
+/// A second real multiplier expressed against an existing shift:
+/// llround(real · 2^shift), for terms that share one rounding (the residual
+/// of a fused skip connection).
+int64_t alignedMultiplier(double realMultiplier, int32_t shift);
+
 /// The rounding rule: (x + 2^(shift-1)) >> shift, an arithmetic shift, so
 /// halves round toward +infinity.
 int64_t roundingShift(int64_t x, int32_t shift);
