@@ -119,9 +119,10 @@ bool readSignature(func::FuncOp f, std::vector<TensorSignature> &inputs,
   return true;
 }
 
-OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path,
+OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options,
                                 DiagnosticCollector &diags,
                                 std::string &error) {
+  const std::string &path = options.modelPath;
   if (!llvm::sys::fs::exists(path)) {
     error = path + ": no such file";
     return {};
@@ -132,7 +133,9 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path,
       error = diags.take(path + ": cannot parse MLIR");
     return m;
   }
-  OwningOpRef<ModuleOp> m = importOnnxFile(ctx, path, error);
+  ImportOptions importOptions;
+  importOptions.inputShapes = options.inputShapes;
+  OwningOpRef<ModuleOp> m = importOnnxFile(ctx, path, importOptions, error);
   if (!m && error.empty())
     error = diags.take(path + ": ONNX import failed");
   return m;
@@ -392,7 +395,7 @@ bool compileModel(const CompileOptions &options, std::string &error) {
   FailureOr<TargetAttr> target = resolveTarget(&ctx, options.target, error);
   if (failed(target))
     return false;
-  OwningOpRef<ModuleOp> module = loadModel(ctx, options.modelPath, diags, error);
+  OwningOpRef<ModuleOp> module = loadModel(ctx, options, diags, error);
   if (!module)
     return false;
   func::FuncOp graph = graphFunction(*module);

@@ -1162,11 +1162,10 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
       if (!in.dimParams[i].empty())
         (void)fail("input '" + in.name + "' has symbolic dim '" +
                    in.dimParams[i] +
-                   "'; bind it to a fixed size (only static shapes are "
-                   "supported for now)");
+                   "'; bind it with --input-shape " + in.name + "=D0xD1x...");
       else
         (void)fail("input '" + in.name + "' has unknown dim #" + Twine(i) +
-                   "; only static shapes are supported for now");
+                   "; bind it with --input-shape " + in.name + "=D0xD1x...");
       break;
     }
     if (!error.empty())
@@ -1254,10 +1253,11 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
 } // namespace
 
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
+                                     const ImportOptions &options,
                                      std::string &error) {
   registerOnnxImporterDialects(ctx);
   OnnxModel model;
-  if (!loadOnnxModel(path.str(), model, error))
+  if (!loadOnnxModel(path.str(), model, error, options.inputShapes))
     return nullptr;
   Importer importer(ctx, model, path);
   return importer.run(error);

@@ -402,8 +402,58 @@ void convertModel(const ::onnx::ModelProto &mp, OnnxModel &model) {
 
 } // namespace
 
+/// Binds graph inputs to the shapes the user gave; false with `error` set
+/// when a name, rank or fixed dim disagrees with the file.
+static bool bindInputShapes(
+    ::onnx::ModelProto &mp, const std::string &path,
+    const std::map<std::string, std::vector<int64_t>> &shapes,
+    std::string &error) {
+  ::onnx::GraphProto *graph = mp.mutable_graph();
+  std::set<std::string> initializers;
+  for (const auto &init : graph->initializer())
+    initializers.insert(init.name());
+  for (const auto &[name, dims] : shapes) {
+    ::onnx::ValueInfoProto *input = nullptr;
+    std::string known;
+    for (auto &in : *graph->mutable_input()) {
+      if (initializers.count(in.name()))
+        continue;
+      known += (known.empty() ? "" : ", ") + in.name();
+      if (in.name() == name)
+        input = &in;
+    }
+    if (!input) {
+      error = path + ": --input-shape names '" + name +
+              "', which is not a graph input (inputs: " + known + ")";
+      return false;
+    }
+    auto *shape = input->mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (shape->dim_size() != 0 && shape->dim_size() != int(dims.size())) {
+      error = path + ": --input-shape gives input '" + name + "' rank " +
+              std::to_string(dims.size()) + ", but the model says rank " +
+              std::to_string(shape->dim_size());
+      return false;
+    }
+    if (shape->dim_size() == 0)
+      for (size_t i = 0; i < dims.size(); ++i)
+        shape->add_dim();
+    for (size_t i = 0; i < dims.size(); ++i) {
+      auto *dim = shape->mutable_dim(int(i));
+      if (dim->has_dim_value() && dim->dim_value() != dims[i]) {
+        error = path + ": --input-shape gives input '" + name + "' dim " +
+                std::to_string(i) + " = " + std::to_string(dims[i]) +
+                ", but the model fixes it to " + std::to_string(dim->dim_value());
+        return false;
+      }
+      dim->set_dim_value(dims[i]);
+    }
+  }
+  return true;
+}
+
 bool loadOnnxModel(const std::string &path, OnnxModel &model,
-                   std::string &error) {
+                   std::string &error,
+                   const std::map<std::string, std::vector<int64_t>> &inputShapes) {
   model = OnnxModel();
   model.path = path;
 
@@ -453,6 +503,9 @@ bool loadOnnxModel(const std::string &path, OnnxModel &model,
       error = path + ": not a valid ONNX model: no graph";
       return false;
     }
+
+    if (!bindInputShapes(mp, path, inputShapes, error))
+      return false;
 
     try {
       ::onnx::checker::check_model(mp);

@@ -38,6 +38,9 @@ static cl::opt<std::string> header("header", cl::desc("Where to write the C head
 static cl::opt<bool> printLocations(
     "print-locations", cl::desc("Print locations (ONNX node names) in MLIR output"),
     cl::cat(category));
+static cl::list<std::string> inputShapes(
+    "input-shape", cl::desc("Shape of a model input, binding symbolic dims: name=1x3x224x224 (repeatable)"),
+    cl::cat(category));
 static cl::opt<bool> exposeLayers(
     "expose-layers", cl::desc("Also output every integer layer's (dequantized) result"),
     cl::cat(category));
@@ -75,6 +78,26 @@ int main(int argc, char **argv) {
   options.headerPath = header;
   options.printLocations = printLocations;
   options.exposeLayers = exposeLayers;
+  for (const std::string &spec : inputShapes) {
+    StringRef text(spec);
+    auto [inputName, dims] = text.rsplit('=');
+    std::vector<int64_t> shape;
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    bool ok = !inputName.empty() && !dims.empty() && text.contains('=');
+    for (StringRef d : parts) {
+      int64_t v;
+      if (d.getAsInteger(10, v) || v <= 0)
+        ok = false;
+      shape.push_back(v);
+    }
+    if (!ok) {
+      errs() << "qc-compile: error: --input-shape '" << spec
+             << "' must look like name=1x3x224x224 (positive dims)\n";
+      return 1;
+    }
+    options.inputShapes[inputName.str()] = shape;
+  }
   if (!validCName(options.name)) {
     errs() << "qc-compile: error: --name '" << options.name
            << "' is not a valid C identifier\n";

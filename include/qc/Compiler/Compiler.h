@@ -15,6 +15,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,8 @@ struct CompileOptions {
   std::string saveCalibrationTable; ///< write the measured table here
   std::string linker;           ///< ld.lld to use (found on PATH by default)
   std::string headerPath;       ///< default: NAME.h next to the library
+  /// `--input-shape name=1x3x224x224`: binds symbolic input dims.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
   bool exposeLayers = false;    ///< every integer op's result is an output too
   bool printLocations = false;  ///< MLIR output carries locations (node names)
 };

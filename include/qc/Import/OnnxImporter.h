@@ -24,9 +24,18 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <map>
 #include <string>
+#include <vector>
 
 namespace qc {
+
+/// What the user tells the importer beyond the file.
+struct ImportOptions {
+  /// Shapes for graph inputs by name (`--input-shape name=1x3x224x224`): they
+  /// bind symbolic dims and must agree with the file's fixed dims.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
 
 /// Name of the argument/result attribute holding the ONNX value name.
 inline constexpr llvm::StringLiteral kOnnxNameAttr = "qc.name";
@@ -41,6 +50,7 @@ void registerOnnxImporterDialects(mlir::MLIRContext &ctx);
 ///   "net.onnx: input 'x' has symbolic dim 'N'; bind it to a fixed size"
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &ctx,
                                                  llvm::StringRef path,
+                                                 const ImportOptions &options,
                                                  std::string &error);
 
 } // namespace qc

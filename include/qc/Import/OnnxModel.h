@@ -191,8 +191,11 @@ struct OnnxModel {
 /// starts with the file name, e.g.
 ///   "net.onnx: not a valid ONNX model: protobuf parse error (truncated or
 ///   corrupt file)".
-bool loadOnnxModel(const std::string &path, OnnxModel &model,
-                   std::string &error);
+/// `inputShapes` binds graph inputs (by name) to fixed shapes before shape
+/// inference; each must have the input's rank and agree with its fixed dims.
+bool loadOnnxModel(
+    const std::string &path, OnnxModel &model, std::string &error,
+    const std::map<std::string, std::vector<int64_t>> &inputShapes = {});
 
 } // namespace qc
 
