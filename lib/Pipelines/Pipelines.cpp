@@ -5,6 +5,7 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -38,6 +39,7 @@ void buildQuantizePipeline(OpPassManager &pm,
 /// The shared tail: loops, vectors and memrefs to the LLVM dialect. Functions
 /// take bare pointers so the C ABI wrapper can pass user buffers directly.
 static void addLowerToLLVM(OpPassManager &pm) {
+  pm.addPass(createQCLowerDotProducts());
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -57,7 +59,7 @@ static void addLowerToLLVM(OpPassManager &pm) {
 
 void buildInt8ToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertQCToLoops());
-  addLowerToLLVM(pm);
+  buildFloatToLLVMPipeline(pm);
 }
 
 void buildFloatToLLVMPipeline(OpPassManager &pm) {
@@ -73,6 +75,7 @@ void buildFloatToLLVMPipeline(OpPassManager &pm) {
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createQCCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());

@@ -15,10 +15,13 @@
 #include "qc/Dialect/QC/Utils/QuantMath.h"
 #include "qc/Target/TargetInfo.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
 namespace qc {
 #define GEN_PASS_DEF_CONVERTQCTOLOOPS
+#define GEN_PASS_DEF_QCLOWERDOTPRODUCTS
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
 } // namespace qc
 
@@ -108,11 +111,12 @@ public:
     return memref::GetGlobalOp::create(b, loc, type, name);
   }
 
-  /// A heap buffer of n elements, freed after its last use.
+  /// A heap buffer of n elements (freed by the buffer deallocation pipeline).
   Value alloc(int64_t n, Type elem) {
     return memref::AllocOp::create(b, loc, MemRefType::get({n}, elem),
                                    b.getI64IntegerAttr(64));
   }
+
   /// A stack buffer, created once in the entry block.
   Value scratch(int64_t n, Type elem) {
     OpBuilder::InsertionGuard guard(b);
@@ -222,7 +226,7 @@ struct ConvShape {
 
 class Lowering {
 public:
-  Lowering(Emitter &e, const qc::TargetInfo &target) : e(e), target(target) {}
+  explicit Lowering(Emitter &e) : e(e) {}
 
   /// Dot-product kernel for a groups = 1 convolution.
   LogicalResult convDot(Operation *op, const ConvShape &s, Value x, Value out,
@@ -324,7 +328,7 @@ public:
                 Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
                 Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
                 Value xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
-                next.push_back(target.emitDot4(b, e.loc, kernel, a3[j], xv, wv));
+                next.push_back(qc::Dot4Op::create(b, e.loc, a3[j], xv, wv, kernel));
               }
               return next;
             });
@@ -701,141 +705,239 @@ public:
 
 private:
   Emitter &e;
-  const qc::TargetInfo &target;
 };
 
-/// Frees each heap buffer after the last top-level op that uses it.
-void insertDeallocs(Block &body) {
-  SmallVector<memref::AllocOp> allocs;
-  for (Operation &op : body)
-    if (auto a = dyn_cast<memref::AllocOp>(op))
-      allocs.push_back(a);
-  for (memref::AllocOp a : allocs) {
-    Operation *last = a;
-    for (Operation *user : a->getUsers()) {
-      Operation *top = body.findAncestorOpInBlock(*user);
-      if (top && last->isBeforeInBlock(top))
-        last = top;
-    }
-    OpBuilder b(last->getContext());
-    b.setInsertionPointAfter(last);
-    memref::DeallocOp::create(b, a.getLoc(), a);
-  }
+/// Rank-1 view of a tensor (row-major order is kept).
+Value flattenTensor(OpBuilder &b, Location loc, Value t) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (type.getRank() == 1)
+    return t;
+  ReassociationIndices all;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all.push_back(d);
+  auto flat = RankedTensorType::get({type.getNumElements()}, type.getElementType());
+  SmallVector<ReassociationIndices> reassociation;
+  if (type.getRank() > 0)
+    reassociation.push_back(all);
+  return tensor::CollapseShapeOp::create(b, loc, flat, t, reassociation);
 }
 
-LogicalResult lowerFunction(func::FuncOp func, ModuleOp module,
-                            const qc::TargetInfo &target) {
-  MLIRContext *ctx = func.getContext();
-  Type f32 = Float32Type::get(ctx);
-  SmallVector<Type> argTypes;
-  for (Type t : func.getArgumentTypes()) {
-    auto tt = dyn_cast<RankedTensorType>(t);
-    if (!tt || !tt.getElementType().isF32())
-      return func.emitError("function arguments must be f32 tensors, got ") << t;
-    argTypes.push_back(MemRefType::get({tt.getNumElements()}, f32));
-  }
-  for (Type t : func.getResultTypes()) {
-    auto tt = dyn_cast<RankedTensorType>(t);
-    if (!tt || !tt.getElementType().isF32())
-      return func.emitError("function results must be f32 tensors, got ") << t;
-    argTypes.push_back(MemRefType::get({tt.getNumElements()}, f32));
-  }
-  OpBuilder b(ctx);
-  b.setInsertionPoint(func);
-  auto newFunc = func::FuncOp::create(b, func.getLoc(), func.getName(),
-                                      FunctionType::get(ctx, argTypes, {}));
-  Block *entry = newFunc.addEntryBlock();
-  b.setInsertionPointToStart(entry);
-  Emitter e(b, module, entry, func.getLoc());
-  Lowering lower(e, target);
+/// Lowers the qc ops, quant.qcast and quant.dcast of one function, one op at
+/// a time, at the tensor level: each op reads its operands through
+/// `bufferization.to_buffer` (flat, read-only), writes a fresh flat buffer
+/// with loops and hands it back with `bufferization.to_tensor`. Float ops the
+/// quantizer left alone stay as they are, so mixed int8/float graphs go
+/// through one bufferization afterwards.
+class FunctionLowering {
+public:
+  FunctionLowering(func::FuncOp func, ModuleOp module)
+      : func(func), module(module) {}
 
-  unsigned numInputs = func.getNumArguments();
-  DenseMap<Value, Value> buffers;
-  for (unsigned i = 0; i < numInputs; ++i)
-    buffers[func.getArgument(i)] = entry->getArgument(i);
-  auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  // A dequantize whose value is returned writes into that output directly.
-  DenseMap<Value, Value> outputFor;
-  for (auto [i, v] : llvm::enumerate(returnOp.getOperands()))
-    if (v.getDefiningOp<quant::DequantizeCastOp>() && !outputFor.count(v))
-      outputFor[v] = entry->getArgument(numInputs + i);
+  LogicalResult run() {
+    SmallVector<Operation *> work;
+    for (Operation &op : func.getBody().front())
+      if (isa<qc::QCDialect>(op.getDialect()) ||
+          isa<quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
+        work.push_back(&op);
+    for (Operation *op : work)
+      if (failed(lowerOp(op)))
+        return failure();
+    // Constant weights and their storage casts were read at compile time.
+    SmallVector<Operation *> dead;
+    for (Operation &op : llvm::reverse(func.getBody().front()))
+      if (isa<quant::StorageCastOp>(op) && op.use_empty())
+        dead.push_back(&op);
+    for (Operation *op : dead) {
+      Operation *def = op->getOperand(0).getDefiningOp();
+      op->erase();
+      if (def && def->use_empty() && isa<arith::ConstantOp>(def))
+        def->erase();
+    }
+    WalkResult leftover = func.walk([&](Operation *op) {
+      for (Type t : op->getResultTypes())
+        if (auto tt = dyn_cast<RankedTensorType>(t))
+          if (isa<quant::QuantizedType>(tt.getElementType())) {
+            op->emitError("'") << op->getName()
+                               << "' has no int8 lowering (it was not quantized)";
+            return WalkResult::interrupt();
+          }
+      return WalkResult::advance();
+    });
+    return failure(leftover.wasInterrupted());
+  }
 
-  Type i8 = b.getI8Type();
-  for (Operation &op : func.getBody().front()) {
-    e.loc = op.getLoc();
-    auto in = [&](unsigned i) { return buffers.lookup(op.getOperand(i)); };
-    auto newBuffer = [&]() {
-      Value r = op.getResult(0);
-      Value buf = outputFor.lookup(r);
-      if (!buf)
-        buf = e.alloc(numElements(r), isa<quant::DequantizeCastOp>(op) ? f32 : i8);
-      buffers[r] = buf;
-      return buf;
+private:
+  func::FuncOp func;
+  ModuleOp module;
+  /// The i8 storage tensor of each quantized value lowered so far.
+  DenseMap<Value, Value> storage;
+
+  /// The flat buffer holding a tensor's values (i8 storage for quantized
+  /// tensors).
+  Value operandBuffer(OpBuilder &b, Location loc, Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    Value t = v;
+    if (isa<quant::QuantizedType>(type.getElementType())) {
+      t = storage.lookup(v);
+      if (!t) {
+        auto storageType = type.clone(b.getI8Type());
+        t = quant::StorageCastOp::create(b, loc, storageType, v);
+      }
+    }
+    Value flat = flattenTensor(b, loc, t);
+    auto flatType = cast<RankedTensorType>(flat.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(flatType.getShape(), flatType.getElementType()),
+        flat, /*read_only=*/true);
+  }
+
+  /// Replaces `result` by the tensor a freshly written flat buffer holds.
+  void replaceResult(OpBuilder &b, Location loc, Value result, Value buffer) {
+    auto type = cast<RankedTensorType>(result.getType());
+    auto memType = cast<MemRefType>(buffer.getType());
+    auto flatType = RankedTensorType::get(memType.getShape(), memType.getElementType());
+    Value t = bufferization::ToTensorOp::create(b, loc, flatType, buffer,
+                                                /*restrict=*/true,
+                                                /*writable=*/true);
+    auto shaped = type.clone(memType.getElementType());
+    if (shaped.getRank() != 1) {
+      SmallVector<ReassociationIndices> reassociation;
+      if (shaped.getRank() > 0) {
+        ReassociationIndices all;
+        for (int64_t d = 0; d < shaped.getRank(); ++d)
+          all.push_back(d);
+        reassociation.push_back(all);
+      }
+      t = tensor::ExpandShapeOp::create(b, loc, shaped, t, reassociation);
+    }
+    Value replacement = t;
+    if (isa<quant::QuantizedType>(type.getElementType())) {
+      replacement = quant::StorageCastOp::create(b, loc, type, t);
+      storage[replacement] = t;
+    }
+    result.replaceAllUsesWith(replacement);
+  }
+
+  LogicalResult lowerOp(Operation *op) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Block *entry = &func.getBody().front();
+    Emitter e(b, module, entry, loc);
+    Lowering lower(e);
+    Type i8 = b.getI8Type(), f32 = b.getF32Type();
+    auto in = [&](unsigned i) { return operandBuffer(b, loc, op->getOperand(i)); };
+    auto fresh = [&](Type elem) {
+      return e.alloc(numElements(op->getResult(0)), elem);
     };
+
     LogicalResult result = success();
-    if (isa<arith::ConstantOp, quant::StorageCastOp>(op)) {
-      continue; // read by their users at compile time
-    } else if (auto q = dyn_cast<quant::QuantizeCastOp>(op)) {
-      if (!quantOf(q.getResult()).isSigned())
-        return q.emitError("only signed i8 quantization is supported");
-      lower.quantize(q, in(0), newBuffer());
+    Value out;
+    if (auto q = dyn_cast<quant::QuantizeCastOp>(op)) {
+      auto qt = dyn_cast<quant::UniformQuantizedType>(
+          cast<RankedTensorType>(q.getType()).getElementType());
+      if (!qt || !qt.isSigned() || qt.getStorageTypeIntegralWidth() != 8)
+        return q.emitError("only per-tensor signed i8 quantization is supported");
+      Value x = in(0);
+      out = fresh(i8);
+      lower.quantize(q, x, out);
     } else if (auto dq = dyn_cast<quant::DequantizeCastOp>(op)) {
       if (!isa<quant::UniformQuantizedType>(
-              cast<RankedTensorType>(dq.getInput().getType()).getElementType()) ||
-          !in(0))
-        return dq.emitError("cannot dequantize a value computed at compile time");
-      lower.dequantize(dq, in(0), newBuffer());
+              cast<RankedTensorType>(dq.getInput().getType()).getElementType()))
+        return dq.emitError(
+            "cannot dequantize a per-axis value at run time (a weight that "
+            "stayed float is left in QDQ form)");
+      Value x = in(0);
+      out = fresh(f32);
+      lower.dequantize(dq, x, out);
     } else if (auto conv = dyn_cast<qc::Conv2DOp>(op)) {
-      Value residual = conv.getResidual() ? buffers.lookup(conv.getResidual()) : Value();
-      result = lower.conv(conv, in(0), residual, newBuffer());
+      Value x = in(0);
+      Value residual = conv.getResidual() ? operandBuffer(b, loc, conv.getResidual()) : Value();
+      out = fresh(i8);
+      result = lower.conv(conv, x, residual, out);
     } else if (auto fc = dyn_cast<qc::FullyConnectedOp>(op)) {
-      result = lower.fullyConnected(fc, in(0), newBuffer());
+      Value x = in(0);
+      out = fresh(i8);
+      result = lower.fullyConnected(fc, x, out);
     } else if (auto add = dyn_cast<qc::AddOp>(op)) {
-      result = lower.addOp(add, in(0), in(1), newBuffer());
+      Value l = in(0), r = in(1);
+      out = fresh(i8);
+      result = lower.addOp(add, l, r, out);
     } else if (auto mp = dyn_cast<qc::MaxPool2DOp>(op)) {
-      result = lower.maxPool(mp, in(0), newBuffer());
+      Value x = in(0);
+      out = fresh(i8);
+      result = lower.maxPool(mp, x, out);
     } else if (auto ap = dyn_cast<qc::AvgPool2DOp>(op)) {
-      result = lower.avgPool(ap, in(0), newBuffer());
+      Value x = in(0);
+      out = fresh(i8);
+      result = lower.avgPool(ap, x, out);
     } else if (auto tr = dyn_cast<qc::TransposeOp>(op)) {
-      result = lower.transpose(tr, in(0), newBuffer());
+      Value x = in(0);
+      out = fresh(i8);
+      result = lower.transpose(tr, x, out);
     } else if (auto rs = dyn_cast<qc::ReshapeOp>(op)) {
-      buffers[rs.getResult()] = in(0); // same row-major bytes
-    } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-        Value dst = entry->getArgument(numInputs + i);
-        Value src = buffers.lookup(v);
-        if (!src || src.getType() != dst.getType())
-          return ret.emitError("result #") << i << " is not a float tensor computed at run time";
-        if (src != dst)
-          memref::CopyOp::create(b, e.loc, src, dst);
+      // Same row-major bytes: a reshape of the storage tensor.
+      Value src = storage.lookup(rs.getInput());
+      if (!src)
+        src = quant::StorageCastOp::create(
+            b, loc, cast<RankedTensorType>(rs.getInput().getType()).clone(i8),
+            rs.getInput());
+      auto outType = cast<RankedTensorType>(rs.getType());
+      Value flat = flattenTensor(b, loc, src);
+      Value shaped = flat;
+      if (outType.getRank() != 1) {
+        ReassociationIndices all;
+        for (int64_t d = 0; d < outType.getRank(); ++d)
+          all.push_back(d);
+        SmallVector<ReassociationIndices> reassociation;
+        if (outType.getRank() > 0)
+          reassociation.push_back(all);
+        shaped = tensor::ExpandShapeOp::create(b, loc, outType.clone(i8), flat,
+                                               reassociation);
       }
-      func::ReturnOp::create(b, e.loc);
+      Value replacement = quant::StorageCastOp::create(b, loc, outType, shaped);
+      storage[replacement] = shaped;
+      rs.getResult().replaceAllUsesWith(replacement);
+      rs.erase();
+      return success();
+    } else if (isa<qc::ObserveOp>(op)) {
+      return op->emitError("observers must be resolved before code generation");
     } else {
-      return op.emitError("'")
-             << op.getName() << "' has no int8 lowering (it was not quantized)";
+      return op->emitError("'") << op->getName() << "' has no int8 lowering";
     }
     if (failed(result))
       return failure();
+    replaceResult(b, loc, op->getResult(0), out);
+    op->erase();
+    return success();
   }
-  insertDeallocs(*entry);
-  newFunc->setAttrs(func->getAttrs());
-  newFunc.setFunctionType(FunctionType::get(ctx, argTypes, {}));
-  newFunc.removeArgAttrsAttr();
-  newFunc.removeResAttrsAttr();
-  func.erase();
-  return success();
-}
+};
 
 struct ConvertQCToLoopsPass
     : qc::impl::ConvertQCToLoopsBase<ConvertQCToLoopsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto target = qc::getTargetInfo(
-        module->getAttrOfType<qc::TargetAttr>("qc.target"));
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
     for (func::FuncOp f : funcs)
-      if (!f.isExternal() && failed(lowerFunction(f, module, *target)))
+      if (!f.isExternal() && failed(FunctionLowering(f, module).run()))
         return signalPassFailure();
+  }
+};
+
+struct QCLowerDotProductsPass
+    : qc::impl::QCLowerDotProductsBase<QCLowerDotProductsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto target = qc::getTargetInfo(
+        module->getAttrOfType<qc::TargetAttr>("qc.target"));
+    SmallVector<qc::Dot4Op> dots;
+    module.walk([&](qc::Dot4Op d) { dots.push_back(d); });
+    for (qc::Dot4Op d : dots) {
+      OpBuilder b(d);
+      Value r = target->emitDot4(b, d.getLoc(), d.getKernel(), d.getAcc(),
+                                 d.getLhs(), d.getRhs());
+      d.replaceAllUsesWith(r);
+      d.erase();
+    }
   }
 };
 

@@ -296,5 +296,18 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Dot4Op
+//===----------------------------------------------------------------------===//
+
+LogicalResult Dot4Op::verify() {
+  int64_t lanes = getAcc().getType().getNumElements();
+  if (getLhs().getType().getNumElements() != 4 * lanes ||
+      getRhs().getType().getNumElements() != 4 * lanes)
+    return emitOpError("operands must have 4 x ")
+           << lanes << " = " << 4 * lanes << " i8 lanes";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "qc/Dialect/QC/IR/QCOps.cpp.inc"

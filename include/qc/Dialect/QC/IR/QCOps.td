@@ -10,6 +10,7 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/IR/CommonTypeConstraints.td"
 
 def QC_QTensor : RankedTensorOf<[quant_QuantizedType]>;
 def QC_FloatTensor : RankedTensorOf<[F32]>;
@@ -219,6 +220,36 @@ def QC_TransposeOp : QC_Op<"transpose", [Pure]> {
   let arguments = (ins QC_QTensor:$input, DenseI64ArrayAttr:$perms);
   let results = (outs QC_QTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel building blocks
+//===----------------------------------------------------------------------===//
+
+def QC_Dot4Op : QC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "4-way u8 × s8 dot products accumulated into i32 lanes";
+  let description = [{
+    result[l] = acc[l] + Σ_{j<4} zext(lhs[4l+j]) · sext(rhs[4l+j]), exactly
+    (32-bit wrap-around, no saturation). `kernel` names the instruction family
+    (`qc-lower-dot-products` turns it into e.g. `vpdpbusd`). Kept as an op of
+    its own until after bufferization so the kernels' loops stay analyzable.
+
+    Verifier: lhs and rhs have 4× as many lanes as acc.
+
+    ```mlir
+    %r = qc.dot4 %acc, %u, %s {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>}
+         : vector<16xi32>, vector<64xi8>, vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$lhs,
+                       VectorOfRankAndType<[1], [I8]>:$rhs,
+                       QC_KernelAttr:$kernel);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $lhs `,` $rhs attr-dict `:` type($acc) `,` type($lhs) `,` type($rhs)
+  }];
   let hasVerifier = 1;
 }
 

@@ -132,19 +132,41 @@ def QCSelectKernels : Pass<"qc-select-kernels", "mlir::ModuleOp"> {
 }
 
 def ConvertQCToLoops : Pass<"convert-qc-to-loops", "mlir::ModuleOp"> {
-  let summary = "Lowers the integer graph to buffers, loops and vector kernels";
+  let summary = "Lowers integer ops to loops and vector kernels over buffers";
   let description = [{
-    Every tensor becomes a buffer; results become out-parameters; each qc op,
-    quant.qcast and quant.dcast becomes loops over memrefs. Conv and
-    fully-connected use the kernel recorded by qc-select-kernels: weights are
-    packed at compile time, activations flipped to u8 (+128) with the
-    compensation folded into the bias, and dot products issued through the
+    Each qc op, `quant.qcast` and `quant.dcast` becomes loops that read its
+    operands through `bufferization.to_buffer` and write a fresh buffer handed
+    back with `bufferization.to_tensor`; float ops the quantizer left alone
+    are untouched, so one bufferization then serves mixed int8/float graphs.
+    Conv and fully-connected use the kernel recorded by qc-select-kernels:
+    weights packed at compile time, activations flipped to u8 (+128) with the
+    compensation folded into the bias, dot products issued through the
     target's 4-way dot instruction.
+    ```mlir
+    %y = qc.add %a, %b : ...
+    // ⇒
+    %ma = bufferization.to_buffer %a_storage read_only : ...
+    %out = memref.alloc() : memref<64xi8>
+    scf.for ... { ... }
+    %y = bufferization.to_tensor %out restrict writable : ...
+    ```
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
                            "mlir::math::MathDialect", "mlir::LLVM::LLVMDialect",
-                           "mlir::func::FuncDialect"];
+                           "mlir::func::FuncDialect", "mlir::tensor::TensorDialect",
+                           "mlir::bufferization::BufferizationDialect"];
+}
+
+def QCLowerDotProducts : Pass<"qc-lower-dot-products", "mlir::ModuleOp"> {
+  let summary = "Turns qc.dot4 into the target's dot-product instruction";
+  let description = [{
+    Reads `qc.target` and each op's `kernel`: `dot4.vpdpbusd.zmm` becomes
+    `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"`; `dot4.generic` the
+    portable widen-multiply-reduce sequence. Runs after bufferization.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::vector::VectorDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 def QCCopiesToLinalg : Pass<"qc-copies-to-linalg", "mlir::func::FuncOp"> {
