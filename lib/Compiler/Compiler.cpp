@@ -4,6 +4,7 @@
 #include "qc/Compiler/Codegen.h"
 #include "qc/Compiler/Npy.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Dialect/QC/Utils/Calibration.h"
 #include "qc/Import/OnnxImporter.h"
 #include "qc/Pipelines/Pipelines.h"
 #include "qc/Target/TargetInfo.h"
@@ -286,7 +287,11 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
   std::vector<std::vector<float>> outBuffers;
   for (const TensorSignature &o : outs)
     outBuffers.emplace_back(o.numElements());
-  std::vector<double> mins(outs.size(), INFINITY), maxs(outs.size(), -INFINITY);
+  CalibrationMethod method;
+  std::string methodError;
+  parseCalibrationMethod(options.calibrationMethod, method, methodError);
+  std::vector<TensorStatistics> stats(
+      outs.size(), TensorStatistics(method.numBins, method.averagingConstant));
   std::vector<const float *> inPtrs(ins.size());
   std::vector<float *> outPtrs;
   for (auto &b : outBuffers)
@@ -301,11 +306,16 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
       error = "the calibration build failed on sample " + std::to_string(s);
       return false;
     }
-    for (size_t o = firstObserved; o < outs.size(); ++o)
-      for (float v : outBuffers[o]) {
-        mins[o] = std::min<double>(mins[o], v);
-        maxs[o] = std::max<double>(maxs[o], v);
-      }
+    for (size_t o = firstObserved; o < outs.size(); ++o) {
+      for (float v : outBuffers[o])
+        if (!std::isfinite(v)) {
+          dlclose(handle);
+          error = "tensor '" + outs[o].name + "' is not finite on calibration sample " +
+                  std::to_string(s) + " (the float model overflows or divides by zero there)";
+          return false;
+        }
+      stats[o].addSample(outBuffers[o].data(), outBuffers[o].size());
+    }
     if (interactive) {
       double secs = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start).count();
@@ -318,22 +328,26 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
   if (interactive)
     llvm::errs() << "\n";
   dlclose(handle);
-  for (size_t o = firstObserved; o < outs.size(); ++o)
-    if (!std::isfinite(mins[o]) || !std::isfinite(maxs[o])) {
-      error = "tensor '" + outs[o].name +
-              "' took a non-finite value during calibration";
-      return false;
-    }
-
   llvm::json::Object tensors;
-  for (size_t o = firstObserved; o < outs.size(); ++o)
+  for (size_t o = firstObserved; o < outs.size(); ++o) {
+    const TensorStatistics &t = stats[o];
+    Histogram h = t.histogram();
+    llvm::json::Array bins;
+    for (int64_t b : h.bins)
+      bins.push_back(b);
     tensors[outs[o].name] = llvm::json::Object{
-        {"min", mins[o]}, {"max", maxs[o]},
-        {"count", set.samples * outs[o].numElements()}};
+        {"min", t.min()},
+        {"max", t.max()},
+        {"count", t.count()},
+        {"moving_min", t.movingMin()},
+        {"moving_max", t.movingMax()},
+        {"histogram", llvm::json::Object{{"lo", h.lo}, {"hi", h.hi},
+                                         {"bins", std::move(bins)}}}};
+  }
   llvm::json::Object root{{"version", 1},
                           {"model", options.modelPath},
-                          {"method", "minmax"},
                           {"samples", set.samples},
+                          {"averaging_constant", method.averagingConstant},
                           {"tensors", std::move(tensors)}};
   std::error_code ec;
   std::string tmp = tablePath + ".tmp";
@@ -395,6 +409,11 @@ bool compileModel(const CompileOptions &options, std::string &error) {
   FailureOr<TargetAttr> target = resolveTarget(&ctx, options.target, error);
   if (failed(target))
     return false;
+  CalibrationMethod method;
+  if (!parseCalibrationMethod(options.calibrationMethod, method, error)) {
+    error = "--calibration-method: " + error;
+    return false;
+  }
   OwningOpRef<ModuleOp> module = loadModel(ctx, options, diags, error);
   if (!module)
     return false;
@@ -459,6 +478,8 @@ bool compileModel(const CompileOptions &options, std::string &error) {
     }
     QuantizePipelineOptions quantizeOptions;
     quantizeOptions.calibrationTable = table;
+    quantizeOptions.calibrationMethod = options.calibrationMethod;
+    quantizeOptions.keepFloat = llvm::ArrayRef<std::string>(options.keepFloat);
     if (!prequantized && !runPipeline(*module, [&](OpPassManager &pm) {
           buildQuantizePipeline(pm, quantizeOptions);
         }, diags, "quantization", error))

@@ -27,9 +27,11 @@ void buildQuantizePipeline(OpPassManager &pm,
                            const QuantizePipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createQCFoldBatchNorm());
   pm.addNestedPass<func::FuncOp>(createQCInsertObservers());
-  pm.addPass(createQCImportCalibration(
-      QCImportCalibrationOptions{options.calibrationTable}));
-  pm.addNestedPass<func::FuncOp>(createQCComputeQuantParams());
+  pm.addPass(createQCImportCalibration(QCImportCalibrationOptions{
+      options.calibrationTable, options.calibrationMethod}));
+  QCComputeQuantParamsOptions quantParams;
+  quantParams.keepFloat.assign(options.keepFloat.begin(), options.keepFloat.end());
+  pm.addNestedPass<func::FuncOp>(createQCComputeQuantParams(quantParams));
   pm.addNestedPass<func::FuncOp>(createQCQuantizeConstants());
   pm.addNestedPass<func::FuncOp>(createQCFuseQDQ());
   pm.addNestedPass<func::FuncOp>(createQCFuseEpilogue());

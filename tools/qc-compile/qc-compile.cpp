@@ -30,6 +30,13 @@ static cl::opt<std::string> calibrationTable(
 static cl::opt<std::string> saveTable(
     "save-calibration-table", cl::desc("Write the measured calibration table here"),
     cl::cat(category));
+static cl::opt<std::string> calibrationMethod(
+    "calibration-method",
+    cl::desc("How ranges are chosen: minmax, moving-average[:C], percentile[:P], entropy, mse"),
+    cl::init("minmax"), cl::cat(category));
+static cl::list<std::string> keepFloat(
+    "keep-float", cl::desc("Layers (tensor names as in the report) kept in float"),
+    cl::CommaSeparated, cl::cat(category));
 static cl::opt<bool> floatOnly("float", cl::desc("Build an unquantized float32 library"),
                                cl::cat(category));
 static cl::opt<std::string> linker("linker", cl::desc("Path of ld.lld"), cl::cat(category));
@@ -78,6 +85,8 @@ int main(int argc, char **argv) {
   options.headerPath = header;
   options.printLocations = printLocations;
   options.exposeLayers = exposeLayers;
+  options.calibrationMethod = calibrationMethod;
+  options.keepFloat.assign(keepFloat.begin(), keepFloat.end());
   for (const std::string &spec : inputShapes) {
     StringRef text(spec);
     auto [inputName, dims] = text.rsplit('=');

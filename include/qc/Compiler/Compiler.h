@@ -34,6 +34,10 @@ struct CompileOptions {
   std::string calibrationData;  ///< .npy file or directory of .npy files
   std::string calibrationTable; ///< reuse this table instead of calibrating
   std::string saveCalibrationTable; ///< write the measured table here
+  /// minmax, moving-average[:C], percentile[:P], entropy or mse.
+  std::string calibrationMethod = "minmax";
+  /// Observed tensors (layer names, as in the report) kept in float.
+  std::vector<std::string> keepFloat;
   std::string linker;           ///< ld.lld to use (found on PATH by default)
   std::string headerPath;       ///< default: NAME.h next to the library
   /// `--input-shape name=1x3x224x224`: binds symbolic input dims.

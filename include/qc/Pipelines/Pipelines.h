@@ -19,6 +19,13 @@ struct QuantizePipelineOptions
   Option<std::string> calibrationTable{
       *this, "calibration-table",
       llvm::cl::desc("JSON calibration table with the observers' statistics")};
+  Option<std::string> calibrationMethod{
+      *this, "calibration-method",
+      llvm::cl::desc("minmax, moving-average, percentile[:P], entropy or mse"),
+      llvm::cl::init("minmax")};
+  ListOption<std::string> keepFloat{
+      *this, "keep-float",
+      llvm::cl::desc("Observed tensors (by name) left in float")};
 };
 
 /// `qc-calibration-build`: float graph ⇒ float graph whose extra results are

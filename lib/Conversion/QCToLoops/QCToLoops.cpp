@@ -840,6 +840,33 @@ private:
       Value x = in(0);
       out = fresh(i8);
       lower.quantize(q, x, out);
+    } else if (auto dq = dyn_cast<quant::DequantizeCastOp>(op);
+               dq && succeeded(constantWeight(dq.getInput()))) {
+      // A constant weight whose op stayed float: dequantize at compile time.
+      auto values = *constantWeight(dq.getInput());
+      auto type = cast<RankedTensorType>(dq.getInput().getType());
+      SmallVector<float> real(values.size());
+      Type elem = type.getElementType();
+      auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(elem);
+      int64_t inner = 1, channels = 1;
+      if (axis) {
+        channels = type.getDimSize(axis.getQuantizedDimension());
+        for (int64_t d = axis.getQuantizedDimension() + 1; d < type.getRank(); ++d)
+          inner *= type.getDimSize(d);
+      }
+      for (size_t i = 0; i < values.size(); ++i) {
+        double scale = axis ? axis.getScales()[(i / inner) % channels]
+                            : cast<quant::UniformQuantizedType>(elem).getScale();
+        int64_t zp = axis ? axis.getZeroPoints()[(i / inner) % channels]
+                          : cast<quant::UniformQuantizedType>(elem).getZeroPoint();
+        real[i] = float(values[i] - zp) * float(scale);
+      }
+      auto floatType = cast<RankedTensorType>(dq.getType());
+      Value c = arith::ConstantOp::create(
+          b, loc, floatType, DenseElementsAttr::get(floatType, ArrayRef(real)));
+      dq.getResult().replaceAllUsesWith(c);
+      dq.erase();
+      return success();
     } else if (auto dq = dyn_cast<quant::DequantizeCastOp>(op)) {
       if (!isa<quant::UniformQuantizedType>(
               cast<RankedTensorType>(dq.getInput().getType()).getElementType()))

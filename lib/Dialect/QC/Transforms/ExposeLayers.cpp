@@ -14,6 +14,8 @@ using namespace mlir;
 namespace {
 
 std::string layerName(Operation *op) {
+  if (auto layer = op->getAttrOfType<StringAttr>("qc.layer"))
+    return layer.str();
   Location loc = op->getLoc();
   if (auto fused = dyn_cast<FusedLoc>(loc))
     for (Location inner : fused.getLocations())
@@ -39,8 +41,11 @@ struct QCExposeLayersPass : qc::impl::QCExposeLayersBase<QCExposeLayersPass> {
                                                       : DictionaryAttr::get(ctx));
     SmallVector<Value> extra;
     func.walk([&](Operation *op) {
-      if (op->getDialect() != op->getContext()->getLoadedDialect<qc::QCDialect>() ||
-          isa<qc::ObserveOp, qc::ReshapeOp>(op))
+      // Integer ops, and the quantization points of tensors computed in
+      // float.
+      bool integerOp = isa<qc::QCDialect>(op->getDialect()) &&
+                       !isa<qc::ObserveOp, qc::ReshapeOp, qc::Dot4Op>(op);
+      if (!integerOp && !(isa<quant::QuantizeCastOp>(op) && op->hasAttr("qc.layer")))
         return;
       Value v = op->getResult(0);
       auto type = cast<RankedTensorType>(v.getType());

@@ -41,6 +41,8 @@ struct FuseResidualAdd : OpRewritePattern<qc::AddOp> {
           conv.getWeight(), conv.getBias(), residual, conv.getStrideAttr(),
           conv.getDilationAttr(), conv.getPadAttr(), conv.getGroupsAttr(),
           add.getClampMinAttr(), add.getClampMaxAttr(), conv.getKernelAttr());
+      if (auto layer = add->getAttr("qc.layer"))
+        fused->setAttr("qc.layer", layer);
       rewriter.replaceOp(add, fused.getResult());
       rewriter.eraseOp(conv);
       return success();
@@ -75,7 +77,12 @@ struct QCFuseEpiloguePass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     qc::populateFuseEpiloguePatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // No folding: upstream folds dcast(qcast x) to x, which would drop the
+    // quantization points of tensors computed in float.
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
       signalPassFailure();
   }
 };

@@ -145,7 +145,7 @@ struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
                                 PatternRewriter &rewriter) const override {
     auto outType = cast<RankedTensorType>(qcast.getType());
     auto outQ = dyn_cast<quant::UniformQuantizedType>(outType.getElementType());
-    if (!outQ)
+    if (!outQ || qcast->hasAttr("qc.keep_float"))
       return failure();
     Epilogue e = peelClamp(qcast.getInput());
     auto [clampMin, clampMax] = quantizedBounds(e, outQ);
@@ -213,6 +213,8 @@ struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
     }
     if (!result)
       return failure();
+    if (auto layer = qcast->getAttr("qc.layer"))
+      result.getDefiningOp()->setAttr("qc.layer", layer);
     rewriter.replaceOp(qcast, result);
     return success();
   }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Dialect/QC/Utils/Calibration.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSet.h"
@@ -163,6 +164,15 @@ struct QCImportCalibrationPass
                          << "' has no \"tensors\" object";
       return signalPassFailure();
     }
+    qc::CalibrationMethod calibration;
+    std::string methodError;
+    if (!qc::parseCalibrationMethod(method, calibration, methodError)) {
+      module.emitError() << methodError;
+      return signalPassFailure();
+    }
+    bool needsHistogram = calibration.kind == qc::CalibrationMethod::Percentile ||
+                          calibration.kind == qc::CalibrationMethod::Entropy ||
+                          calibration.kind == qc::CalibrationMethod::MSE;
     WalkResult result = module.walk([&](qc::ObserveOp obs) {
       const llvm::json::Object *entry = tensors->getObject(obs.getName());
       std::optional<double> min = entry ? entry->getNumber("min") : std::nullopt;
@@ -181,8 +191,27 @@ struct QCImportCalibrationPass
                         << ", " << *max << "]";
         return WalkResult::interrupt();
       }
-      obs.setStatsAttr(
-          qc::StatsAttr::get(obs.getContext(), *min, *max, count.value_or(0)));
+      qc::Histogram histogram;
+      if (const llvm::json::Object *h = entry->getObject("histogram")) {
+        histogram.lo = h->getNumber("lo").value_or(0.0);
+        histogram.hi = h->getNumber("hi").value_or(0.0);
+        if (const llvm::json::Array *bins = h->getArray("bins"))
+          for (const llvm::json::Value &b : *bins)
+            histogram.bins.push_back(b.getAsInteger().value_or(0));
+      }
+      if (needsHistogram && histogram.bins.empty()) {
+        obs.emitError() << "calibration table '" << table << "': tensor '"
+                        << obs.getName() << "' has no histogram, which method '"
+                        << method << "' needs";
+        return WalkResult::interrupt();
+      }
+      qc::TensorStatistics stats = qc::TensorStatistics::fromSerialized(
+          *min, *max, count.value_or(1),
+          entry->getNumber("moving_min").value_or(*min),
+          entry->getNumber("moving_max").value_or(*max), histogram);
+      qc::Range range = qc::selectRange(stats, calibration);
+      obs.setStatsAttr(qc::StatsAttr::get(obs.getContext(), range.min,
+                                          range.max, count.value_or(0)));
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

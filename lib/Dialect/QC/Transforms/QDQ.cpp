@@ -24,6 +24,7 @@ namespace {
 
 struct QCComputeQuantParamsPass
     : qc::impl::QCComputeQuantParamsBase<QCComputeQuantParamsPass> {
+  using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     Type i8 = IntegerType::get(ctx, 8), f32 = Float32Type::get(ctx);
@@ -41,8 +42,11 @@ struct QCComputeQuantParamsPass
           -128, 127);
       auto tensorType = cast<RankedTensorType>(obs.getType());
       OpBuilder b(obs);
-      Value q = quant::QuantizeCastOp::create(
+      auto q = quant::QuantizeCastOp::create(
           b, obs.getLoc(), tensorType.clone(qtype), obs.getInput());
+      q->setAttr("qc.layer", obs.getNameAttr());
+      if (llvm::is_contained(keepFloat, obs.getName().str()))
+        q->setAttr("qc.keep_float", b.getUnitAttr());
       Value dq = quant::DequantizeCastOp::create(b, obs.getLoc(), tensorType, q);
       obs.replaceAllUsesWith(dq);
       obs.erase();
@@ -98,10 +102,28 @@ LogicalResult quantizeWeight(OpOperand &use, int32_t axis) {
   return success();
 }
 
+/// True if `v` reaches a quantize through the ops an integer op fuses: a
+/// clamp; for matmuls a reshape and a constant bias add.
+bool resultIsQuantized(Value v) {
+  for (int steps = 0; steps < 4; ++steps) {
+    if (!v.hasOneUse())
+      return false;
+    Operation *user = *v.getUsers().begin();
+    if (isa<quant::QuantizeCastOp>(user))
+      return !user->hasAttr("qc.keep_float");
+    if (!isa<tosa::ClampOp, tosa::ReshapeOp, tosa::AddOp>(user))
+      return false;
+    v = user->getResult(0);
+  }
+  return false;
+}
+
 struct QCQuantizeConstantsPass
     : qc::impl::QCQuantizeConstantsBase<QCQuantizeConstantsPass> {
   void runOnOperation() override {
     getOperation().walk([&](Operation *op) {
+      if (op->getNumResults() != 1 || !resultIsQuantized(op->getResult(0)))
+        return;
       if (auto conv = dyn_cast<tosa::Conv2DOp>(op))
         (void)quantizeWeight(conv.getWeightMutable(), /*axis=*/0);
       else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(op))

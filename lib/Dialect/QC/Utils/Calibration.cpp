@@ -110,6 +110,7 @@ void TensorStatistics::addSample(const float *data, int64_t n) {
   double inverseWidth = std::ldexp(1.0, -gridExp);
   for (int64_t i = 0; i < n; ++i) {
     double index = std::floor(double(data[i]) * inverseWidth) - gridBase;
+    assert(index >= 0.0 && index < binCount && "non-finite value");
     ++bins[int64_t(index)];
   }
 }
@@ -387,7 +388,9 @@ double quantizationError(const std::vector<Piece> &pieces, double lo,
   double s = params.scale;
   double qmin = s * (-128.0 - params.zeroPoint);
   double inverse = 1.0 / s;
-  auto level = [](double y) { return std::clamp(std::floor(y + 0.5), 0.0, 255.0); };
+  auto level = [](double y) {
+    return std::clamp(std::floor(y + 0.5), 0.0, 255.0);
+  };
   auto antiderivative = [&](double y) {
     double k = level(y), d = y - k;
     return k / 12.0 + d * d * d / 3.0;
@@ -482,9 +485,14 @@ Range rangeMSE(const TensorStatistics &stats) {
     v = std::clamp(v, u, stats.max());
     pieces.push_back({u, v, double(view.bins[m])});
   }
-  bool hasNegative = stats.min() < 0.0, hasPositive = stats.max() > 0.0;
-  auto lowerAt = [&](double a) { return hasNegative ? a * stats.min() : stats.min(); };
-  auto upperAt = [&](double b) { return hasPositive ? b * stats.max() : stats.max(); };
+  bool hasNegative = stats.min() < 0.0;
+  bool hasPositive = stats.max() > 0.0;
+  auto lowerAt = [&](double a) {
+    return hasNegative ? a * stats.min() : stats.min();
+  };
+  auto upperAt = [&](double b) {
+    return hasPositive ? b * stats.max() : stats.max();
+  };
 
   double bestA = 1.0, bestB = 1.0;
   double bestError = quantizationError(pieces, stats.min(), stats.max());

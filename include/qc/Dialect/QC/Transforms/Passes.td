@@ -52,12 +52,18 @@ def QCImportCalibration : Pass<"qc-import-calibration", "mlir::ModuleOp"> {
   let summary = "Attaches the statistics of a calibration table to the observers";
   let description = [{
     Reads a JSON table `{"version": 1, "tensors": {"name": {"min": m, "max": M,
-    "count": n}}}` and sets `stats` on each `qc.observe` with that name. An
-    observer missing from the table is an error.
+    "count": n, "moving_min": a, "moving_max": b, "histogram": {"lo": l,
+    "hi": h, "bins": [...]}}}}` and sets `stats` on each `qc.observe` with
+    that name to the clipping range `method` selects: `minmax`,
+    `moving-average`, `percentile[:P]`, `entropy` (KL divergence) or `mse`.
+    An observer missing from the table, or statistics the method needs, is an
+    error.
   }];
   let options = [
     Option<"table", "table", "std::string", /*default=*/"\"\"",
-           "Path of the JSON calibration table">
+           "Path of the JSON calibration table">,
+    Option<"method", "method", "std::string", /*default=*/"\"minmax\"",
+           "How the clipping range is chosen from the statistics">
   ];
 }
 
@@ -67,8 +73,16 @@ def QCComputeQuantParams : Pass<"qc-compute-quant-params", "mlir::func::FuncOp">
     From the observed range [min, max] (widened to contain 0) computes an
     asymmetric per-tensor i8 type, scale = (max − min)/255 and
     zero_point = round(−128 − min/scale), then
-    `qc.observe %x` ⇒ `quant.dcast (quant.qcast %x)`.
+    `qc.observe %x` ⇒ `quant.dcast (quant.qcast %x)`. The qcast carries the
+    observer's name as `qc.layer`, which the integer op that replaces it keeps.
+    Observers named in `keep-float` mark their qcast `qc.keep_float`: the op
+    computing the tensor stays float (with float weights); its result is
+    still quantized for the int8 ops that read it.
   }];
+  let options = [
+    ListOption<"keepFloat", "keep-float", "std::string",
+               "Observed tensors (by name) to leave in float">
+  ];
   let dependentDialects = ["mlir::quant::QuantDialect"];
 }
 
@@ -77,7 +91,10 @@ def QCQuantizeConstants : Pass<"qc-quantize-constants", "mlir::func::FuncOp"> {
   let description = [{
     The constant weight of a conv, depthwise conv or matmul becomes
     `quant.dcast(quant.scast(arith.constant i8))` with one scale per output
-    channel, scale = max|w|/127, values in [−127, 127].
+    channel, scale = max|w|/127, values in [−127, 127]. Only weights of ops
+    whose result is quantized (through an optional clamp, or reshape and bias
+    add for matmuls) are touched: the others stay float ops with float
+    weights.
   }];
   let dependentDialects = ["mlir::quant::QuantDialect", "mlir::arith::ArithDialect"];
 }

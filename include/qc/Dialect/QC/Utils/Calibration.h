@@ -1,4 +1,4 @@
-//===- Calibration.h - calibration statistics and range selection -*- C++ -*-===//
+//===- Calibration.h - Calibration statistics and ranges --------*- C++ -*-===//
 //
 // Part of qc, an MLIR-based int8 neural-network compiler.
 //
@@ -54,7 +54,8 @@ class TensorStatistics {
 public:
   /// \p numBins is the histogram resolution (>= 2); \p averagingConstant the
   /// weight c in (0, 1] of each new sample in movingMin()/movingMax().
-  explicit TensorStatistics(int numBins = 2048, double averagingConstant = 0.01);
+  explicit TensorStatistics(int numBins = 2048,
+                            double averagingConstant = 0.01);
 
   /// Adds one calibration sample: the \p n values of the tensor at \p data,
   /// all finite (the caller checks). A sample with n <= 0 is ignored entirely
@@ -102,9 +103,9 @@ private:
   double minValue = 0.0, maxValue = 0.0;
   int64_t numValues = 0;
   double emaMin = 0.0, emaMax = 0.0;
-  // Grid: bin i covers [(gridBase + i) * 2^gridExp, (gridBase + i + 1) * 2^gridExp).
+  // Bin i covers [(gridBase + i) * w, (gridBase + i + 1) * w), w = 2^gridExp.
   int gridExp = 0;
-  double gridBase = 0.0; // an integer
+  double gridBase = 0.0;     // an integer
   std::vector<int64_t> bins; // empty until the first value
 };
 
@@ -128,27 +129,33 @@ Range rangeMovingAverage(const TensorStatistics &stats);
 /// \p percentile is expected in (50, 100].
 Range rangePercentile(const TensorStatistics &stats, double percentile);
 
-/// KL-divergence ("entropy") calibration, the TensorRT / ONNX Runtime
-/// algorithm, applied per side of zero. Our quantizer is asymmetric, so the
-/// upper threshold is searched on the histogram of the positive values and
-/// the lower one on the (mirrored) histogram of the negative values, each
-/// side with its share of the numQuantizedBins levels: k+ = round(nq * t+ /
-/// (t+ + t-)) (at least 1 if the side has values), k- = nq - k+, starting
-/// from t+ = max, t- = -min and iterating (at most 8 times) until the shares
-/// stop changing. A side with no values keeps its bound (ReLU outputs get
-/// [min, t+] with all 255 levels on the positive side; symmetric signed data
-/// gets ~127/128 levels per side, i.e. TensorRT's symmetric search).
-/// Per side, with the side histogram h (bin j = distance [j*w, (j+1)*w) from
-/// zero, n bins up to the last non-empty one) and k levels: for each
-/// candidate window of i = k..n bins, P = h[0, i) with the mass beyond added
-/// to bin i-1; Q = h[0, i) merged into k groups of floor(i/k) bins (the
-/// remainder joins the last group), each group's sum spread evenly over the
-/// bins where P is non-zero; both smoothed as in ORT (zeros get eps, non-zeros
-/// lose eps * #zeros / #non-zeros, eps = 1e-4 * min(1, smallest non-zero
-/// entry)); the threshold is i*w for the i with the smallest KL(P || Q)
-/// (the first on ties). If n <= k the side is kept whole. The result is
-/// clamped to [min, max]. The thresholds cannot go below about k bins, i.e.
-/// roughly k/N of the histogram span: huge outliers limit how far it clips.
+/// KL-divergence ("entropy") calibration: the TensorRT / ONNX Runtime
+/// threshold search, applied to each side of zero separately (our quantizer
+/// is asymmetric). The upper threshold is searched on the histogram of the
+/// values >= 0, the lower one on the mirrored histogram of the values < 0.
+/// int8 has 255 non-zero levels besides the exact zero; the sides share the
+/// nq = numQuantizedBins levels as k+ = round(nq * t+ / (t+ + t-)) (clamped
+/// to [1, nq - 1] when both sides have values), k- = nq - k+, starting from
+/// t+ = max, t- = -min and re-running the searches (at most 8 times) until
+/// the shares stop changing. A side without values keeps its bound: ReLU
+/// outputs get [min, t+] with all nq levels on the positive side; symmetric
+/// signed data gets ~127/128 levels per side (TensorRT's symmetric search).
+///
+/// Per side, h[j] counts the values at distance [j*w, (j+1)*w) from zero
+/// (n bins up to the last non-empty one) and k is the side's levels. For each
+/// window of i = k+1..n bins: P = h[0, i) with the mass beyond it added to
+/// bin i-1; Q keeps bin 0 as is (the bin at zero is its own level, so a
+/// spike of exact zeros is not smeared), and merges bins [1, i) into k
+/// groups of floor((i-1)/k) bins (the remainder joins the last group), each
+/// group's sum of h spread evenly over the bins where P is non-zero; both are
+/// smoothed as in ORT (zeros get eps, non-zeros lose eps * #zeros /
+/// #non-zeros, eps = 1e-4 * min(1, smallest non-zero entry)); the threshold
+/// is i*w for the window with the smallest KL(P || Q) (the first on ties).
+/// Windows that would clip more than half of the side's values are skipped
+/// (there P and Q both degenerate to one spike and KL is spuriously ~0); if
+/// n <= k+1 the side is kept whole. The result is clamped to [min, max].
+/// Limitation (as in TensorRT): a threshold is at least ~k bins, i.e. about
+/// k/N of the histogram's span, so huge outliers limit how far it clips.
 Range rangeEntropy(const TensorStatistics &stats, int numQuantizedBins = 255);
 
 /// The range minimising the expected squared quantization error (rounding
