@@ -1,6 +1,7 @@
 //===- Compiler.cpp - model in, shared library out -------------------------===//
 
 #include "qc/Compiler/Compiler.h"
+#include "Internal.h"
 #include "qc/Compiler/Codegen.h"
 #include "qc/Compiler/Npy.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
@@ -54,72 +55,6 @@ void registerQCDialects(DialectRegistry &registry) {
 
 namespace {
 
-/// Collects error diagnostics as "location: message" lines.
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(MLIRContext &ctx)
-      : handler(&ctx, [this](Diagnostic &d) {
-          if (d.getSeverity() != DiagnosticSeverity::Error)
-            return success();
-          std::string line;
-          llvm::raw_string_ostream os(line);
-          os << d.getLocation() << ": " << d;
-          for (Diagnostic &note : d.getNotes())
-            os << "\n  note: " << note;
-          messages.push_back(line);
-          return success();
-        }) {}
-  std::string take(llvm::StringRef fallback) {
-    std::string all;
-    for (const std::string &m : messages)
-      all += (all.empty() ? "" : "\n") + m;
-    messages.clear();
-    return all.empty() ? fallback.str() : all;
-  }
-
-private:
-  std::vector<std::string> messages;
-  ScopedDiagnosticHandler handler;
-};
-
-func::FuncOp graphFunction(ModuleOp module) {
-  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
-    return main;
-  func::FuncOp only;
-  for (auto f : module.getOps<func::FuncOp>())
-    if (!f.isExternal())
-      only = only ? func::FuncOp() : f;
-  return only;
-}
-
-/// Names and shapes of a graph function's inputs and outputs.
-bool readSignature(func::FuncOp f, std::vector<TensorSignature> &inputs,
-                   std::vector<TensorSignature> &outputs, std::string &error) {
-  auto sig = [&](Type t, StringAttr name, std::string fallback,
-                 std::vector<TensorSignature> &into) {
-    auto tensor = dyn_cast<RankedTensorType>(t);
-    if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32()) {
-      error = "'" + fallback + "' must be a static-shaped f32 tensor";
-      return false;
-    }
-    into.push_back({name ? name.str() : fallback,
-                    std::vector<int64_t>(tensor.getShape().begin(),
-                                         tensor.getShape().end())});
-    return true;
-  };
-  for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    if (!sig(f.getArgumentTypes()[i],
-             f.getArgAttrOfType<StringAttr>(i, "qc.name"),
-             "input" + std::to_string(i), inputs))
-      return false;
-  for (unsigned i = 0; i < f.getNumResults(); ++i)
-    if (!sig(f.getResultTypes()[i],
-             f.getResultAttrOfType<StringAttr>(i, "qc.name"),
-             "output" + std::to_string(i), outputs))
-      return false;
-  return true;
-}
-
 OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options,
                                 DiagnosticCollector &diags,
                                 std::string &error) {
@@ -142,109 +77,6 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options,
   return m;
 }
 
-bool runPipeline(ModuleOp module,
-                 llvm::function_ref<void(OpPassManager &)> build,
-                 DiagnosticCollector &diags, llvm::StringRef what,
-                 std::string &error) {
-  PassManager pm(module->getContext());
-  build(pm);
-  if (failed(pm.run(module))) {
-    error = diags.take((what + " failed").str());
-    return false;
-  }
-  return true;
-}
-
-/// Calibration inputs: one array per model input, samples on axis 0.
-struct CalibrationSet {
-  std::vector<NpyArray> arrays;
-  int64_t samples = 0;
-};
-
-bool loadCalibrationData(const std::string &path,
-                         const std::vector<TensorSignature> &inputs,
-                         CalibrationSet &set, std::string &error) {
-  std::vector<std::string> files;
-  if (llvm::sys::fs::is_directory(path)) {
-    for (const TensorSignature &in : inputs) {
-      llvm::SmallString<256> file(path);
-      llvm::sys::path::append(file, in.name + ".npy");
-      if (!llvm::sys::fs::exists(file)) {
-        // A directory with a single .npy file serves a single-input model.
-        std::error_code ec;
-        std::vector<std::string> all;
-        for (llvm::sys::fs::directory_iterator it(path, ec), end;
-             it != end && !ec; it.increment(ec))
-          if (llvm::StringRef(it->path()).ends_with(".npy"))
-            all.push_back(it->path());
-        if (inputs.size() == 1 && all.size() == 1) {
-          file = all[0];
-        } else {
-          error = path + ": no calibration file '" + in.name +
-                  ".npy' for model input '" + in.name + "'";
-          return false;
-        }
-      }
-      files.push_back(std::string(file));
-    }
-  } else {
-    if (inputs.size() != 1) {
-      error = path + ": the model has " + std::to_string(inputs.size()) +
-              " inputs; give a directory holding one <input name>.npy each";
-      return false;
-    }
-    files.push_back(path);
-  }
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    NpyArray a;
-    if (!readNpy(files[i], a, error))
-      return false;
-    const std::vector<int64_t> &want = inputs[i].shape;
-    int64_t per = inputs[i].numElements();
-    auto shapeText = [](const std::vector<int64_t> &s) {
-      std::string t = "[";
-      for (size_t d = 0; d < s.size(); ++d)
-        t += (d ? "," : "") + std::to_string(s[d]);
-      return t + "]";
-    };
-    // Accept [S, *shape] and, for a leading batch dimension, [S·B, *shape[1:]].
-    bool stacked = a.shape.size() == want.size() + 1 &&
-                   std::equal(want.begin(), want.end(), a.shape.begin() + 1);
-    bool batched = !want.empty() && a.shape.size() == want.size() &&
-                   std::equal(want.begin() + 1, want.end(), a.shape.begin() + 1) &&
-                   want[0] > 0 && a.shape[0] % want[0] == 0;
-    if ((!stacked && !batched) || a.data.empty() || per == 0) {
-      error = files[i] + ": calibration data of shape " + shapeText(a.shape) +
-              " does not match model input '" + inputs[i].name + "' of shape " +
-              shapeText(want) + " (samples go on axis 0)";
-      return false;
-    }
-    int64_t samples = static_cast<int64_t>(a.data.size()) / per;
-    for (size_t j = 0; j < a.data.size(); ++j)
-      if (!std::isfinite(a.data[j])) {
-        error = files[i] + ": sample " + std::to_string(j / per) + " contains " +
-                (std::isnan(a.data[j]) ? "NaN" : "Inf") + " (element " +
-                std::to_string(j % per) + ")";
-        return false;
-      }
-    if (i > 0 && samples != set.samples) {
-      error = files[i] + ": " + std::to_string(samples) + " samples, but " +
-              files[0] + " has " + std::to_string(set.samples);
-      return false;
-    }
-    set.samples = samples;
-    set.arrays.push_back(std::move(a));
-  }
-  return true;
-}
-
-/// A directory removed with everything in it when this goes out of scope.
-struct TempDir {
-  llvm::SmallString<128> path;
-  TempDir() { llvm::sys::fs::createUniqueDirectory("qc", path); }
-  ~TempDir() { llvm::sys::fs::remove_directories(path); }
-};
-
 /// Compiles the float graph with every observed tensor as an extra output,
 /// runs it on the calibration set and writes the min/max table.
 bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
@@ -253,63 +85,32 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
   CalibrationSet set;
   if (!loadCalibrationData(options.calibrationData, inputs, set, error))
     return false;
-  OwningOpRef<ModuleOp> module(floatModule.clone());
-  if (!runPipeline(*module, buildCalibrationPipeline, diags,
-                   "preparing the calibration build", error))
+  CompiledGraph graph;
+  size_t firstObserved = 0;
+  if (!loadObservedFloatGraph(floatModule, "qc_calib", options.linker, graph,
+                              firstObserved, diags, error))
     return false;
-  func::FuncOp f = graphFunction(*module);
-  std::vector<TensorSignature> ins, outs;
-  if (!readSignature(f, ins, outs, error))
-    return false;
-  auto observed = f->getAttrOfType<ArrayAttr>("qc.observed");
-  size_t firstObserved = outs.size() - (observed ? observed.size() : 0);
-  SymbolTable::setSymbolName(f, "qc_calib_graph");
-  if (!runPipeline(*module, buildFloatToLLVMPipeline, diags,
-                   "lowering the calibration build", error))
-    return false;
-  std::string targetError;
-  TargetAttr host =
-      *resolveTarget(module->getContext(), "host", targetError);
-  TempDir dir;
-  std::string lib = (dir.path + "/libqc_calib.so").str();
-  LibraryInterface abi{"qc_calib", ins, outs};
-  if (!emitLibrary(*module, "qc_calib_graph", abi, host, EmitKind::So, lib,
-                   options.linker, error))
-    return false;
-  void *handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    error = std::string("cannot load the calibration build: ") + dlerror();
-    return false;
-  }
-  using RunFn = int (*)(const float *const *, float *const *);
-  auto run = reinterpret_cast<RunFn>(dlsym(handle, "qc_calib_run"));
-
-  std::vector<std::vector<float>> outBuffers;
-  for (const TensorSignature &o : outs)
-    outBuffers.emplace_back(o.numElements());
+  const std::vector<TensorSignature> &ins = graph.interface().inputs;
+  const std::vector<TensorSignature> &outs = graph.interface().outputs;
   CalibrationMethod method;
   std::string methodError;
   parseCalibrationMethod(options.calibrationMethod, method, methodError);
   std::vector<TensorStatistics> stats(
       outs.size(), TensorStatistics(method.numBins, method.averagingConstant));
   std::vector<const float *> inPtrs(ins.size());
-  std::vector<float *> outPtrs;
-  for (auto &b : outBuffers)
-    outPtrs.push_back(b.data());
   auto start = std::chrono::steady_clock::now();
   bool interactive = !std::getenv("CI") && isatty(2);
   for (int64_t s = 0; s < set.samples; ++s) {
     for (size_t i = 0; i < ins.size(); ++i)
       inPtrs[i] = set.arrays[i].data.data() + s * ins[i].numElements();
-    if (!run || run(inPtrs.data(), outPtrs.data()) != 0) {
-      dlclose(handle);
+    if (!graph.run(inPtrs)) {
       error = "the calibration build failed on sample " + std::to_string(s);
       return false;
     }
+    const std::vector<std::vector<float>> &outBuffers = graph.outputs();
     for (size_t o = firstObserved; o < outs.size(); ++o) {
       for (float v : outBuffers[o])
         if (!std::isfinite(v)) {
-          dlclose(handle);
           error = "tensor '" + outs[o].name + "' is not finite on calibration sample " +
                   std::to_string(s) + " (the float model overflows or divides by zero there)";
           return false;
@@ -327,7 +128,6 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
   }
   if (interactive)
     llvm::errs() << "\n";
-  dlclose(handle);
   llvm::json::Object tensors;
   for (size_t o = firstObserved; o < outs.size(); ++o) {
     const TensorStatistics &t = stats[o];
