@@ -2,6 +2,7 @@
 
 #include "qc/Compiler/Compiler.h"
 #include "Internal.h"
+#include "qc/Compiler/Report.h"
 #include "qc/Compiler/Codegen.h"
 #include "qc/Compiler/Npy.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
@@ -197,6 +198,104 @@ bool writeText(const std::string &path, llvm::function_ref<void(llvm::raw_ostrea
   return true;
 }
 
+/// Quantizes `module` in place from the calibration table. With a report or
+/// an accuracy target, measures the compiled int8 code against float and,
+/// for the target, keeps the worst int8 layers in float until the first
+/// output's SQNR reaches it.
+bool quantizeWithAccuracy(OwningOpRef<ModuleOp> &module, const std::string &table,
+                          const CompileOptions &options,
+                          const LibraryInterface &abi, DiagnosticCollector &diags,
+                          std::string &error) {
+  bool haveTarget = !std::isnan(options.accuracyTargetDb);
+  bool measure = haveTarget || !options.reportPath.empty();
+  CalibrationSet data;
+  if (measure) {
+    std::string path = options.reportData.empty() ? options.calibrationData
+                                                  : options.reportData;
+    if (path.empty()) {
+      error = "--report and --accuracy-target need data: give --report-data "
+              "(or --calibration-data)";
+      return false;
+    }
+    if (!loadCalibrationData(path, abi.inputs, data, error))
+      return false;
+  }
+  OwningOpRef<ModuleOp> floatModule(module->clone());
+  std::vector<std::string> keep = options.keepFloat;
+  std::vector<std::string> moved;
+  llvm::json::Array steps;
+  AccuracyReport report;
+  for (;;) {
+    OwningOpRef<ModuleOp> quantized(floatModule->clone());
+    QuantizePipelineOptions quantizeOptions;
+    quantizeOptions.calibrationTable = table;
+    quantizeOptions.calibrationMethod = options.calibrationMethod;
+    quantizeOptions.keepFloat = llvm::ArrayRef<std::string>(keep);
+    if (!runPipeline(*quantized, [&](OpPassManager &pm) {
+          buildQuantizePipeline(pm, quantizeOptions);
+        }, diags, "quantization", error))
+      return false;
+    if (measure && !measureAccuracy(*floatModule, *quantized, data,
+                                    options.linker, diags, report, error))
+      return false;
+    double achieved = report.outputs.empty() ? 0 : report.outputs[0].sqnrDb;
+    if (haveTarget)
+      steps.push_back(llvm::json::Object{
+          {"kept_float", llvm::json::Array(keep)},
+          {"output_sqnr_db", achieved}});
+    if (!haveTarget || achieved >= options.accuracyTargetDb) {
+      module = std::move(quantized);
+      break;
+    }
+    // The int8 layer with the lowest SQNR goes to float next.
+    const LayerAccuracy *worst = nullptr;
+    for (const LayerAccuracy &l : report.layers)
+      if (l.precision == "int8" && !llvm::is_contained(keep, l.name) &&
+          (!worst || l.sqnrDb < worst->sqnrDb))
+        worst = &l;
+    if (!worst) {
+      error = llvm::formatv("accuracy target {0} dB not reachable: with every "
+                            "int8 layer in float the output SQNR is {1:F2} dB",
+                            options.accuracyTargetDb, achieved);
+      return false;
+    }
+    keep.push_back(worst->name);
+    moved.push_back(worst->name);
+  }
+  if (haveTarget)
+    llvm::errs() << llvm::formatv(
+        "qc-compile: accuracy target {0} dB met ({1:F2} dB) with {2} layer(s) "
+        "moved to float{3}{4}\n",
+        options.accuracyTargetDb,
+        report.outputs.empty() ? 0.0 : report.outputs[0].sqnrDb, moved.size(),
+        moved.empty() ? "" : ": ", llvm::join(moved, ", "));
+  if (options.reportPath.empty())
+    return true;
+  llvm::json::Object root = std::move(*toJSON(report).getAsObject());
+  root["model"] = options.modelPath;
+  root["target"] = options.target;
+  root["calibration_method"] = options.calibrationMethod;
+  root["kept_float"] = llvm::json::Array(keep);
+  if (haveTarget)
+    root["accuracy_target"] = llvm::json::Object{
+        {"target_db", options.accuracyTargetDb},
+        {"met", true},
+        {"moved_to_float", llvm::json::Array(moved)},
+        {"steps", std::move(steps)}};
+  if (!writeText(options.reportPath, [&](llvm::raw_ostream &os) {
+        os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+      }, error))
+    return false;
+  if (!report.outputs.empty())
+    llvm::errs() << llvm::formatv(
+        "qc-compile: int8 vs float on {0} samples: output SQNR {1:F2} dB, cosine "
+        "{2:F6}, argmax agreement {3:F2}%; lowest layer SQNR: {4}\n",
+        report.samples, report.outputs[0].sqnrDb, report.outputs[0].cosine,
+        100 * report.outputs[0].argmaxAgreement,
+        report.worstLayer.empty() ? "-" : report.worstLayer);
+  return true;
+}
+
 } // namespace
 
 bool compileModel(const CompileOptions &options, std::string &error) {
@@ -276,13 +375,8 @@ bool compileModel(const CompileOptions &options, std::string &error) {
       error = table + ": no such calibration table";
       return false;
     }
-    QuantizePipelineOptions quantizeOptions;
-    quantizeOptions.calibrationTable = table;
-    quantizeOptions.calibrationMethod = options.calibrationMethod;
-    quantizeOptions.keepFloat = llvm::ArrayRef<std::string>(options.keepFloat);
-    if (!prequantized && !runPipeline(*module, [&](OpPassManager &pm) {
-          buildQuantizePipeline(pm, quantizeOptions);
-        }, diags, "quantization", error))
+    if (!prequantized &&
+        !quantizeWithAccuracy(module, table, options, abi, diags, error))
       return false;
     if (options.exposeLayers &&
         !runPipeline(*module, [&](OpPassManager &pm) {

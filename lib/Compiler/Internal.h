@@ -120,6 +120,15 @@ bool loadObservedFloatGraph(mlir::ModuleOp floatModule, llvm::StringRef name,
                             size_t &firstObserved, DiagnosticCollector &diags,
                             std::string &error);
 
+struct AccuracyReport;
+
+/// Compiles `floatModule` (with observers) and `quantModule` (with every
+/// layer exposed) for this host, runs both on `data` and fills `report`.
+bool measureAccuracy(mlir::ModuleOp floatModule, mlir::ModuleOp quantModule,
+                     const CalibrationSet &data, const std::string &linker,
+                     DiagnosticCollector &diags, AccuracyReport &report,
+                     std::string &error);
+
 } // namespace qc
 
 #endif // QC_LIB_COMPILER_INTERNAL_H

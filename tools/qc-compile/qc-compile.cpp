@@ -9,6 +9,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+
 using namespace llvm;
 
 static cl::OptionCategory category("qc-compile options");
@@ -37,6 +39,16 @@ static cl::opt<std::string> calibrationMethod(
 static cl::list<std::string> keepFloat(
     "keep-float", cl::desc("Layers (tensor names as in the report) kept in float"),
     cl::CommaSeparated, cl::cat(category));
+static cl::opt<std::string> reportPath(
+    "report", cl::desc("Write a per-layer accuracy report (JSON): int8 vs float"),
+    cl::cat(category));
+static cl::opt<std::string> reportData(
+    "report-data", cl::desc("Data for --report / --accuracy-target (default: the calibration data)"),
+    cl::cat(category));
+static cl::opt<double> accuracyTarget(
+    "accuracy-target",
+    cl::desc("Keep the worst layers in float until the output SQNR reaches this many dB"),
+    cl::init(NAN), cl::cat(category));
 static cl::opt<bool> floatOnly("float", cl::desc("Build an unquantized float32 library"),
                                cl::cat(category));
 static cl::opt<std::string> linker("linker", cl::desc("Path of ld.lld"), cl::cat(category));
@@ -86,6 +98,9 @@ int main(int argc, char **argv) {
   options.printLocations = printLocations;
   options.exposeLayers = exposeLayers;
   options.calibrationMethod = calibrationMethod;
+  options.reportPath = reportPath;
+  options.reportData = reportData;
+  options.accuracyTargetDb = accuracyTarget;
   options.keepFloat.assign(keepFloat.begin(), keepFloat.end());
   for (const std::string &spec : inputShapes) {
     StringRef text(spec);

@@ -14,6 +14,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -43,6 +44,14 @@ struct CompileOptions {
   /// `--input-shape name=1x3x224x224`: binds symbolic input dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
   bool exposeLayers = false;    ///< every integer op's result is an output too
+  /// Write the per-layer accuracy report (JSON) here.
+  std::string reportPath;
+  /// Data the report and the accuracy target are measured on (default: the
+  /// calibration data).
+  std::string reportData;
+  /// Keep the worst layers in float until the first output's SQNR reaches
+  /// this many dB (NaN: off).
+  double accuracyTargetDb = NAN;
   bool printLocations = false;  ///< MLIR output carries locations (node names)
 };
 
