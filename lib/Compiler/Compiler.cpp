@@ -236,7 +236,7 @@ bool quantizeWithAccuracy(OwningOpRef<ModuleOp> &module, const std::string &tabl
         }, diags, "quantization", error))
       return false;
     if (measure && !measureAccuracy(*floatModule, *quantized, data,
-                                    options.linker, diags, report, error))
+                                    options.linker, keep, diags, report, error))
       return false;
     double achieved = report.outputs.empty() ? 0 : report.outputs[0].sqnrDb;
     if (haveTarget)
@@ -247,11 +247,11 @@ bool quantizeWithAccuracy(OwningOpRef<ModuleOp> &module, const std::string &tabl
       module = std::move(quantized);
       break;
     }
-    // The int8 layer with the lowest SQNR goes to float next.
+    // The int8 layer that adds the most error goes to float next.
     const LayerAccuracy *worst = nullptr;
     for (const LayerAccuracy &l : report.layers)
       if (l.precision == "int8" && !llvm::is_contained(keep, l.name) &&
-          (!worst || l.sqnrDb < worst->sqnrDb))
+          (!worst || l.sqnrDropDb > worst->sqnrDropDb))
         worst = &l;
     if (!worst) {
       error = llvm::formatv("accuracy target {0} dB not reachable: with every "

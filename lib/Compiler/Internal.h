@@ -126,6 +126,7 @@ struct AccuracyReport;
 /// layer exposed) for this host, runs both on `data` and fills `report`.
 bool measureAccuracy(mlir::ModuleOp floatModule, mlir::ModuleOp quantModule,
                      const CalibrationSet &data, const std::string &linker,
+                     llvm::ArrayRef<std::string> keepFloat,
                      DiagnosticCollector &diags, AccuracyReport &report,
                      std::string &error);
 

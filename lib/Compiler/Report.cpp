@@ -7,6 +7,7 @@
 #include "qc/Pipelines/Pipelines.h"
 
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <cmath>
 
@@ -36,28 +37,33 @@ double sqnr(double signal, double noise) {
 }
 
 /// Float ops left in the quantized graph, with the reason.
-std::vector<FloatOp> floatOps(ModuleOp quantModule) {
+std::vector<FloatOp> floatOps(ModuleOp quantModule,
+                              ArrayRef<std::string> keepFloat) {
   std::vector<FloatOp> ops;
   quantModule.walk([&](Operation *op) {
     if (op->getName().getDialectNamespace() != "tosa" ||
         op->hasTrait<OpTrait::ConstantLike>() || isa<tosa::ConstShapeOp>(op))
       return;
-    std::string reason = "no int8 kernel for " + op->getName().getStringRef().str();
-    // Kept float on request: its result reaches a qcast marked keep_float.
-    Value v = op->getResult(0);
-    for (int steps = 0; steps < 4 && v.hasOneUse(); ++steps) {
-      Operation *user = *v.getUsers().begin();
-      if (isa<quant::QuantizeCastOp>(user)) {
-        if (user->hasAttr("qc.keep_float"))
-          reason = "kept float (--keep-float)";
+    // Ops an int8 kernel exists for are float because a neighbour is.
+    bool hasKernel = isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp,
+                         tosa::AddOp, tosa::ClampOp, tosa::AvgPool2dOp,
+                         tosa::MaxPool2dOp, tosa::ReshapeOp, tosa::TransposeOp>(op);
+    std::string reason =
+        hasKernel ? "its inputs or result stay float (next to float layers)"
+                  : "no int8 kernel for " + op->getName().getStringRef().str();
+    // Kept float on request: it is, or feeds the chain ending in, a layer
+    // named in the keep list.
+    Operation *cur = op;
+    for (int steps = 0; steps < 4 && cur; ++steps) {
+      std::string name = locationName(cur);
+      if (!name.empty() && llvm::is_contained(keepFloat, name)) {
+        reason = "kept float (--keep-float / --accuracy-target)";
         break;
       }
-      if (user->getNumResults() != 1)
+      if (cur->getNumResults() != 1 || !cur->getResult(0).hasOneUse())
         break;
-      v = user->getResult(0);
+      cur = *cur->getResult(0).getUsers().begin();
     }
-    if (isa<tosa::TransposeOp, tosa::ReshapeOp>(op))
-      reason = "layout change on a float tensor";
     ops.push_back({locationName(op), op->getName().getStringRef().str(), reason});
   });
   return ops;
@@ -67,11 +73,12 @@ std::vector<FloatOp> floatOps(ModuleOp quantModule) {
 
 bool measureAccuracy(ModuleOp floatModule, ModuleOp quantModule,
                      const CalibrationSet &data, const std::string &linker,
+                     ArrayRef<std::string> keepFloat,
                      DiagnosticCollector &diags, AccuracyReport &report,
                      std::string &error) {
   report = AccuracyReport();
   report.samples = data.samples;
-  report.floatOps = floatOps(quantModule);
+  report.floatOps = floatOps(quantModule, keepFloat);
 
   CompiledGraph reference;
   size_t firstObserved = 0;
@@ -113,6 +120,15 @@ bool measureAccuracy(ModuleOp floatModule, ModuleOp quantModule,
     } else {
       layers[i].op = producer->getName().getStringRef().str();
       layers[i].precision = "int8";
+      // The nearest named layers behind each quantized operand.
+      for (Value operand : producer->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        while (def && !def->hasAttr("qc.layer") &&
+               isa<qc::ReshapeOp, qc::TransposeOp, qc::MaxPool2DOp>(def))
+          def = def->getOperand(0).getDefiningOp();
+        if (auto layer = def ? def->getAttrOfType<StringAttr>("qc.layer") : nullptr)
+          layers[i].inputs.push_back(layer.str());
+      }
     }
   }
   std::string graphName = "qc_report_int8_graph";
@@ -190,12 +206,27 @@ bool measureAccuracy(ModuleOp floatModule, ModuleOp quantModule,
     }
     report.layers.push_back(layers[i]);
   }
-  double worst = INFINITY;
+  llvm::StringMap<double> byName;
   for (const LayerAccuracy &l : report.layers)
-    if (l.precision == "int8" && l.sqnrDb < worst) {
+    byName[l.name] = l.sqnrDb;
+  double worst = INFINITY, largestDrop = -INFINITY;
+  for (LayerAccuracy &l : report.layers) {
+    if (l.precision != "int8")
+      continue;
+    double upstream = 200.0;
+    for (const std::string &in : l.inputs)
+      if (byName.count(in))
+        upstream = std::min(upstream, byName[in]);
+    l.sqnrDropDb = upstream - l.sqnrDb;
+    if (l.sqnrDb < worst) {
       worst = l.sqnrDb;
       report.worstLayer = l.name;
     }
+    if (l.sqnrDropDb > largestDrop) {
+      largestDrop = l.sqnrDropDb;
+      report.largestDropLayer = l.name;
+    }
+  }
   return true;
 }
 
@@ -207,6 +238,8 @@ llvm::json::Value toJSON(const AccuracyReport &report) {
         {"scale", l.scale}, {"zero_point", l.zeroPoint},
         {"sqnr_db", l.sqnrDb}, {"max_abs_error", l.maxAbsError},
         {"saturated", l.saturated},
+        {"inputs", llvm::json::Array(l.inputs)},
+        {"sqnr_drop_db", l.sqnrDropDb},
         {"saturated_pct", l.count ? 100.0 * l.saturated / l.count : 0.0},
         {"values", l.count}});
   for (const OutputAccuracy &o : report.outputs)
@@ -220,6 +253,7 @@ llvm::json::Value toJSON(const AccuracyReport &report) {
   return llvm::json::Object{{"samples", report.samples},
                             {"outputs", std::move(outputs)},
                             {"worst_layer", report.worstLayer},
+                            {"largest_drop_layer", report.largestDropLayer},
                             {"layers", std::move(layers)},
                             {"float_ops", std::move(floats)}};
 }

@@ -28,6 +28,10 @@ struct LayerAccuracy {
   double maxAbsError = 0;
   int64_t saturated = 0; ///< float values outside the int8 range
   int64_t count = 0;
+  /// The layers this one reads, and how much SQNR it loses relative to the
+  /// worst of them (the error this layer itself adds).
+  std::vector<std::string> inputs;
+  double sqnrDropDb = 0;
 };
 
 /// A model output, int8 against float.
@@ -48,6 +52,8 @@ struct AccuracyReport {
   std::vector<FloatOp> floatOps;
   /// The int8 layer with the lowest SQNR ("" if none).
   std::string worstLayer;
+  /// The int8 layer that adds the most error (largest SQNR drop).
+  std::string largestDropLayer;
 };
 
 llvm::json::Value toJSON(const AccuracyReport &report);

@@ -339,7 +339,23 @@ struct QCFuseQDQPass : qc::impl::QCFuseQDQBase<QCFuseQDQPass> {
     config.enableFolding(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      config)))
-      signalPassFailure();
+      return signalPassFailure();
+    // A quantize read only by dequantizes feeds float ops alone: dcast(qcast
+    // x) there is x without the rounding, so the pair goes.
+    SmallVector<quant::QuantizeCastOp> floatOnly;
+    getOperation().walk([&](quant::QuantizeCastOp q) {
+      if (!q->use_empty() && llvm::all_of(q->getUsers(), [](Operation *u) {
+            return isa<quant::DequantizeCastOp>(u);
+          }))
+        floatOnly.push_back(q);
+    });
+    for (quant::QuantizeCastOp q : floatOnly) {
+      for (Operation *user : llvm::make_early_inc_range(q->getUsers())) {
+        user->getResult(0).replaceAllUsesWith(q.getInput());
+        user->erase();
+      }
+      q.erase();
+    }
   }
 };
 

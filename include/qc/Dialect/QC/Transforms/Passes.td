@@ -107,6 +107,8 @@ def QCFuseQDQ : Pass<"qc-fuse-qdq", "mlir::func::FuncOp"> {
     epilogue bounds; likewise for depthwise conv, fully-connected matmuls,
     add and average pooling. Reshape, transpose and max pooling keep their
     input's quantization: `reshape(dcast q)` ⇒ `dcast(qc.reshape q)`.
+    Finally a quantize read only by dequantizes (a tensor between float ops)
+    is dropped with them: `dcast(qcast x)` ⇒ `x`.
   }];
   let dependentDialects = ["qc::QCDialect", "mlir::quant::QuantDialect",
                            "mlir::arith::ArithDialect"];
