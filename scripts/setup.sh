@@ -10,6 +10,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libgtest-dev zlib1g-dev libzstd-dev
   # python package, tests, example model
   python3 python3-numpy python3-onnx python3-pytest python3-sklearn python3-torch
+  python3-torchvision python3-matplotlib
   # cross execution (later ISAs)
   qemu-user
 )

@@ -9,7 +9,7 @@ Pure Python (ctypes + numpy); the compiler itself is the ``qc-compile``
 executable.
 """
 from .runtime import QCError, CompiledModel, BoundRun, load, default_name
-from .compiler import compile, find_qc_compile
+from .compiler import compile, find_qc_compile, load_report, plot_report
 
 __all__ = ["load", "compile", "CompiledModel", "QCError",
-           "BoundRun", "default_name", "find_qc_compile"]
+           "BoundRun", "default_name", "find_qc_compile", "load_report", "plot_report"]

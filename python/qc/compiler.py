@@ -50,7 +50,9 @@ def find_qc_compile(qc_compile=None):
 
 
 def compile(model_path, calibration_data=None, output=None, name=None, target="host",
-            calibration_table=None, extra_args=(), qc_compile=None, quantize=True):
+            calibration_table=None, extra_args=(), qc_compile=None, quantize=True,
+            calibration_method=None, keep_float=(), report=None, report_data=None,
+            accuracy_target=None, input_shapes=None):
     """Compile an ONNX model to a shared library with qc-compile.
 
     Args:
@@ -69,6 +71,15 @@ def compile(model_path, calibration_data=None, output=None, name=None, target="h
         qc_compile: path of the executable (see :func:`find_qc_compile`).
         quantize: False passes ``--float`` (unquantized float32 library with
             the same ABI).
+        calibration_method: ``minmax``, ``moving-average[:C]``,
+            ``percentile[:P]``, ``entropy`` or ``mse``.
+        keep_float: layer names (as in the report) to keep in float.
+        report: path of a JSON accuracy report to write (see :func:`load_report`).
+        report_data: data for the report (path or array; default: the
+            calibration data).
+        accuracy_target: output SQNR in dB; the worst layers are moved to float
+            until it is met.
+        input_shapes: ``{input name: shape}`` binding symbolic dims.
 
     Returns the absolute path of the written library. Raises :class:`QCError`
     (with the tool's stderr) if qc-compile fails or cannot be found.
@@ -102,6 +113,23 @@ def compile(model_path, calibration_data=None, output=None, name=None, target="h
             cmd += ["--calibration-table", os.fspath(calibration_table)]
         if not quantize:
             cmd.append("--float")
+        if calibration_method is not None:
+            cmd += ["--calibration-method", str(calibration_method)]
+        if keep_float:
+            cmd.append("--keep-float=" + ",".join(keep_float))
+        if report is not None:
+            cmd += ["--report", os.fspath(report)]
+        if report_data is not None:
+            if isinstance(report_data, (str, bytes, os.PathLike)):
+                data_path = os.fspath(report_data)
+            else:
+                data_path = os.path.join(tmp, "report.npy")
+                np.save(data_path, np.ascontiguousarray(report_data, dtype=np.float32))
+            cmd += ["--report-data", data_path]
+        if accuracy_target is not None:
+            cmd += ["--accuracy-target", str(float(accuracy_target))]
+        for input_name, shape in (input_shapes or {}).items():
+            cmd += ["--input-shape", f"{input_name}=" + "x".join(str(int(d)) for d in shape)]
         cmd += [str(a) for a in extra_args]
 
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -115,3 +143,35 @@ def compile(model_path, calibration_data=None, output=None, name=None, target="h
         raise QCError(f"qc-compile succeeded but did not write {output}",
                       code=0, stderr=proc.stderr)
     return output
+
+
+def load_report(path):
+    """Reads a report written by ``qc-compile --report`` (a dict)."""
+    import json
+    with open(path) as f:
+        return json.load(f)
+
+
+def plot_report(report, path):
+    """Plots per-layer SQNR of a report (dict or path) to a PNG with matplotlib."""
+    if not isinstance(report, dict):
+        report = load_report(report)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    layers = report["layers"]
+    names = [l["name"] for l in layers]
+    sqnr = [l["sqnr_db"] for l in layers]
+    colors = ["tab:blue" if l["precision"] == "int8" else "tab:orange" for l in layers]
+    fig, ax = plt.subplots(figsize=(max(6, 0.4 * len(layers)), 4))
+    ax.bar(range(len(layers)), sqnr, color=colors)
+    ax.set_xticks(range(len(layers)))
+    ax.set_xticklabels(names, rotation=75, fontsize=7)
+    ax.set_ylabel("SQNR vs float (dB)")
+    out = report.get("outputs", [{}])[0]
+    ax.set_title(f"int8 vs float: output SQNR {out.get('sqnr_db', 0):.1f} dB, "
+                 f"cosine {out.get('cosine', 0):.5f}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
