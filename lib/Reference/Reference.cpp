@@ -445,4 +445,10 @@ void transpose(const int8_t *input, int8_t *output, int rank,
   }
 }
 
+void lookupTable(const int8_t *input, int8_t *output, int64_t n,
+                 const int8_t *table) {
+  for (int64_t i = 0; i < n; ++i)
+    output[i] = table[static_cast<int>(input[i]) + 128];
+}
+
 } // namespace qc::ref

@@ -151,6 +151,16 @@ def transpose(g, s, perms):
     g.output(v, os_, xq)
 
 
+def lut(g, s):
+    x, xs, xq = g.input(s)
+    oq = g.act()
+    table = g.rng.integers(-128, 128, size=256)
+    v = g.fresh()
+    g.lines.append(f"{v} = qc.lut {x} {{table = array<i8: {', '.join(map(str, table))}>}} "
+                   f": {shape(xs, qtype(*xq))} -> {shape(s, qtype(*oq))}")
+    g.output(v, s, oq)
+
+
 CASES = {
     # channels not a multiple of 16 (or 4), stride, asymmetric padding
     "conv_odd": lambda g: conv(g, 1, 9, 11, 3, 19, 3, 3, (2, 1), (1, 1), (1, 0, 2, 1), 1),
@@ -173,6 +183,7 @@ CASES = {
     "avg_pool_include_pad": lambda g: pool(g, "avg", 1, 6, 6, 5, (3, 3), (1, 1), (1, 1, 1, 1), True),
     "global_avg_pool": lambda g: pool(g, "avg", 1, 7, 7, 40, (7, 7), (1, 1), (0, 0, 0, 0)),
     "transpose": lambda g: transpose(g, [2, 3, 5, 7], [0, 3, 1, 2]),
+    "lut": lambda g: lut(g, [3, 37]),
 }
 
 

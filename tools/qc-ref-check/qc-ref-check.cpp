@@ -234,6 +234,15 @@ private:
       env[op.getResult(0)] = std::move(t);
       return success();
     }
+    if (auto lut = dyn_cast<qc::LookupTableOp>(op)) {
+      Tensor t;
+      t.shape = shapeOf(lut.getOutput());
+      t.i8.resize(in(op, 0).i8.size());
+      std::vector<int8_t> table(lut.getTable().begin(), lut.getTable().end());
+      qc::ref::lookupTable(in(op, 0).i8.data(), t.i8.data(), t.i8.size(), table.data());
+      env[lut.getResult()] = std::move(t);
+      return success();
+    }
     if (auto tr = dyn_cast<qc::TransposeOp>(op)) {
       auto is = shapeOf(tr.getInput());
       std::vector<int> perm(tr.getPerms().begin(), tr.getPerms().end());

@@ -376,6 +376,10 @@ void quantize(const float *input, int8_t *output, int64_t n, float invScale,
 void dequantize(const int8_t *input, float *output, int64_t n, float scale,
                 int32_t zp);
 
+/// out[i] = table[in[i] + 128] for n values (a 256-entry int8 table).
+void lookupTable(const int8_t *input, int8_t *output, int64_t n,
+                 const int8_t *table);
+
 /// Maximum rank supported by transpose().
 constexpr int kMaxTransposeRank = 6;
 

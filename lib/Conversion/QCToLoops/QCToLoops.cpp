@@ -668,6 +668,19 @@ public:
     return success();
   }
 
+  LogicalResult lookupTable(qc::LookupTableOp op, Value x, Value out) {
+    OpBuilder &b = e.b;
+    SmallVector<int8_t> table(op.getTable().begin(), op.getTable().end());
+    Value tableMem = e.global<int8_t>(table, b.getI8Type());
+    Value bias = e.intConst(128, b.getI32Type());
+    e.loop(0, numElements(op.getOutput()), 1, [&](Value i) {
+      Value v = arith::ExtSIOp::create(b, e.loc, b.getI32Type(), e.load(x, i));
+      Value idx = arith::IndexCastOp::create(b, e.loc, b.getIndexType(), e.add(v, bias));
+      e.store(e.load(tableMem, idx), out, i);
+    });
+    return success();
+  }
+
   void quantize(quant::QuantizeCastOp op, Value x, Value out) {
     OpBuilder &b = e.b;
     auto q = quantOf(op.getResult());
@@ -897,6 +910,10 @@ private:
       Value x = in(0);
       out = fresh(i8);
       result = lower.avgPool(ap, x, out);
+    } else if (auto lut = dyn_cast<qc::LookupTableOp>(op)) {
+      Value x = in(0);
+      out = fresh(i8);
+      result = lower.lookupTable(lut, x, out);
     } else if (auto tr = dyn_cast<qc::TransposeOp>(op)) {
       Value x = in(0);
       out = fresh(i8);

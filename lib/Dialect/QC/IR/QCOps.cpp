@@ -297,6 +297,22 @@ LogicalResult TransposeOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// LookupTableOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LookupTableOp::verify() {
+  if (failed(verifyActivation(*this, getInput(), "input")) ||
+      failed(verifyActivation(*this, getOutput(), "output")))
+    return failure();
+  if (getTable().size() != 256)
+    return emitOpError("table must have 256 entries, got ") << getTable().size();
+  if (cast<RankedTensorType>(getInput().getType()).getShape() !=
+      cast<RankedTensorType>(getOutput().getType()).getShape())
+    return emitOpError("input and output must have the same shape");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Dot4Op
 //===----------------------------------------------------------------------===//
 

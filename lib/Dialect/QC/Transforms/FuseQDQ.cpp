@@ -4,6 +4,7 @@
 #include "qc/Dialect/QC/Utils/QuantMath.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -316,6 +317,121 @@ struct SinkDequantize : RewritePattern {
   }
 };
 
+/// The value of a splat constant, if `v` is one.
+std::optional<double> splatValue(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) ||
+      !isa<FloatType>(attr.getElementType()) || !attr.isSplat())
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
+}
+
+/// qcast(f(dcast x)) for an elementwise float function f of one quantized
+/// tensor ⇒ qc.lut x: f evaluated at the 256 levels of x, quantized once.
+struct FuseLookupTable : OpRewritePattern<quant::QuantizeCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static bool isElementwise(Operation *op) {
+    return isa<tosa::SigmoidOp, tosa::TanhOp, tosa::ErfOp, tosa::ExpOp,
+               tosa::ReciprocalOp, tosa::AbsOp, tosa::ClampOp, tosa::AddOp,
+               tosa::SubOp, tosa::MulOp, tosa::MaximumOp, tosa::MinimumOp>(op);
+  }
+
+  LogicalResult matchAndRewrite(quant::QuantizeCastOp qcast,
+                                PatternRewriter &rewriter) const override {
+    auto outType = cast<RankedTensorType>(qcast.getType());
+    auto outQ = dyn_cast<quant::UniformQuantizedType>(outType.getElementType());
+    if (!outQ || qcast->hasAttr("qc.keep_float"))
+      return failure();
+    // Collect the chain backwards from the quantize: elementwise ops of one
+    // shape whose other operands are splat constants, used only inside it.
+    SmallVector<Operation *> chain;
+    Value root;
+    SmallVector<Value> work = {qcast.getInput()};
+    llvm::SmallPtrSet<Operation *, 8> inChain;
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      if (cast<RankedTensorType>(v.getType()).getShape() != outType.getShape())
+        return failure();
+      if (auto dq = v.getDefiningOp<quant::DequantizeCastOp>()) {
+        Value x = dequantizedActivation(v);
+        if (!x || (root && root != v))
+          return failure();
+        root = v;
+        continue;
+      }
+      Operation *op = v.getDefiningOp();
+      if (!op || !isElementwise(op))
+        return failure();
+      if (!inChain.insert(op).second)
+        continue;
+      chain.push_back(op);
+      for (Value operand : op->getOperands()) {
+        if (splatValue(operand))
+          continue;
+        if (isa<tosa::MulOp>(op) && operand == op->getOperand(2))
+          continue; // the shift, zero for floats
+        work.push_back(operand);
+      }
+    }
+    if (!root || chain.size() > 16)
+      return failure();
+    for (Operation *op : chain)
+      for (Operation *user : op->getUsers())
+        if (!inChain.count(user) && user != qcast)
+          return failure();
+    Value x = root.getDefiningOp<quant::DequantizeCastOp>().getInput();
+    auto inQ = cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(x.getType()).getElementType());
+
+    // Evaluate the chain at every input level, in block order.
+    llvm::sort(chain, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    SmallVector<int8_t> table(256);
+    for (int level = -128; level <= 127; ++level) {
+      DenseMap<Value, double> env;
+      env[root] = double(float(level - inQ.getZeroPoint()) * float(inQ.getScale()));
+      auto get = [&](Value v) {
+        if (auto c = splatValue(v))
+          return *c;
+        return env.lookup(v);
+      };
+      for (Operation *op : chain) {
+        double a = get(op->getOperand(0)), r = 0;
+        double b = op->getNumOperands() > 1 ? get(op->getOperand(1)) : 0;
+        if (isa<tosa::SigmoidOp>(op)) r = 1.0 / (1.0 + std::exp(-a));
+        else if (isa<tosa::TanhOp>(op)) r = std::tanh(a);
+        else if (isa<tosa::ErfOp>(op)) r = std::erf(a);
+        else if (isa<tosa::ExpOp>(op)) r = std::exp(a);
+        else if (isa<tosa::ReciprocalOp>(op)) r = 1.0 / a;
+        else if (isa<tosa::AbsOp>(op)) r = std::fabs(a);
+        else if (auto c = dyn_cast<tosa::ClampOp>(op)) {
+          auto lo = dyn_cast<FloatAttr>(c.getMinValAttr());
+          auto hi = dyn_cast<FloatAttr>(c.getMaxValAttr());
+          if (!lo || !hi)
+            return failure();
+          r = std::min(std::max(a, lo.getValueAsDouble()), hi.getValueAsDouble());
+        } else if (isa<tosa::AddOp>(op)) r = a + b;
+        else if (isa<tosa::SubOp>(op)) r = a - b;
+        else if (isa<tosa::MulOp>(op)) r = a * b;
+        else if (isa<tosa::MaximumOp>(op)) r = std::max(a, b);
+        else if (isa<tosa::MinimumOp>(op)) r = std::min(a, b);
+        env[op->getResult(0)] = r;
+      }
+      double y = env.lookup(qcast.getInput());
+      double q = std::isfinite(y)
+                     ? outQ.getZeroPoint() + qc::roundHalfEven(y / outQ.getScale())
+                     : (y > 0 ? 127.0 : -128.0);
+      table[level + 128] = static_cast<int8_t>(std::clamp(q, -128.0, 127.0));
+    }
+    auto lut = qc::LookupTableOp::create(rewriter, qcast.getLoc(), outType, x,
+                                         rewriter.getDenseI8ArrayAttr(table));
+    if (auto layer = qcast->getAttr("qc.layer"))
+      lut->setAttr("qc.layer", layer);
+    rewriter.replaceOp(qcast, lut.getResult());
+    return success();
+  }
+};
+
 /// qcast(dcast q) with q's own type is q.
 struct FoldRoundTrip : OpRewritePattern<quant::QuantizeCastOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -364,4 +480,7 @@ struct QCFuseQDQPass : qc::impl::QCFuseQDQBase<QCFuseQDQPass> {
 void qc::populateFuseQDQPatterns(RewritePatternSet &patterns) {
   patterns.add<FuseAnchor, SinkDequantize, FoldRoundTrip>(
       patterns.getContext());
+  // Anchors and layout ops first; what is left between a dequantize and a
+  // quantize may be an elementwise function.
+  patterns.add<FuseLookupTable>(patterns.getContext(), /*benefit=*/0);
 }

@@ -223,6 +223,28 @@ def QC_TransposeOp : QC_Op<"transpose", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_LookupTableOp : QC_Op<"lut", [Pure]> {
+  let summary = "Elementwise int8 → int8 function as a 256-entry table";
+  let description = [{
+    out = table[in + 128]. Any elementwise float function of one quantized
+    tensor (sigmoid, tanh, GELU, hard-swish, …) becomes this op: the table is
+    the function evaluated at each of the 256 input levels and quantized once,
+    which is the exact int8 result for those levels.
+
+    Verifier: the table has 256 entries; input and output are per-tensor `i8`
+    of one shape.
+
+    ```mlir
+    %y = qc.lut %x {table = array<i8: -128, ..., 127>}
+         : tensor<1x8x8x4x!quant.uniform<i8:f32, 0.05:3>> -> tensor<1x8x8x4x!quant.uniform<i8:f32, 0.0039:-128>>
+    ```
+  }];
+  let arguments = (ins QC_QTensor:$input, DenseI8ArrayAttr:$table);
+  let results = (outs QC_QTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Kernel building blocks
 //===----------------------------------------------------------------------===//

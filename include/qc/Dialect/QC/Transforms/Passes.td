@@ -107,6 +107,9 @@ def QCFuseQDQ : Pass<"qc-fuse-qdq", "mlir::func::FuncOp"> {
     epilogue bounds; likewise for depthwise conv, fully-connected matmuls,
     add and average pooling. Reshape, transpose and max pooling keep their
     input's quantization: `reshape(dcast q)` ⇒ `dcast(qc.reshape q)`.
+    An elementwise float function of one quantized tensor (sigmoid, tanh,
+    erf-GELU, hard-swish, clamp, …, chains of them with splat constants)
+    between a dequantize and a quantize becomes a 256-entry `qc.lut`.
     Finally a quantize read only by dequantizes (a tensor between float ops)
     is dropped with them: `dcast(qcast x)` ⇒ `x`.
   }];
