@@ -2,34 +2,25 @@
 //
 // Builds `func.func @main` out of TOSA ops on f32 tensors from the
 // protobuf-free OnnxModel (see OnnxModel.h). See OnnxImporter.h for the
-// conventions of the produced "float graph".
+// conventions of the produced "float graph" and Importer.h for how the
+// importer is split across files. This file holds the driver, the value
+// bookkeeping, layout tracking and the op-building helpers.
 //
 // Layout tracking: every ONNX value maps to an ImportedValue which may hold
-// the value in plain (ONNX) layout, in NHWC layout (rank 4 only), or both.
-// Layout conversions are created lazily, at most once per value.
+// the value in plain (ONNX) layout, in NHWC layout (rank 4 only), or as a
+// permutation of another SSA value. Layout conversions are created lazily, at
+// most once per value, and compose with explicit Transpose nodes.
 //
 //===----------------------------------------------------------------------===//
 
-#include "qc/Import/OnnxImporter.h"
-#include "qc/Import/OnnxModel.h"
+#include "Importer.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tosa/IR/TosaOps.h"
-#include "mlir/IR/Builders.h"
-#include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/Location.h"
 #include "mlir/IR/Verifier.h"
-#include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/Twine.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cfloat>
 #include <cmath>
-#include <deque>
 
 using namespace mlir;
 
@@ -39,12 +30,10 @@ void registerOnnxImporterDialects(MLIRContext &ctx) {
   ctx.loadDialect<func::FuncDialect, tosa::TosaDialect>();
 }
 
-namespace {
-
-using Shape = SmallVector<int64_t, 4>;
+namespace onnx_import {
 
 //===----------------------------------------------------------------------===//
-// Small helpers on shapes and constant data
+// Shapes and permutations
 //===----------------------------------------------------------------------===//
 
 std::string shapeStr(ArrayRef<int64_t> shape) {
@@ -56,6 +45,18 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
   return s;
 }
 
+bool checkedProduct(ArrayRef<int64_t> shape, int64_t limit, int64_t &out) {
+  out = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return false;
+    if (d != 0 && out > limit / d)
+      return false;
+    out *= d;
+  }
+  return out <= limit;
+}
+
 int64_t product(ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -63,37 +64,6 @@ int64_t product(ArrayRef<int64_t> shape) {
   return n;
 }
 
-/// NCHW shape -> NHWC shape.
-Shape toNhwcShape(ArrayRef<int64_t> s) { return {s[0], s[2], s[3], s[1]}; }
-
-/// Row-major N-d transpose: result dim i is input dim perm[i].
-template <typename T>
-SmallVector<T> transposeData(ArrayRef<T> in, ArrayRef<int64_t> dims,
-                             ArrayRef<int64_t> perm) {
-  size_t rank = dims.size();
-  SmallVector<int64_t> inStrides(rank, 1);
-  for (int64_t i = int64_t(rank) - 2; i >= 0; --i)
-    inStrides[i] = inStrides[i + 1] * dims[i + 1];
-  Shape outDims;
-  for (int64_t p : perm)
-    outDims.push_back(dims[p]);
-  SmallVector<T> out(in.size());
-  SmallVector<int64_t> idx(rank, 0);
-  for (size_t lin = 0; lin < in.size(); ++lin) {
-    int64_t src = 0;
-    for (size_t i = 0; i < rank; ++i)
-      src += idx[i] * inStrides[perm[i]];
-    out[lin] = in[src];
-    for (int64_t i = int64_t(rank) - 1; i >= 0; --i) {
-      if (++idx[i] < outDims[i])
-        break;
-      idx[i] = 0;
-    }
-  }
-  return out;
-}
-
-/// Numpy-style broadcast of two shapes; false if incompatible.
 bool broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b, Shape &out) {
   size_t rank = std::max(a.size(), b.size());
   out.assign(rank, 1);
@@ -107,146 +77,71 @@ bool broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b, Shape &out) {
   return true;
 }
 
-/// Shape `s` with leading 1s so that it has rank `rank`.
 Shape padRank(ArrayRef<int64_t> s, size_t rank) {
-  Shape out(rank - s.size(), 1);
+  Shape out(rank > s.size() ? rank - s.size() : 0, 1);
   out.append(s.begin(), s.end());
   return out;
 }
 
-/// Numpy-style broadcast of `in` (shape `dims`) to `target`.
-SmallVector<float> broadcastData(ArrayRef<float> in, ArrayRef<int64_t> dims,
-                                 ArrayRef<int64_t> target) {
-  size_t rank = target.size();
-  Shape padded = padRank(dims, rank);
-  SmallVector<int64_t> strides(rank, 0);
-  int64_t stride = 1;
-  for (int64_t i = int64_t(rank) - 1; i >= 0; --i) {
-    strides[i] = padded[i] == 1 ? 0 : stride;
-    stride *= padded[i];
-  }
-  SmallVector<float> out(product(target));
-  SmallVector<int64_t> idx(rank, 0);
-  for (size_t lin = 0; lin < out.size(); ++lin) {
-    int64_t src = 0;
-    for (size_t i = 0; i < rank; ++i)
-      src += idx[i] * strides[i];
-    out[lin] = in[src];
-    for (int64_t i = int64_t(rank) - 1; i >= 0; --i) {
-      if (++idx[i] < target[i])
-        break;
-      idx[i] = 0;
-    }
-  }
+Shape permuteShape(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
+  Shape out;
+  for (int64_t p : perm)
+    out.push_back(shape[p]);
   return out;
 }
 
-/// One ONNX value in the function being built.
-struct ImportedValue {
-  Shape shape; ///< ONNX (plain) shape
-  Value plain; ///< value in ONNX layout, if materialised
-  Value nhwc;  ///< rank 4 only: value in NHWC layout, if materialised
-  /// Layout elementwise consumers should work in (NHWC if set).
-  bool preferNhwc = false;
-};
+Perm composePerms(ArrayRef<int64_t> first, ArrayRef<int64_t> second) {
+  Perm out;
+  for (int64_t s : second)
+    out.push_back(first[s]);
+  return out;
+}
 
-/// Geometry of a 2-D sliding window (Conv / pooling) in TOSA terms.
-struct Window {
-  int64_t pad[4] = {0, 0, 0, 0}; ///< TOSA order: top, bottom, left, right
-  int64_t outH = 0, outW = 0;
-  /// Trailing input rows/columns that no window touches and that must be
-  /// sliced off because TOSA requires exact division by the stride.
-  int64_t cropH = 0, cropW = 0;
-};
+Perm inversePerm(ArrayRef<int64_t> perm) {
+  Perm out(perm.size(), 0);
+  for (size_t i = 0; i < perm.size(); ++i)
+    out[perm[i]] = int64_t(i);
+  return out;
+}
+
+bool isIdentityPerm(ArrayRef<int64_t> perm) {
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (perm[i] != int64_t(i))
+      return false;
+  return true;
+}
+
+bool isValidPerm(ArrayRef<int64_t> perm, size_t rank) {
+  if (perm.size() != rank)
+    return false;
+  SmallVector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= int64_t(rank) || seen[p])
+      return false;
+    seen[p] = true;
+  }
+  return true;
+}
+
+bool permIsReshape(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
+  int64_t last = -1;
+  for (int64_t p : perm) {
+    if (shape[p] == 1)
+      continue;
+    if (p < last)
+      return false;
+    last = p;
+  }
+  return true;
+}
 
 //===----------------------------------------------------------------------===//
-// The importer
+// Diagnostics and bookkeeping
 //===----------------------------------------------------------------------===//
 
-class Importer {
-public:
-  Importer(MLIRContext &ctx, const OnnxModel &model, StringRef file)
-      : ctx(ctx), model(model), file(file.str()), b(&ctx),
-        fileLoc(FileLineColLoc::get(&ctx, file, 1, 1)), curLoc(fileLoc) {}
-
-  OwningOpRef<ModuleOp> run(std::string &error);
-
-private:
-  // Diagnostics.
-  LogicalResult fail(const Twine &reason);
-  Location locFor(StringRef name) {
-    return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
-  }
-
-  // Value bookkeeping.
-  const OnnxTensor *lookupConst(StringRef name) const;
-  const OnnxTensor *getFloatConst(const OnnxNode &n, unsigned idx,
-                                  StringRef what);
-  ImportedValue *getValue(StringRef name);
-  LogicalResult define(const OnnxNode &n, unsigned idx, ImportedValue v);
-  LogicalResult defineConst(const OnnxNode &n, unsigned idx, OnnxTensor t);
-  LogicalResult checkShape(StringRef name, ArrayRef<int64_t> shape);
-  LogicalResult checkExtraOutputs(const OnnxNode &n, unsigned numSupported);
-  StringRef input(const OnnxNode &n, unsigned idx) const {
-    return idx < n.inputs.size() ? StringRef(n.inputs[idx]) : StringRef();
-  }
-
-  // Op builders.
-  RankedTensorType f32(ArrayRef<int64_t> shape) {
-    return RankedTensorType::get(shape, b.getF32Type());
-  }
-  Value constF32(ArrayRef<int64_t> shape, ArrayRef<float> data);
-  Value zeroPoint();
-  Value mulShift();
-  Value constShape(ArrayRef<int64_t> shape);
-  Value reshape(Value v, ArrayRef<int64_t> shape);
-  Value transpose(Value v, ArrayRef<int32_t> perms);
-  Value slice(Value v, ArrayRef<int64_t> start, ArrayRef<int64_t> size);
-  Value plainOf(ImportedValue &v);
-  Value nhwcOf(ImportedValue &v);
-  Value reshapeFrom(ImportedValue &v, ArrayRef<int64_t> shape);
-  LogicalResult computeWindow(const OnnxNode &n, int64_t h, int64_t w,
-                              int64_t kh, int64_t kw, ArrayRef<int64_t> strides,
-                              ArrayRef<int64_t> dilations, Window &win);
-  LogicalResult getInts2(const OnnxNode &n, StringRef attr,
-                         SmallVectorImpl<int64_t> &out);
-
-  // Node importers.
-  LogicalResult importNode(const OnnxNode &n);
-  LogicalResult importConv(const OnnxNode &n);
-  LogicalResult importGemm(const OnnxNode &n);
-  LogicalResult importMatMul(const OnnxNode &n);
-  LogicalResult importMatMulConstB(const OnnxNode &n, ImportedValue &a,
-                                   ArrayRef<float> bKN, int64_t k, int64_t nn,
-                                   const OnnxTensor *c, float beta);
-  LogicalResult importAdd(const OnnxNode &n);
-  LogicalResult importClamp(const OnnxNode &n, float lo, float hi);
-  LogicalResult importClip(const OnnxNode &n);
-  LogicalResult importPool(const OnnxNode &n);
-  LogicalResult importGlobalAveragePool(const OnnxNode &n);
-  LogicalResult importBatchNorm(const OnnxNode &n);
-  LogicalResult importReshapeLike(const OnnxNode &n, ArrayRef<int64_t> inShape,
-                                  ArrayRef<int64_t> outShape);
-  LogicalResult importFlatten(const OnnxNode &n);
-  LogicalResult importReshape(const OnnxNode &n);
-  LogicalResult importIdentity(const OnnxNode &n);
-
-  MLIRContext &ctx;
-  const OnnxModel &model;
-  std::string file;
-  OpBuilder b;
-  Location fileLoc;
-  Location curLoc;
-  const OnnxNode *curNode = nullptr;
-  std::string error;
-
-  std::deque<ImportedValue> storage;
-  llvm::StringMap<ImportedValue *> values;
-  /// Constants produced at import time (Reshape/Flatten/Identity of
-  /// constants), in addition to model.constants.
-  llvm::StringMap<OnnxTensor> folded;
-  Value zpCache, shiftCache;
-};
+Importer::Importer(MLIRContext &ctx, const OnnxModel &model, StringRef file)
+    : ctx(ctx), model(model), file(file.str()), b(&ctx),
+      fileLoc(FileLineColLoc::get(&ctx, file, 1, 1)), curLoc(fileLoc) {}
 
 LogicalResult Importer::fail(const Twine &reason) {
   if (!error.empty())
@@ -255,9 +150,9 @@ LogicalResult Importer::fail(const Twine &reason) {
     std::string name = curNode->name;
     if (name.empty() && !curNode->outputs.empty())
       name = curNode->outputs[0];
-    error =
-        (file + ": node '" + name + "' (" + curNode->opType + "): " + reason)
-            .str();
+    error = (file + ": node '" + name + "' (" + curNode->opType +
+             "): " + reason + " (opset " + Twine(opset()) + ")")
+                .str();
   } else {
     error = (file + ": " + reason).str();
   }
@@ -265,6 +160,8 @@ LogicalResult Importer::fail(const Twine &reason) {
 }
 
 const OnnxTensor *Importer::lookupConst(StringRef name) const {
+  if (name.empty())
+    return nullptr;
   auto it = folded.find(name);
   if (it != folded.end())
     return &it->second;
@@ -287,6 +184,74 @@ const OnnxTensor *Importer::getFloatConst(const OnnxNode &n, unsigned idx,
   return t;
 }
 
+const OnnxTensor *Importer::getIntConst(const OnnxNode &n, unsigned idx,
+                                        StringRef what) {
+  StringRef name = input(n, idx);
+  const OnnxTensor *t = lookupConst(name);
+  if (!t) {
+    (void)fail(what + " '" + name + "' must be a constant");
+    return nullptr;
+  }
+  if (!t->isInt()) {
+    (void)fail(what + " '" + name + "' has element type " +
+               onnxDataTypeName(t->dataType) + "; expected an integer tensor");
+    return nullptr;
+  }
+  return t;
+}
+
+LogicalResult Importer::getIntsInputOrAttr(const OnnxNode &n, unsigned idx,
+                                           StringRef attr, int64_t inputSince,
+                                           SmallVectorImpl<int64_t> &out,
+                                           bool &present) {
+  present = false;
+  out.clear();
+  if (opset() < inputSince) {
+    const OnnxAttribute *a = n.getAttr(attr.str());
+    if (!a)
+      return success();
+    if (a->kind == OnnxAttribute::Kind::Int)
+      out.push_back(a->i);
+    else if (a->kind == OnnxAttribute::Kind::Ints)
+      out.assign(a->ints.begin(), a->ints.end());
+    else
+      return fail("attribute '" + attr + "' must be a list of integers");
+    present = true;
+    return success();
+  }
+  if (!hasInput(n, idx))
+    return success();
+  const OnnxTensor *t = getIntConst(n, idx, attr);
+  if (!t)
+    return failure();
+  if (t->dims.size() > 1)
+    return fail(attr + " '" + input(n, idx) + "' must be 1-D, has shape " +
+                shapeStr(t->dims));
+  out.assign(t->intData.begin(), t->intData.end());
+  present = true;
+  return success();
+}
+
+LogicalResult Importer::getScalarInput(const OnnxNode &n, unsigned idx,
+                                       StringRef what, float &value) {
+  if (!hasInput(n, idx))
+    return success();
+  const OnnxTensor *t = lookupConst(input(n, idx));
+  if (!t)
+    return fail(what + " '" + input(n, idx) + "' must be a constant");
+  if (t->numElements() != 1)
+    return fail(what + " '" + input(n, idx) + "' must be a scalar, has shape " +
+                shapeStr(t->dims));
+  if (t->isFloat())
+    value = t->floatData[0];
+  else if (t->isInt())
+    value = float(t->intData[0]);
+  else
+    return fail(what + " '" + input(n, idx) + "' has element type " +
+                onnxDataTypeName(t->dataType));
+  return success();
+}
+
 ImportedValue *Importer::getValue(StringRef name) {
   auto it = values.find(name);
   if (it != values.end())
@@ -296,6 +261,11 @@ ImportedValue *Importer::getValue(StringRef name) {
       (void)fail("value '" + name + "' is a constant of element type " +
                  onnxDataTypeName(t->dataType) +
                  "; only float32 is supported here");
+      return nullptr;
+    }
+    if (t->dims.size() > kMaxRank) {
+      (void)fail("constant '" + name + "' has rank " + Twine(t->dims.size()) +
+                 "; at most " + Twine(kMaxRank) + " is supported");
       return nullptr;
     }
     ImportedValue v;
@@ -308,8 +278,56 @@ ImportedValue *Importer::getValue(StringRef name) {
     values[name] = &storage.back();
     return &storage.back();
   }
-  (void)fail("value '" + name + "' is not defined");
+  if (name.empty())
+    (void)fail("a required input is missing");
+  else
+    (void)fail("value '" + name + "' is not defined");
   return nullptr;
+}
+
+FailureOr<Shape> Importer::shapeOf(StringRef name) {
+  if (const OnnxTensor *t = lookupConst(name))
+    return Shape(t->dims.begin(), t->dims.end());
+  ImportedValue *v = getValue(name);
+  if (!v)
+    return failure();
+  return v->shape;
+}
+
+LogicalResult Importer::getOperand(StringRef name, Operand &op) {
+  op = Operand();
+  op.name = name;
+  if (const OnnxTensor *t = lookupConst(name)) {
+    if (!t->isFloat())
+      return fail("operand '" + name + "' has element type " +
+                  onnxDataTypeName(t->dataType) +
+                  "; only float32 is supported");
+    if (t->dims.size() > kMaxRank)
+      return fail("operand '" + name + "' has rank " + Twine(t->dims.size()) +
+                  "; at most " + Twine(kMaxRank) + " is supported");
+    op.constant = t;
+    op.shape.assign(t->dims.begin(), t->dims.end());
+    return success();
+  }
+  op.value = getValue(name);
+  if (!op.value)
+    return failure();
+  op.shape = op.value->shape;
+  return success();
+}
+
+LogicalResult Importer::checkRuntimeShape(ArrayRef<int64_t> shape,
+                                          StringRef what) {
+  if (shape.size() > kMaxRank)
+    return fail(what + " has rank " + Twine(shape.size()) + "; at most " +
+                Twine(kMaxRank) + " is supported");
+  int64_t n;
+  if (!checkedProduct(shape, kMaxElements - 1, n))
+    return fail(what + " of shape " + shapeStr(shape) + " is too large");
+  if (n == 0)
+    return fail(what + " of shape " + shapeStr(shape) +
+                " is empty; empty tensors are not supported");
+  return success();
 }
 
 LogicalResult Importer::checkShape(StringRef name, ArrayRef<int64_t> shape) {
@@ -332,8 +350,11 @@ LogicalResult Importer::checkShape(StringRef name, ArrayRef<int64_t> shape) {
 
 LogicalResult Importer::define(const OnnxNode &n, unsigned idx,
                                ImportedValue v) {
+  if (idx >= n.outputs.size() || n.outputs[idx].empty())
+    return success(); // output not requested
   const std::string &name = n.outputs[idx];
-  if (failed(checkShape(name, v.shape)))
+  if (failed(checkRuntimeShape(v.shape, "result '" + name + "'")) ||
+      failed(checkShape(name, v.shape)))
     return failure();
   storage.push_back(std::move(v));
   values[name] = &storage.back();
@@ -342,6 +363,8 @@ LogicalResult Importer::define(const OnnxNode &n, unsigned idx,
 
 LogicalResult Importer::defineConst(const OnnxNode &n, unsigned idx,
                                     OnnxTensor t) {
+  if (idx >= n.outputs.size() || n.outputs[idx].empty())
+    return success();
   const std::string &name = n.outputs[idx];
   t.name = name;
   if (t.isFloat() && failed(checkShape(name, t.dims)))
@@ -350,21 +373,178 @@ LogicalResult Importer::defineConst(const OnnxNode &n, unsigned idx,
   return success();
 }
 
+LogicalResult Importer::alias(const OnnxNode &n, unsigned idx,
+                              ImportedValue *v) {
+  if (idx >= n.outputs.size() || n.outputs[idx].empty())
+    return success();
+  if (failed(checkShape(n.outputs[idx], v->shape)))
+    return failure();
+  values[n.outputs[idx]] = v; // shares the cached layout conversions
+  return success();
+}
+
 LogicalResult Importer::checkExtraOutputs(const OnnxNode &n,
                                           unsigned numSupported) {
   for (unsigned i = numSupported; i < n.outputs.size(); ++i)
-    if (!n.outputs[i].empty())
+    if (!n.outputs[i].empty() && usedNames.contains(n.outputs[i]))
       return fail("output #" + Twine(i) + " ('" + n.outputs[i] +
                   "') is not supported");
   return success();
 }
 
+LogicalResult Importer::normalizeAxis(int64_t &axis, int64_t rank,
+                                      StringRef what) {
+  if (axis < -rank || axis >= rank || (rank == 0 && axis != 0))
+    return fail(what + " " + Twine(axis) + " is out of range for rank " +
+                Twine(rank));
+  if (axis < 0)
+    axis += rank;
+  return success();
+}
+
+LogicalResult Importer::checkAttrRange(StringRef what, int64_t v, int64_t lo,
+                                       int64_t hi) {
+  if (v < lo || v > hi)
+    return fail(what + " " + Twine(v) + " is out of range [" + Twine(lo) +
+                ", " + Twine(hi) + "]");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
-// Op building helpers
+// Layouts
+//===----------------------------------------------------------------------===//
+
+Value Importer::plainOf(ImportedValue &v) {
+  if (v.plain)
+    return v.plain;
+  if (v.src)
+    v.plain = permute(v.src, v.srcPerm);
+  else
+    v.plain = permute(v.nhwc, kToNchw);
+  return v.plain;
+}
+
+Value Importer::nhwcOf(ImportedValue &v) {
+  if (v.nhwc)
+    return v.nhwc;
+  if (v.src)
+    v.nhwc = permute(v.src, composePerms(v.srcPerm, kToNhwc));
+  else
+    v.nhwc = permute(v.plain, kToNhwc);
+  return v.nhwc;
+}
+
+bool Importer::nhwcIsFree(const ImportedValue &v) const {
+  if (v.shape.size() != 4)
+    return false;
+  if (v.nhwc)
+    return true;
+  if (v.src)
+    return permIsReshape(shapeOfValue(v.src),
+                         composePerms(v.srcPerm, kToNhwc));
+  return v.plain && permIsReshape(v.shape, kToNhwc);
+}
+
+bool Importer::plainIsFree(const ImportedValue &v) const {
+  if (v.plain)
+    return true;
+  if (v.src)
+    return permIsReshape(shapeOfValue(v.src), v.srcPerm);
+  return v.nhwc && permIsReshape(shapeOfValue(v.nhwc), kToNchw);
+}
+
+bool Importer::useNhwc(const ImportedValue &v) const {
+  if (v.shape.size() != 4)
+    return false;
+  return (nhwcIsFree(v) && !plainIsFree(v)) || v.preferNhwc;
+}
+
+Value Importer::reshapeFrom(ImportedValue &v, ArrayRef<int64_t> shape) {
+  if (!v.plain) {
+    if (v.nhwc && permIsReshape(shapeOfValue(v.nhwc), kToNchw))
+      return reshape(v.nhwc, shape);
+    if (v.src && permIsReshape(shapeOfValue(v.src), v.srcPerm))
+      return reshape(v.src, shape);
+  }
+  return reshape(plainOf(v), shape);
+}
+
+ImportedValue Importer::makeValue(ArrayRef<int64_t> shape, Value v,
+                                  bool nhwc) {
+  ImportedValue out;
+  out.shape.assign(shape.begin(), shape.end());
+  if (nhwc)
+    out.nhwc = v;
+  else
+    out.plain = v;
+  out.preferNhwc = nhwc;
+  return out;
+}
+
+Value Importer::constInLayout(ArrayRef<float> data, ArrayRef<int64_t> dims,
+                              size_t rank, bool nhwc) {
+  Shape padded = padRank(dims, rank);
+  if (!nhwc)
+    return constF32(padded, data);
+  if (data.size() == 1)
+    return constF32(permuteShape(padded, kToNhwc), data);
+  SmallVector<float> t = transposeData<float>(data, padded, kToNhwc);
+  return constF32(permuteShape(padded, kToNhwc), t);
+}
+
+Value Importer::operandInLayout(Operand &op, size_t rank, bool nhwc) {
+  if (op.constant)
+    return constInLayout(op.constant->floatData, op.constant->dims, rank, nhwc);
+  ImportedValue &v = *op.value;
+  if (nhwc && v.shape.size() == 4)
+    return nhwcOf(v);
+  Value padded = reshapeFrom(v, padRank(v.shape, rank));
+  return nhwc ? permute(padded, kToNhwc) : padded;
+}
+
+bool Importer::chooseNhwc(MutableArrayRef<Operand> ops, size_t rank) {
+  if (rank != 4)
+    return false;
+  bool anyNhwc = false;
+  for (Operand &op : ops) {
+    if (op.constant)
+      continue;
+    if (op.shape.size() == 4) {
+      if (!useNhwc(*op.value))
+        return false;
+      anyNhwc = true;
+    } else if (!permIsReshape(padRank(op.shape, 4), kToNhwc)) {
+      return false;
+    }
+  }
+  return anyNhwc;
+}
+
+//===----------------------------------------------------------------------===//
+// Op-building helpers
 //===----------------------------------------------------------------------===//
 
 Value Importer::constF32(ArrayRef<int64_t> shape, ArrayRef<float> data) {
   RankedTensorType type = f32(shape);
+  if (data.size() == 1)
+    return tosa::ConstOp::create(b, curLoc, type,
+                                 DenseElementsAttr::get(type, data[0]));
+  return tosa::ConstOp::create(b, curLoc, type,
+                               DenseElementsAttr::get(type, data));
+}
+
+Value Importer::scalarF32(float value, size_t rank) {
+  return splatF32(Shape(rank, 1), value);
+}
+
+Value Importer::splatF32(ArrayRef<int64_t> shape, float value) {
+  RankedTensorType type = f32(shape);
+  return tosa::ConstOp::create(b, curLoc, type,
+                               DenseElementsAttr::get(type, value));
+}
+
+Value Importer::constI32(ArrayRef<int64_t> shape, ArrayRef<int32_t> data) {
+  auto type = RankedTensorType::get(shape, b.getI32Type());
   return tosa::ConstOp::create(b, curLoc, type,
                                DenseElementsAttr::get(type, data));
 }
@@ -402,128 +582,260 @@ Value Importer::reshape(Value v, ArrayRef<int64_t> shape) {
   return tosa::ReshapeOp::create(b, curLoc, f32(shape), v, constShape(shape));
 }
 
-Value Importer::transpose(Value v, ArrayRef<int32_t> perms) {
-  auto type = cast<RankedTensorType>(v.getType());
-  Shape outShape;
-  for (int32_t p : perms)
-    outShape.push_back(type.getDimSize(p));
+Value Importer::permute(Value v, ArrayRef<int64_t> perm) {
+  if (isIdentityPerm(perm))
+    return v;
+  Shape shape = shapeOfValue(v);
+  Shape outShape = permuteShape(shape, perm);
+  if (permIsReshape(shape, perm))
+    return reshape(v, outShape);
+  SmallVector<int32_t> perms(perm.begin(), perm.end());
   return tosa::TransposeOp::create(b, curLoc, f32(outShape), v, perms);
 }
 
 Value Importer::slice(Value v, ArrayRef<int64_t> start,
                       ArrayRef<int64_t> size) {
+  if (llvm::all_of(start, [](int64_t s) { return s == 0; }) &&
+      ArrayRef<int64_t>(shapeOfValue(v)) == size)
+    return v;
   return tosa::SliceOp::create(b, curLoc, f32(size), v, constShape(start),
                                constShape(size));
 }
 
-Value Importer::plainOf(ImportedValue &v) {
-  if (v.plain)
-    return v.plain;
-  assert(v.nhwc && v.shape.size() == 4 && "value without any layout");
-  if (v.shape[2] == 1 && v.shape[3] == 1)
-    v.plain = reshape(v.nhwc, v.shape); // same element order
-  else
-    v.plain = transpose(v.nhwc, {0, 3, 1, 2});
-  return v.plain;
+Value Importer::sliceAxis(Value v, int64_t axis, int64_t begin, int64_t end) {
+  Shape size = shapeOfValue(v);
+  Shape start(size.size(), 0);
+  start[axis] = begin;
+  size[axis] = end - begin;
+  return slice(v, start, size);
 }
 
-Value Importer::nhwcOf(ImportedValue &v) {
-  if (v.nhwc)
-    return v.nhwc;
-  assert(v.plain && v.shape.size() == 4 && "NHWC needs a rank-4 value");
-  v.nhwc = transpose(v.plain, {0, 2, 3, 1});
-  return v.nhwc;
+Value Importer::concat(ArrayRef<Value> parts, int64_t axis) {
+  if (parts.size() == 1)
+    return parts[0];
+  Shape shape = shapeOfValue(parts[0]);
+  shape[axis] = 0;
+  for (Value p : parts)
+    shape[axis] += cast<RankedTensorType>(p.getType()).getDimSize(axis);
+  return tosa::ConcatOp::create(b, curLoc, f32(shape), parts, int32_t(axis));
 }
 
-/// Reshape in plain element order. An NHWC value with H == W == 1 has the
-/// plain element order already, so it is reshaped directly.
-Value Importer::reshapeFrom(ImportedValue &v, ArrayRef<int64_t> shape) {
-  if (!v.plain && v.shape.size() == 4 && v.shape[2] == 1 && v.shape[3] == 1)
-    return reshape(v.nhwc, shape);
-  return reshape(plainOf(v), shape);
-}
-
-LogicalResult Importer::getInts2(const OnnxNode &n, StringRef attr,
-                                 SmallVectorImpl<int64_t> &out) {
-  std::vector<int64_t> vals = n.getInts(attr.str(), {1, 1});
-  if (vals.size() != 2)
-    return fail("attribute '" + attr + "' must have 2 values, has " +
-                Twine(vals.size()));
-  for (int64_t x : vals)
-    if (x < 1)
-      return fail("attribute '" + attr + "' must be positive");
-  out.assign(vals.begin(), vals.end());
-  return success();
-}
-
-LogicalResult Importer::computeWindow(const OnnxNode &n, int64_t h, int64_t w,
-                                      int64_t kh, int64_t kw,
-                                      ArrayRef<int64_t> strides,
-                                      ArrayRef<int64_t> dilations,
-                                      Window &win) {
-  std::string autoPad = n.getString("auto_pad", "NOTSET");
-  int64_t in[2] = {h, w};
-  int64_t k[2] = {kh, kw};
-  int64_t begin[2] = {0, 0}, end[2] = {0, 0};
-  if (autoPad == "NOTSET") {
-    std::vector<int64_t> pads = n.getInts("pads", {0, 0, 0, 0});
-    if (pads.size() != 4)
-      return fail("attribute 'pads' must have 4 values, has " +
-                  Twine(pads.size()));
-    for (int64_t p : pads)
-      if (p < 0)
-        return fail("negative pads are not supported");
-    // ONNX: [x1_begin, x2_begin, x1_end, x2_end].
-    begin[0] = pads[0];
-    begin[1] = pads[1];
-    end[0] = pads[2];
-    end[1] = pads[3];
-  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-    for (int i = 0; i < 2; ++i) {
-      int64_t effK = (k[i] - 1) * dilations[i] + 1;
-      int64_t out = (in[i] + strides[i] - 1) / strides[i];
-      int64_t total =
-          std::max<int64_t>(0, (out - 1) * strides[i] + effK - in[i]);
-      if (autoPad == "SAME_UPPER") {
-        begin[i] = total / 2;
-        end[i] = total - begin[i];
-      } else {
-        end[i] = total / 2;
-        begin[i] = total - end[i];
-      }
-    }
-  } else if (autoPad != "VALID") {
-    return fail("unknown auto_pad '" + autoPad + "'");
+Value Importer::stridedSliceAxis(Value v, int64_t axis, int64_t begin,
+                                 int64_t step, int64_t count) {
+  if (step == 1 || count == 1)
+    return sliceAxis(v, axis, begin, begin + count);
+  Shape shape = shapeOfValue(v);
+  if (begin + count * step <= shape[axis] && shape.size() < kMaxRank) {
+    // [.., count*step, ..] -> [.., count, step, ..] -> first of each step.
+    Value s = sliceAxis(v, axis, begin, begin + count * step);
+    Shape split(shape.begin(), shape.end());
+    split[axis] = count;
+    split.insert(split.begin() + axis + 1, step);
+    Value r = reshape(s, split);
+    Value first = sliceAxis(r, axis + 1, 0, 1);
+    Shape outShape(shape.begin(), shape.end());
+    outShape[axis] = count;
+    return reshape(first, outShape);
   }
+  SmallVector<int64_t> indices;
+  for (int64_t i = 0; i < count; ++i)
+    indices.push_back(begin + i * step);
+  FailureOr<Value> g = gatherAxis(v, axis, indices);
+  return succeeded(g) ? *g : Value();
+}
 
-  int64_t out[2], crop[2];
-  for (int i = 0; i < 2; ++i) {
-    int64_t effK = (k[i] - 1) * dilations[i] + 1;
-    int64_t span = in[i] + begin[i] + end[i] - effK;
-    if (span < 0)
-      return fail("kernel (" + Twine(effK) + ") is larger than the padded " +
-                  "input (" + Twine(in[i] + begin[i] + end[i]) + ")");
-    out[i] = span / strides[i] + 1;
-    // TOSA requires (in + pads - effK) to be a multiple of the stride. The
-    // remainder rows are never read: drop end padding first, then input.
-    int64_t rem = span % strides[i];
-    int64_t fromPad = std::min(rem, end[i]);
-    end[i] -= fromPad;
-    crop[i] = rem - fromPad;
+FailureOr<Value> Importer::gatherAxis(Value v, int64_t axis,
+                                      ArrayRef<int64_t> indices) {
+  Shape shape = shapeOfValue(v);
+  int64_t count = int64_t(indices.size());
+  // A contiguous run is a slice.
+  bool contiguous = true;
+  for (int64_t i = 1; i < count; ++i)
+    contiguous &= indices[i] == indices[0] + i;
+  if (contiguous)
+    return sliceAxis(v, axis, indices[0], indices[0] + count);
+  ArrayRef<int64_t> s(shape);
+  int64_t pre = product(s.take_front(axis));
+  int64_t post = product(s.drop_front(axis + 1));
+  int64_t tableSize;
+  if (!checkedProduct({pre, count}, kMaxHostElements, tableSize)) {
+    (void)fail("gathering " + Twine(count) + " of " + Twine(shape[axis]) +
+               " elements along axis " + Twine(axis) + " of " +
+               shapeStr(shape) + " needs too large an index table");
+    return failure();
   }
-  win.pad[0] = begin[0];
-  win.pad[1] = end[0];
-  win.pad[2] = begin[1];
-  win.pad[3] = end[1];
-  win.outH = out[0];
-  win.outW = out[1];
-  win.cropH = crop[0];
-  win.cropW = crop[1];
-  return success();
+  SmallVector<int32_t> table;
+  table.reserve(tableSize);
+  for (int64_t p = 0; p < pre; ++p)
+    for (int64_t idx : indices)
+      table.push_back(int32_t(idx));
+  Value values = reshape(v, {pre, shape[axis], post});
+  Value g = tosa::GatherOp::create(b, curLoc, f32({pre, count, post}), values,
+                                   constI32({pre, count}, table));
+  Shape outShape(shape.begin(), shape.end());
+  outShape[axis] = count;
+  return reshape(g, outShape);
+}
+
+Value Importer::padConstAxis(Value v, int64_t axis, int64_t before,
+                             int64_t after, float value) {
+  if (before == 0 && after == 0)
+    return v;
+  Shape shape = shapeOfValue(v);
+  SmallVector<Value> parts;
+  Value first;
+  if (before > 0) {
+    Shape s = shape;
+    s[axis] = before;
+    first = splatF32(s, value);
+    parts.push_back(first);
+  }
+  parts.push_back(v);
+  if (after > 0) {
+    Shape s = shape;
+    s[axis] = after;
+    parts.push_back(after == before ? first : splatF32(s, value));
+  }
+  return concat(parts, axis);
+}
+
+void Importer::equalizeRanks(Value &x, Value &y) {
+  size_t rx = shapeOfValue(x).size(), ry = shapeOfValue(y).size();
+  if (rx < ry)
+    x = reshape(x, padRank(shapeOfValue(x), ry));
+  else if (ry < rx)
+    y = reshape(y, padRank(shapeOfValue(y), rx));
+}
+
+namespace {
+Shape broadcastOf(Value x, Value y) {
+  Shape out;
+  (void)broadcastShapes(Importer::shapeOfValue(x), Importer::shapeOfValue(y),
+                        out);
+  return out;
+}
+} // namespace
+
+Value Importer::add(Value x, Value y) {
+  equalizeRanks(x, y);
+  return tosa::AddOp::create(b, curLoc, f32(broadcastOf(x, y)), x, y);
+}
+
+Value Importer::sub(Value x, Value y) {
+  equalizeRanks(x, y);
+  return tosa::SubOp::create(b, curLoc, f32(broadcastOf(x, y)), x, y);
+}
+
+Value Importer::mul(Value x, Value y) {
+  equalizeRanks(x, y);
+  return tosa::MulOp::create(b, curLoc, f32(broadcastOf(x, y)), x, y,
+                             mulShift());
+}
+
+Value Importer::maximum(Value x, Value y) {
+  equalizeRanks(x, y);
+  return tosa::MaximumOp::create(b, curLoc, f32(broadcastOf(x, y)), x, y);
+}
+
+Value Importer::minimum(Value x, Value y) {
+  equalizeRanks(x, y);
+  return tosa::MinimumOp::create(b, curLoc, f32(broadcastOf(x, y)), x, y);
+}
+
+Value Importer::select(Value pred, Value x, Value y) {
+  equalizeRanks(x, y);
+  Shape shape = broadcastOf(x, y);
+  Shape predShape = shapeOfValue(pred);
+  Shape full;
+  (void)broadcastShapes(shape, predShape, full);
+  return tosa::SelectOp::create(b, curLoc, f32(full), pred, x, y);
+}
+
+Value Importer::greaterEqual(Value x, Value y) {
+  equalizeRanks(x, y);
+  auto type = RankedTensorType::get(broadcastOf(x, y), b.getI1Type());
+  return tosa::GreaterEqualOp::create(b, curLoc, type, x, y);
+}
+
+Value Importer::reciprocal(Value x) {
+  return tosa::ReciprocalOp::create(b, curLoc, x.getType(), x);
+}
+
+Value Importer::clamp(Value x, float lo, float hi) {
+  return tosa::ClampOp::create(b, curLoc, x.getType(), x,
+                               b.getF32FloatAttr(lo), b.getF32FloatAttr(hi));
+}
+
+Value Importer::exp(Value x) {
+  return tosa::ExpOp::create(b, curLoc, x.getType(), x);
+}
+
+Value Importer::log(Value x) {
+  return tosa::LogOp::create(b, curLoc, x.getType(), x);
+}
+
+Value Importer::sqrt(Value x) {
+  // TOSA has no sqrt: 1/rsqrt(x) (exact at 0: 1/inf = 0).
+  return reciprocal(tosa::RsqrtOp::create(b, curLoc, x.getType(), x));
+}
+
+Value Importer::erf(Value x) {
+  // The float pipeline has no lowering for math.erf, so erf is expanded
+  // here: the rational approximation used by Eigen and XLA for float
+  // (x clamped to [-4, 4], where erf is +-1 in float), a few ulp accurate.
+  size_t rank = shapeOfValue(x).size();
+  Value xc = clamp(x, -4.0f, 4.0f);
+  Value x2 = mul(xc, xc);
+  auto poly = [&](ArrayRef<float> coeffs) {
+    // Horner in x2, highest coefficient first.
+    Value p = scalarF32(coeffs[0], rank);
+    p = add(mul(x2, p), scalarF32(coeffs[1], rank));
+    for (float c : coeffs.drop_front(2))
+      p = add(mul(x2, p), scalarF32(c, rank));
+    return p;
+  };
+  Value p = poly({-2.72614225801306e-10f, 2.77068142495902e-08f,
+                  -2.10102402082508e-06f, -5.69250639462346e-05f,
+                  -7.34990630326855e-04f, -2.95459980854025e-03f,
+                  -1.60960333262415e-02f});
+  Value q = poly({-1.45660718464996e-05f, -2.13374055278905e-04f,
+                  -1.68282697438203e-03f, -7.37332916720468e-03f,
+                  -1.42647390514189e-02f});
+  return mul(mul(xc, p), reciprocal(q));
+}
+
+Value Importer::reduceSum(Value x, int64_t axis) {
+  Shape shape = shapeOfValue(x);
+  shape[axis] = 1;
+  return tosa::ReduceSumOp::create(b, curLoc, f32(shape), x, uint32_t(axis));
+}
+
+Value Importer::reduceMax(Value x, int64_t axis) {
+  Shape shape = shapeOfValue(x);
+  shape[axis] = 1;
+  return tosa::ReduceMaxOp::create(b, curLoc, f32(shape), x,
+                                   b.getI32IntegerAttr(int32_t(axis)));
+}
+
+Value Importer::reduceMin(Value x, int64_t axis) {
+  Shape shape = shapeOfValue(x);
+  shape[axis] = 1;
+  return tosa::ReduceMinOp::create(b, curLoc, f32(shape), x,
+                                   b.getI32IntegerAttr(int32_t(axis)));
+}
+
+Value Importer::conv2d(Value in, Value w, Value bias, ArrayRef<int64_t> pad,
+                       ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
+                       int64_t outH, int64_t outW) {
+  int64_t N = shapeOfValue(in)[0];
+  int64_t O = shapeOfValue(w)[0];
+  return tosa::Conv2DOp::create(b, curLoc, f32({N, outH, outW, O}), in, w,
+                                bias, zeroPoint(), zeroPoint(), pad, stride,
+                                dilation, b.getF32Type());
 }
 
 //===----------------------------------------------------------------------===//
-// Node importers
+// Dispatch
 //===----------------------------------------------------------------------===//
 
 LogicalResult Importer::importNode(const OnnxNode &n) {
@@ -537,612 +849,184 @@ LogicalResult Importer::importNode(const OnnxNode &n) {
   if (n.outputs.empty() || n.outputs[0].empty())
     return fail("node has no output");
 
+  FailureOr<bool> wasFolded = tryFold(n);
+  if (failed(wasFolded))
+    return failure();
+  if (*wasFolded)
+    return success();
+
   const std::string &op = n.opType;
   if (op == "Conv")
     return importConv(n);
+  if (op == "ConvTranspose")
+    return importConvTranspose(n);
   if (op == "Gemm")
     return importGemm(n);
   if (op == "MatMul")
     return importMatMul(n);
   if (op == "Add")
-    return importAdd(n);
-  if (op == "Relu")
-    return importClamp(n, 0.0f, FLT_MAX);
+    return importElementwise(n, EwKind::Add);
+  if (op == "Sub")
+    return importElementwise(n, EwKind::Sub);
+  if (op == "Mul")
+    return importElementwise(n, EwKind::Mul);
+  if (op == "Div")
+    return importElementwise(n, EwKind::Div);
+  if (op == "Pow")
+    return importElementwise(n, EwKind::Pow);
+  if (op == "PRelu")
+    return importElementwise(n, EwKind::PRelu);
+  if (op == "Max")
+    return importVariadic(n, EwKind::Max);
+  if (op == "Min")
+    return importVariadic(n, EwKind::Min);
+  if (op == "Sum")
+    return importVariadic(n, EwKind::Add);
+  if (op == "Relu" || op == "LeakyRelu" || op == "Sigmoid" ||
+      op == "HardSigmoid" || op == "HardSwish" || op == "Tanh" ||
+      op == "Erf" || op == "Exp" || op == "Log" || op == "Neg" ||
+      op == "Abs" || op == "Sqrt" || op == "Reciprocal" || op == "Floor" ||
+      op == "Ceil" || op == "Elu" || op == "Softplus" || op == "Selu" ||
+      op == "Celu" || op == "Softsign" || op == "ThresholdedRelu")
+    return importUnary(n);
   if (op == "Clip")
     return importClip(n);
+  if (op == "Softmax" || op == "LogSoftmax")
+    return importSoftmax(n);
+  if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax" ||
+      op == "ReduceMin")
+    return importReduce(n);
   if (op == "MaxPool" || op == "AveragePool")
     return importPool(n);
-  if (op == "GlobalAveragePool")
-    return importGlobalAveragePool(n);
+  if (op == "GlobalAveragePool" || op == "GlobalMaxPool")
+    return importGlobalPool(n);
   if (op == "BatchNormalization")
     return importBatchNorm(n);
+  if (op == "LayerNormalization")
+    return importLayerNorm(n);
+  if (op == "InstanceNormalization")
+    return importInstanceNorm(n);
+  if (op == "Resize" || op == "Upsample")
+    return importResize(n);
   if (op == "Flatten")
     return importFlatten(n);
   if (op == "Reshape")
     return importReshape(n);
+  if (op == "Squeeze")
+    return importSqueeze(n);
+  if (op == "Unsqueeze")
+    return importUnsqueeze(n);
+  if (op == "Transpose")
+    return importTranspose(n);
+  if (op == "Concat")
+    return importConcat(n);
+  if (op == "Split")
+    return importSplit(n);
+  if (op == "Slice")
+    return importSlice(n);
+  if (op == "Pad")
+    return importPad(n);
+  if (op == "Gather")
+    return importGather(n);
+  if (op == "Expand")
+    return importExpand(n);
+  if (op == "Tile")
+    return importTile(n);
+  if (op == "Cast")
+    return importCast(n);
   if (op == "Identity" || op == "Dropout")
     return importIdentity(n);
   return fail("unsupported operator");
-}
-
-LogicalResult Importer::importConv(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  ImportedValue *x = getValue(input(n, 0));
-  if (!x)
-    return failure();
-  if (x->shape.size() != 4)
-    return fail("only 2-D convolution is supported (input has rank " +
-                Twine(x->shape.size()) + ")");
-  const OnnxTensor *w = getFloatConst(n, 1, "weight");
-  if (!w)
-    return failure();
-  if (w->dims.size() != 4)
-    return fail("weight must have rank 4, has rank " + Twine(w->dims.size()));
-  const OnnxTensor *bias = nullptr;
-  if (!input(n, 2).empty()) {
-    bias = getFloatConst(n, 2, "bias");
-    if (!bias)
-      return failure();
-  }
-
-  int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
-  int64_t O = w->dims[0], CperG = w->dims[1], KH = w->dims[2], KW = w->dims[3];
-  int64_t group = n.getInt("group", 1);
-  if (group < 1)
-    return fail("invalid group " + Twine(group));
-  if (CperG * group != C || O % group != 0)
-    return fail("weight shape " + shapeStr(w->dims) +
-                " does not match input channels " + Twine(C) + " and group " +
-                Twine(group));
-  if (n.hasAttr("kernel_shape")) {
-    std::vector<int64_t> ks = n.getInts("kernel_shape", {});
-    if (ks.size() != 2 || ks[0] != KH || ks[1] != KW)
-      return fail("kernel_shape does not match the weight shape " +
-                  shapeStr(w->dims));
-  }
-  if (bias && (bias->dims.size() != 1 || bias->dims[0] != O))
-    return fail("bias shape " + shapeStr(bias->dims) + " does not match " +
-                Twine(O) + " output channels");
-
-  SmallVector<int64_t, 2> strides, dilations;
-  if (failed(getInts2(n, "strides", strides)) ||
-      failed(getInts2(n, "dilations", dilations)))
-    return failure();
-  Window win;
-  if (failed(computeWindow(n, H, W, KH, KW, strides, dilations, win)))
-    return failure();
-
-  bool depthwise = group != 1;
-  if (depthwise && !(group == C && CperG == 1 && O % C == 0))
-    return fail("groups=" + Twine(group) + " not supported yet");
-
-  Value in = nhwcOf(*x);
-  if (win.cropH || win.cropW)
-    in = slice(in, {0, 0, 0, 0}, {N, H - win.cropH, W - win.cropW, C});
-
-  SmallVector<float> biasData(O, 0.0f);
-  if (bias)
-    biasData.assign(bias->floatData.begin(), bias->floatData.end());
-  Value biasV = constF32({O}, biasData);
-  Shape outNhwc = {N, win.outH, win.outW, O};
-  Value result;
-  if (!depthwise) {
-    // OIHW -> OHWI.
-    SmallVector<float> wData =
-        transposeData<float>(w->floatData, w->dims, {0, 2, 3, 1});
-    Value wV = constF32({O, KH, KW, C}, wData);
-    result = tosa::Conv2DOp::create(
-        b, curLoc, f32(outNhwc), in, wV, biasV, zeroPoint(), zeroPoint(),
-        ArrayRef<int64_t>(win.pad), ArrayRef<int64_t>(strides),
-        ArrayRef<int64_t>(dilations), b.getF32Type());
-  } else {
-    // [C*M, 1, KH, KW] viewed as [C, M, KH, KW] -> [KH, KW, C, M].
-    int64_t M = O / C;
-    SmallVector<float> wData =
-        transposeData<float>(w->floatData, {C, M, KH, KW}, {2, 3, 0, 1});
-    Value wV = constF32({KH, KW, C, M}, wData);
-    result = tosa::DepthwiseConv2DOp::create(
-        b, curLoc, f32(outNhwc), in, wV, biasV, zeroPoint(), zeroPoint(),
-        ArrayRef<int64_t>(win.pad), ArrayRef<int64_t>(strides),
-        ArrayRef<int64_t>(dilations), b.getF32Type());
-  }
-  ImportedValue out;
-  out.shape = {N, O, win.outH, win.outW};
-  out.nhwc = result;
-  out.preferNhwc = true;
-  return define(n, 0, std::move(out));
-}
-
-/// A [.., K] x B[K, N] (+ C) with constant B, as reshape / tosa.matmul /
-/// reshape (/ tosa.add).
-LogicalResult Importer::importMatMulConstB(const OnnxNode &n, ImportedValue &a,
-                                           ArrayRef<float> bKN, int64_t k,
-                                           int64_t nn, const OnnxTensor *c,
-                                           float beta) {
-  Shape outShape(a.shape.begin(), a.shape.end() - 1);
-  outShape.push_back(nn);
-  int64_t m = product(ArrayRef<int64_t>(a.shape).drop_back());
-
-  Value a3 = reshapeFrom(a, {1, m, k});
-  Value b3 = constF32({1, k, nn}, bKN);
-  Value mm = tosa::MatMulOp::create(b, curLoc, f32({1, m, nn}), a3, b3,
-                                    zeroPoint(), zeroPoint());
-  Value result = reshape(mm, outShape);
-
-  if (c && beta != 0.0f) {
-    Shape cShape;
-    if (!broadcastShapes(outShape, c->dims, cShape) || cShape != outShape)
-      return fail("C of shape " + shapeStr(c->dims) +
-                  " cannot be broadcast to " + shapeStr(outShape));
-    // [N]-like biases become [1, .., 1, N]; anything else is expanded.
-    Shape addShape(outShape.size(), 1);
-    addShape.back() = nn;
-    bool rowBias = true;
-    Shape padded = padRank(c->dims, outShape.size());
-    for (size_t i = 0; i + 1 < padded.size(); ++i)
-      rowBias &= padded[i] == 1;
-    if (!rowBias)
-      addShape = outShape;
-    SmallVector<float> cData = broadcastData(c->floatData, c->dims, addShape);
-    for (float &v : cData)
-      v *= beta;
-    result = tosa::AddOp::create(b, curLoc, f32(outShape), result,
-                                 constF32(addShape, cData));
-  }
-  ImportedValue out;
-  out.shape = outShape;
-  out.plain = result;
-  return define(n, 0, std::move(out));
-}
-
-LogicalResult Importer::importGemm(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  if (n.getInt("transA", 0) != 0)
-    return fail("transA=1 not supported yet");
-  ImportedValue *a = getValue(input(n, 0));
-  if (!a)
-    return failure();
-  if (a->shape.size() != 2)
-    return fail("A must have rank 2, has rank " + Twine(a->shape.size()));
-  const OnnxTensor *bT = getFloatConst(n, 1, "B");
-  if (!bT)
-    return failure();
-  if (bT->dims.size() != 2)
-    return fail("B must have rank 2, has rank " + Twine(bT->dims.size()));
-  const OnnxTensor *c = nullptr;
-  if (!input(n, 2).empty()) {
-    c = getFloatConst(n, 2, "C");
-    if (!c)
-      return failure();
-  }
-  float alpha = n.getFloat("alpha", 1.0f);
-  float beta = n.getFloat("beta", 1.0f);
-  bool transB = n.getInt("transB", 0) != 0;
-
-  int64_t k = a->shape[1];
-  int64_t bk = transB ? bT->dims[1] : bT->dims[0];
-  int64_t nn = transB ? bT->dims[0] : bT->dims[1];
-  if (bk != k)
-    return fail("B of shape " + shapeStr(bT->dims) +
-                " does not match A of shape " + shapeStr(a->shape));
-  SmallVector<float> bKN =
-      transB ? transposeData<float>(bT->floatData, bT->dims, {1, 0})
-             : SmallVector<float>(bT->floatData.begin(), bT->floatData.end());
-  if (alpha != 1.0f)
-    for (float &v : bKN)
-      v *= alpha;
-  return importMatMulConstB(n, *a, bKN, k, nn, c, beta);
-}
-
-LogicalResult Importer::importMatMul(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  ImportedValue *a = getValue(input(n, 0));
-  if (!a)
-    return failure();
-  const OnnxTensor *bT = lookupConst(input(n, 1));
-  if (!bT || bT->dims.size() != 2)
-    return fail("only a constant 2-D B is supported yet");
-  if (!bT->isFloat())
-    return fail("B has element type " + onnxDataTypeName(bT->dataType) +
-                "; only float32 is supported");
-  if (a->shape.empty())
-    return fail("A must not be a scalar");
-  // A rank 1 [K] behaves like [1, K] with the 1 removed from the result.
-  ImportedValue *aa = a;
-  ImportedValue a2;
-  if (a->shape.size() == 1) {
-    a2.shape = {1, a->shape[0]};
-    a2.plain = reshape(plainOf(*a), a2.shape);
-    aa = &a2;
-  }
-  int64_t k = aa->shape.back();
-  if (bT->dims[0] != k)
-    return fail("B of shape " + shapeStr(bT->dims) +
-                " does not match A of shape " + shapeStr(a->shape));
-  if (a->shape.size() != 1)
-    return importMatMulConstB(n, *aa, bT->floatData, k, bT->dims[1], nullptr,
-                              0.0f);
-  // Rank-1 A: compute [1, N], then drop the leading 1.
-  int64_t nn = bT->dims[1];
-  Value a3 = reshape(a2.plain, {1, 1, k});
-  Value mm = tosa::MatMulOp::create(b, curLoc, f32({1, 1, nn}), a3,
-                                    constF32({1, k, nn}, bT->floatData),
-                                    zeroPoint(), zeroPoint());
-  ImportedValue out;
-  out.shape = {nn};
-  out.plain = reshape(mm, {nn});
-  return define(n, 0, std::move(out));
-}
-
-LogicalResult Importer::importAdd(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  StringRef names[2] = {input(n, 0), input(n, 1)};
-  const OnnxTensor *consts[2] = {lookupConst(names[0]), lookupConst(names[1])};
-  for (int i = 0; i < 2; ++i)
-    if (consts[i] && !consts[i]->isFloat())
-      return fail("operand '" + names[i] + "' has element type " +
-                  onnxDataTypeName(consts[i]->dataType) +
-                  "; only float32 is supported");
-  Shape shapes[2];
-  for (int i = 0; i < 2; ++i) {
-    if (consts[i]) {
-      shapes[i].assign(consts[i]->dims.begin(), consts[i]->dims.end());
-    } else {
-      ImportedValue *v = getValue(names[i]);
-      if (!v)
-        return failure();
-      shapes[i] = v->shape;
-    }
-  }
-  Shape outShape;
-  if (!broadcastShapes(shapes[0], shapes[1], outShape))
-    return fail("operand shapes " + shapeStr(shapes[0]) + " and " +
-                shapeStr(shapes[1]) + " are not broadcastable");
-  size_t rank = outShape.size();
-
-  // Decide the layout: NHWC iff the result is rank 4 and every non-constant
-  // operand is rank 4 and available in NHWC without a new conversion.
-  bool nhwc = rank == 4;
-  bool anyValue = false;
-  for (int i = 0; i < 2; ++i) {
-    if (consts[i])
-      continue;
-    anyValue = true;
-    ImportedValue *v = getValue(names[i]);
-    if (v->shape.size() != 4 || !(v->preferNhwc || v->nhwc))
-      nhwc = false;
-  }
-  if (!anyValue)
-    nhwc = false;
-
-  Value operands[2];
-  for (int i = 0; i < 2; ++i) {
-    Shape padded = padRank(shapes[i], rank);
-    if (consts[i]) {
-      // Re-materialise the constant in the operand's final shape/layout.
-      if (nhwc) {
-        SmallVector<float> data =
-            transposeData<float>(consts[i]->floatData, padded, {0, 2, 3, 1});
-        operands[i] = constF32(toNhwcShape(padded), data);
-      } else {
-        operands[i] = constF32(padded, consts[i]->floatData);
-      }
-      continue;
-    }
-    ImportedValue *v = getValue(names[i]);
-    operands[i] = nhwc ? nhwcOf(*v) : reshapeFrom(*v, padded);
-  }
-  ImportedValue out;
-  out.shape = outShape;
-  if (nhwc) {
-    out.nhwc = tosa::AddOp::create(b, curLoc, f32(toNhwcShape(outShape)),
-                                   operands[0], operands[1]);
-    out.preferNhwc = true;
-  } else {
-    out.plain =
-        tosa::AddOp::create(b, curLoc, f32(outShape), operands[0], operands[1]);
-  }
-  return define(n, 0, std::move(out));
-}
-
-LogicalResult Importer::importClamp(const OnnxNode &n, float lo, float hi) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  ImportedValue *x = getValue(input(n, 0));
-  if (!x)
-    return failure();
-  ImportedValue out;
-  out.shape = x->shape;
-  bool useNhwc = x->shape.size() == 4 && (x->preferNhwc || !x->plain);
-  Value in = useNhwc ? nhwcOf(*x) : plainOf(*x);
-  Value r = tosa::ClampOp::create(b, curLoc, in.getType(), in,
-                                  b.getF32FloatAttr(lo), b.getF32FloatAttr(hi));
-  if (useNhwc) {
-    out.nhwc = r;
-    out.preferNhwc = true;
-  } else {
-    out.plain = r;
-  }
-  return define(n, 0, std::move(out));
-}
-
-LogicalResult Importer::importClip(const OnnxNode &n) {
-  float lo = -FLT_MAX, hi = FLT_MAX;
-  if (model.opsetVersion < 11) {
-    lo = n.getFloat("min", lo);
-    hi = n.getFloat("max", hi);
-  } else {
-    for (unsigned i = 1; i <= 2; ++i) {
-      StringRef name = input(n, i);
-      if (name.empty())
-        continue;
-      const OnnxTensor *t = lookupConst(name);
-      if (!t)
-        return fail(Twine(i == 1 ? "min" : "max") + " '" + name +
-                    "' must be a constant");
-      if (!t->isFloat() || t->floatData.size() != 1)
-        return fail(Twine(i == 1 ? "min" : "max") + " '" + name +
-                    "' must be a float32 scalar");
-      (i == 1 ? lo : hi) = t->floatData[0];
-    }
-  }
-  return importClamp(n, lo, hi);
-}
-
-LogicalResult Importer::importPool(const OnnxNode &n) {
-  bool isMax = n.opType == "MaxPool";
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  ImportedValue *x = getValue(input(n, 0));
-  if (!x)
-    return failure();
-  if (x->shape.size() != 4)
-    return fail("only 2-D pooling is supported (input has rank " +
-                Twine(x->shape.size()) + ")");
-  std::vector<int64_t> kernel = n.getInts("kernel_shape", {});
-  if (kernel.size() != 2 || kernel[0] < 1 || kernel[1] < 1)
-    return fail("kernel_shape must have 2 positive values");
-  if (n.getInt("ceil_mode", 0) != 0)
-    return fail("ceil_mode=1 not supported yet");
-  std::vector<int64_t> dil = n.getInts("dilations", {1, 1});
-  if (!llvm::all_of(dil, [](int64_t d) { return d == 1; }))
-    return fail("dilations other than 1 not supported yet");
-  if (isMax && n.getInt("storage_order", 0) != 0)
-    return fail("storage_order=1 not supported yet");
-  SmallVector<int64_t, 2> strides;
-  if (failed(getInts2(n, "strides", strides)))
-    return failure();
-  int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
-  Window win;
-  SmallVector<int64_t, 2> ones = {1, 1};
-  if (failed(computeWindow(n, H, W, kernel[0], kernel[1], strides, ones, win)))
-    return failure();
-  bool padded = llvm::any_of(win.pad, [](int64_t p) { return p != 0; });
-  if (!isMax && padded && n.getInt("count_include_pad", 0) != 0)
-    return fail("count_include_pad=1 with padding not supported yet");
-  for (int i = 0; i < 2; ++i)
-    if (win.pad[2 * i] >= kernel[i] || win.pad[2 * i + 1] >= kernel[i])
-      return fail("padding must be smaller than the kernel");
-
-  Value in = nhwcOf(*x);
-  if (win.cropH || win.cropW)
-    in = slice(in, {0, 0, 0, 0}, {N, H - win.cropH, W - win.cropW, C});
-  Shape outNhwc = {N, win.outH, win.outW, C};
-  ArrayRef<int64_t> k(kernel), s(strides), p(win.pad);
-  Value result;
-  if (isMax)
-    result = tosa::MaxPool2dOp::create(b, curLoc, f32(outNhwc), in, k, s, p);
-  else
-    result = tosa::AvgPool2dOp::create(b, curLoc, f32(outNhwc), in, zeroPoint(),
-                                       zeroPoint(), k, s, p, b.getF32Type());
-  ImportedValue out;
-  out.shape = {N, C, win.outH, win.outW};
-  out.nhwc = result;
-  out.preferNhwc = true;
-  return define(n, 0, std::move(out));
-}
-
-LogicalResult Importer::importGlobalAveragePool(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  ImportedValue *x = getValue(input(n, 0));
-  if (!x)
-    return failure();
-  if (x->shape.size() != 4)
-    return fail("only rank-4 input is supported (input has rank " +
-                Twine(x->shape.size()) + ")");
-  int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
-  int64_t kernel[2] = {H, W}, stride[2] = {1, 1}, pad[4] = {0, 0, 0, 0};
-  Value result = tosa::AvgPool2dOp::create(
-      b, curLoc, f32({N, 1, 1, C}), nhwcOf(*x), zeroPoint(), zeroPoint(),
-      ArrayRef<int64_t>(kernel), ArrayRef<int64_t>(stride),
-      ArrayRef<int64_t>(pad), b.getF32Type());
-  ImportedValue out;
-  out.shape = {N, C, 1, 1};
-  out.nhwc = result;
-  out.preferNhwc = true;
-  return define(n, 0, std::move(out));
-}
-
-LogicalResult Importer::importBatchNorm(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  if (n.getInt("training_mode", 0) != 0)
-    return fail("training_mode=1 not supported");
-  ImportedValue *x = getValue(input(n, 0));
-  if (!x)
-    return failure();
-  if (x->shape.size() < 2)
-    return fail("input must have rank >= 2");
-  int64_t C = x->shape[1];
-  const OnnxTensor *params[4];
-  const char *what[4] = {"scale", "B", "mean", "var"};
-  for (unsigned i = 0; i < 4; ++i) {
-    params[i] = getFloatConst(n, i + 1, what[i]);
-    if (!params[i])
-      return failure();
-    if (params[i]->numElements() != C)
-      return fail(Twine(what[i]) + " has shape " + shapeStr(params[i]->dims) +
-                  ", expected [" + Twine(C) + "]");
-  }
-  double eps = n.getFloat("epsilon", 1e-5f);
-  SmallVector<float> aData(C), bData(C);
-  for (int64_t c = 0; c < C; ++c) {
-    double a = double(params[0]->floatData[c]) /
-               std::sqrt(double(params[3]->floatData[c]) + eps);
-    aData[c] = float(a);
-    bData[c] = float(double(params[1]->floatData[c]) -
-                     double(params[2]->floatData[c]) * a);
-  }
-  bool useNhwc = x->shape.size() == 4 && (x->preferNhwc || !x->plain);
-  Value in = useNhwc ? nhwcOf(*x) : plainOf(*x);
-  Shape constShape(x->shape.size(), 1);
-  if (useNhwc)
-    constShape[3] = C;
-  else
-    constShape[1] = C;
-  Type type = in.getType();
-  Value mul = tosa::MulOp::create(b, curLoc, type, in,
-                                  constF32(constShape, aData), mulShift());
-  Value add =
-      tosa::AddOp::create(b, curLoc, type, mul, constF32(constShape, bData));
-  ImportedValue out;
-  out.shape = x->shape;
-  if (useNhwc) {
-    out.nhwc = add;
-    out.preferNhwc = true;
-  } else {
-    out.plain = add;
-  }
-  return define(n, 0, std::move(out));
-}
-
-/// Shared tail of Flatten and Reshape: folds constants, otherwise emits a
-/// tosa.reshape in plain layout.
-LogicalResult Importer::importReshapeLike(const OnnxNode &n,
-                                          ArrayRef<int64_t> inShape,
-                                          ArrayRef<int64_t> outShape) {
-  if (product(inShape) != product(outShape))
-    return fail("cannot reshape " + shapeStr(inShape) + " to " +
-                shapeStr(outShape));
-  if (const OnnxTensor *t = lookupConst(input(n, 0))) {
-    OnnxTensor copy = *t;
-    copy.dims.assign(outShape.begin(), outShape.end());
-    return defineConst(n, 0, std::move(copy));
-  }
-  ImportedValue *x = getValue(input(n, 0));
-  if (!x)
-    return failure();
-  ImportedValue out;
-  out.shape.assign(outShape.begin(), outShape.end());
-  out.plain = reshapeFrom(*x, outShape);
-  return define(n, 0, std::move(out));
-}
-
-LogicalResult Importer::importFlatten(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  Shape inShape;
-  if (const OnnxTensor *t = lookupConst(input(n, 0))) {
-    inShape.assign(t->dims.begin(), t->dims.end());
-  } else {
-    ImportedValue *x = getValue(input(n, 0));
-    if (!x)
-      return failure();
-    inShape = x->shape;
-  }
-  int64_t rank = int64_t(inShape.size());
-  int64_t axis = n.getInt("axis", 1);
-  if (axis < 0)
-    axis += rank;
-  if (axis < 0 || axis > rank)
-    return fail("axis " + Twine(n.getInt("axis", 1)) +
-                " out of range for rank " + Twine(rank));
-  ArrayRef<int64_t> s(inShape);
-  Shape outShape = {product(s.take_front(axis)), product(s.drop_front(axis))};
-  return importReshapeLike(n, inShape, outShape);
-}
-
-LogicalResult Importer::importReshape(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  const OnnxTensor *shapeT = lookupConst(input(n, 1));
-  if (!shapeT)
-    return fail("shape input '" + input(n, 1) + "' must be a constant");
-  if (!shapeT->isInt() || shapeT->dims.size() != 1)
-    return fail("shape input '" + input(n, 1) +
-                "' must be a 1-D integer tensor");
-  Shape inShape;
-  if (const OnnxTensor *t = lookupConst(input(n, 0))) {
-    inShape.assign(t->dims.begin(), t->dims.end());
-  } else {
-    ImportedValue *x = getValue(input(n, 0));
-    if (!x)
-      return failure();
-    inShape = x->shape;
-  }
-  bool allowZero = n.getInt("allowzero", 0) != 0;
-  Shape outShape;
-  int64_t inferIdx = -1, known = 1;
-  for (size_t i = 0; i < shapeT->intData.size(); ++i) {
-    int64_t d = shapeT->intData[i];
-    if (d == 0 && !allowZero) {
-      if (i >= inShape.size())
-        return fail("shape entry 0 at index " + Twine(i) +
-                    " has no input dimension to copy");
-      d = inShape[i];
-    } else if (d == -1) {
-      if (inferIdx >= 0)
-        return fail("shape has more than one -1");
-      inferIdx = int64_t(i);
-      outShape.push_back(1);
-      continue;
-    } else if (d < 0) {
-      return fail("invalid shape entry " + Twine(d));
-    }
-    known *= d;
-    outShape.push_back(d);
-  }
-  if (inferIdx >= 0) {
-    int64_t total = product(inShape);
-    if (known == 0 || total % known != 0)
-      return fail("cannot infer -1 when reshaping " + shapeStr(inShape) +
-                  " with shape " + shapeStr(shapeT->intData));
-    outShape[inferIdx] = total / known;
-  }
-  return importReshapeLike(n, inShape, outShape);
-}
-
-LogicalResult Importer::importIdentity(const OnnxNode &n) {
-  if (failed(checkExtraOutputs(n, 1)))
-    return failure();
-  if (n.opType == "Dropout" && !input(n, 2).empty()) {
-    const OnnxTensor *t = lookupConst(input(n, 2));
-    if (!t || t->intData.size() != 1 || t->intData[0] != 0)
-      return fail("training_mode must be a constant false");
-  }
-  if (const OnnxTensor *t = lookupConst(input(n, 0)))
-    return defineConst(n, 0, *t);
-  ImportedValue *x = getValue(input(n, 0));
-  if (!x)
-    return failure();
-  if (failed(checkShape(n.outputs[0], x->shape)))
-    return failure();
-  values[n.outputs[0]] = x; // alias: shares the cached layout conversions
-  return success();
 }
 
 //===----------------------------------------------------------------------===//
 // Driver
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// Which layout the consumers of each value want, propagated backwards
+/// through layout-agnostic ops. Used to decide whether a rank-4 graph input
+/// is NCHW data (converted to NHWC once) or already NHWC data that the graph
+/// transposes itself (tf2onnx).
+class LayoutPreferences {
+public:
+  enum Pref { Unknown = 0, Plain = 1, Nhwc = 2 };
+
+  explicit LayoutPreferences(const OnnxModel &model) {
+    for (const OnnxValueInfo &out : model.outputs)
+      want(out.name, Plain);
+    for (const OnnxNode &n : llvm::reverse(model.nodes))
+      visit(n);
+  }
+  Pref get(StringRef name) const { return prefs.lookup(name); }
+
+private:
+  void want(StringRef name, Pref p) {
+    if (name.empty())
+      return;
+    Pref &cur = prefs[name];
+    cur = std::max(cur, p);
+  }
+  void visit(const OnnxNode &n) {
+    static const llvm::StringSet<> nhwcOps = {
+        "Conv",          "ConvTranspose",      "MaxPool",
+        "AveragePool",   "GlobalAveragePool",  "GlobalMaxPool",
+        "Resize",        "Upsample",           "BatchNormalization",
+        "InstanceNormalization"};
+    static const llvm::StringSet<> passThrough = {
+        "Add",      "Sub",        "Mul",       "Div",       "Max",
+        "Min",      "Sum",        "Pow",       "PRelu",     "Relu",
+        "LeakyRelu", "Sigmoid",   "HardSigmoid", "HardSwish", "Tanh",
+        "Erf",      "Clip",       "Exp",       "Log",       "Neg",
+        "Abs",      "Sqrt",       "Reciprocal", "Floor",    "Ceil",
+        "Elu",      "Selu",       "Celu",      "Softplus",  "Softsign",
+        "ThresholdedRelu", "Identity", "Dropout", "Cast", "Pad",
+        "Slice",    "Concat",     "Split"};
+    Pref out = n.outputs.empty() ? Unknown : get(n.outputs[0]);
+    if (nhwcOps.contains(n.opType)) {
+      if (!n.inputs.empty())
+        want(n.inputs[0], Nhwc);
+    } else if (passThrough.contains(n.opType)) {
+      for (const std::string &in : n.inputs)
+        want(in, out);
+    } else if (n.opType == "Transpose") {
+      std::vector<int64_t> perm = n.getInts("perm", {});
+      if (n.inputs.empty() || perm.size() != 4)
+        return;
+      // Output wanted in NHWC and perm == (0,3,1,2): the input's plain
+      // layout is that NHWC value. Output wanted plain and perm ==
+      // (0,2,3,1): the input's NHWC layout is that value.
+      if (out == Nhwc && ArrayRef<int64_t>(perm) == ArrayRef(kToNchw))
+        want(n.inputs[0], Plain);
+      else if (out == Plain && ArrayRef<int64_t>(perm) == ArrayRef(kToNhwc))
+        want(n.inputs[0], Nhwc);
+    } else {
+      for (const std::string &in : n.inputs)
+        want(in, Plain);
+    }
+  }
+
+  llvm::StringMap<Pref> prefs;
+};
+
+} // namespace
+
 OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   b.setInsertionPointToEnd(module->getBody());
+
+  for (const OnnxNode &n : model.nodes)
+    for (const std::string &in : n.inputs)
+      usedNames.insert(in);
+  for (const OnnxValueInfo &out : model.outputs)
+    usedNames.insert(out.name);
+  {
+    LayoutPreferences prefs(model);
+    for (const OnnxValueInfo &in : model.inputs)
+      if (prefs.get(in.name) == LayoutPreferences::Plain)
+        plainInputs.insert(in.name);
+  }
 
   // Signature from the graph inputs.
   SmallVector<Type> argTypes;
@@ -1168,7 +1052,8 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
                    "; bind it with --input-shape " + in.name + "=D0xD1x...");
       break;
     }
-    if (!error.empty())
+    if (!error.empty() ||
+        failed(checkRuntimeShape(in.dims, "input '" + in.name + "'")))
       break;
     argTypes.push_back(f32(in.dims));
   }
@@ -1188,15 +1073,17 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
     ImportedValue v;
     v.shape.assign(in.dims.begin(), in.dims.end());
     v.plain = arg;
-    // Rank-4 inputs are consumed in NHWC; the transpose is created (once)
-    // by the first consumer that needs it.
-    v.preferNhwc = v.shape.size() == 4;
+    // Rank-4 inputs are consumed in NHWC (the transpose is created once, by
+    // the first consumer that needs it) unless the graph transposes them
+    // itself.
+    v.preferNhwc = v.shape.size() == 4 && !plainInputs.contains(in.name);
     storage.push_back(std::move(v));
     values[in.name] = &storage.back();
   }
 
   for (const OnnxNode &n : model.nodes) {
-    if (failed(importNode(n))) {
+    if (failed(importNode(n)) || !error.empty()) {
+      (void)fail("import failed"); // no-op unless no message was set
       errorOut = error;
       return nullptr;
     }
@@ -1250,7 +1137,14 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   return module;
 }
 
-} // namespace
+} // namespace onnx_import
+
+static OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
+                                         const OnnxModel &model,
+                                         StringRef path, std::string &error) {
+  onnx_import::Importer importer(ctx, model, path);
+  return importer.run(error);
+}
 
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
                                      const ImportOptions &options,
@@ -1259,8 +1153,19 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
   OnnxModel model;
   if (!loadOnnxModel(path.str(), model, error, options.inputShapes))
     return nullptr;
-  Importer importer(ctx, model, path);
-  return importer.run(error);
+  return importModel(ctx, model, path, error);
+}
+
+OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &ctx, StringRef bytes,
+                                       StringRef displayName,
+                                       const ImportOptions &options,
+                                       std::string &error) {
+  registerOnnxImporterDialects(ctx);
+  OnnxModel model;
+  if (!loadOnnxModelFromBuffer(displayName.str(), bytes.data(), bytes.size(),
+                               model, error, options.inputShapes))
+    return nullptr;
+  return importModel(ctx, model, displayName, error);
 }
 
 } // namespace qc

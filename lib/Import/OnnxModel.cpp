@@ -11,10 +11,12 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
+#include <onnx/version_converter/convert.h>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -143,32 +145,83 @@ size_t elementSize(int32_t dt) {
   }
 }
 
+/// Number of elements of a tensor with `dims`; false when a dim is negative
+/// or the count exceeds 2^40 (more than any file qc can read).
+bool countElements(const ::google::protobuf::RepeatedField<int64_t> &dims,
+                   int64_t &count) {
+  count = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || (d != 0 && count > (int64_t(1) << 40) / d))
+      return false;
+    count *= d;
+  }
+  return count <= (int64_t(1) << 40);
+}
+
+std::string dimsStr(const ::google::protobuf::RepeatedField<int64_t> &dims) {
+  std::string s = "[";
+  for (int i = 0; i < dims.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+/// Why the data of `tp` does not match its dims and type ("" if it does).
+/// Only the element types qc decodes are checked.
+std::string tensorProblem(const ::onnx::TensorProto &tp) {
+  if (tp.data_location() == ::onnx::TensorProto::EXTERNAL)
+    return "stores its data in an external file; not supported";
+  int64_t expected = 0;
+  if (!countElements(tp.dims(), expected))
+    return "has an invalid shape " + dimsStr(tp.dims());
+  const int32_t dt = tp.data_type();
+  const std::string type = onnxDataTypeName(dt);
+  if (tp.has_raw_data()) {
+    size_t es = elementSize(dt);
+    if (es != 0 && tp.raw_data().size() != size_t(expected) * es)
+      return "has " + std::to_string(tp.raw_data().size()) +
+             " bytes of raw " + type + " data, but its shape " +
+             dimsStr(tp.dims()) + " needs " +
+             std::to_string(size_t(expected) * es);
+    return "";
+  }
+  int64_t have = -1;
+  switch (OnnxDataType(dt)) {
+  case OnnxDataType::Float:
+    have = tp.float_data_size();
+    break;
+  case OnnxDataType::Int64:
+    have = tp.int64_data_size();
+    break;
+  case OnnxDataType::Int32:
+  case OnnxDataType::Int16:
+  case OnnxDataType::Int8:
+  case OnnxDataType::UInt8:
+  case OnnxDataType::UInt16:
+  case OnnxDataType::Bool:
+    have = tp.int32_data_size();
+    break;
+  default:
+    return "";
+  }
+  if (have != expected)
+    return "has " + std::to_string(have) + " " + type +
+           " values, but its shape " + dimsStr(tp.dims()) + " needs " +
+           std::to_string(expected);
+  return "";
+}
+
 OnnxTensor convertTensor(const ::onnx::TensorProto &tp,
                          const std::string &nameOverride = "") {
   OnnxTensor t;
   t.name = nameOverride.empty() ? tp.name() : nameOverride;
   t.dataType = tp.data_type();
-  for (int64_t d : tp.dims()) {
-    if (d < 0)
-      throw ConvertError("tensor '" + t.name + "' has negative dimension");
-    t.dims.push_back(d);
-  }
-  if (tp.data_location() == ::onnx::TensorProto::EXTERNAL)
-    throw ConvertError("tensor '" + t.name +
-                       "' stores its data in an external file; not supported");
+  std::string problem = tensorProblem(tp);
+  if (!problem.empty())
+    throw ConvertError("tensor '" + t.name + "' " + problem);
+  t.dims.assign(tp.dims().begin(), tp.dims().end());
 
-  const int64_t expected = t.numElements();
   const bool hasRaw = tp.has_raw_data();
   const std::string &raw = tp.raw_data();
-  if (hasRaw) {
-    size_t es = elementSize(t.dataType);
-    if (es != 0 && raw.size() != size_t(expected) * es)
-      throw ConvertError("tensor '" + t.name + "' has " +
-                         std::to_string(raw.size()) +
-                         " bytes of raw data, expected " +
-                         std::to_string(size_t(expected) * es));
-  }
-
   switch (OnnxDataType(t.dataType)) {
   case OnnxDataType::Float:
     if (hasRaw) {
@@ -179,10 +232,6 @@ OnnxTensor convertTensor(const ::onnx::TensorProto &tp,
     } else {
       t.floatData.assign(tp.float_data().begin(), tp.float_data().end());
     }
-    if (int64_t(t.floatData.size()) != expected)
-      throw ConvertError("tensor '" + t.name + "' has " +
-                         std::to_string(t.floatData.size()) +
-                         " values, expected " + std::to_string(expected));
     break;
   case OnnxDataType::Int64:
     if (hasRaw)
@@ -223,10 +272,6 @@ OnnxTensor convertTensor(const ::onnx::TensorProto &tp,
     // Kept without data; the importer rejects it if it is ever used.
     return t;
   }
-  if (t.isInt() && int64_t(t.intData.size()) != expected)
-    throw ConvertError("tensor '" + t.name + "' has " +
-                       std::to_string(t.intData.size()) + " values, expected " +
-                       std::to_string(expected));
   return t;
 }
 
@@ -350,8 +395,6 @@ void convertModel(const ::onnx::ModelProto &mp, OnnxModel &model) {
   for (const auto &op : mp.opset_import()) {
     std::string domain = op.domain() == "ai.onnx" ? "" : op.domain();
     model.opsetImports[domain] = op.version();
-    if (domain.empty())
-      model.opsetVersion = op.version();
   }
   const ::onnx::GraphProto &g = mp.graph();
   model.graphName = g.name();
@@ -398,6 +441,218 @@ void convertModel(const ::onnx::ModelProto &mp, OnnxModel &model) {
       n.attributes.push_back(convertAttribute(ap));
     model.nodes.push_back(std::move(n));
   }
+}
+
+//===----------------------------------------------------------------------===//
+// Checks and rewrites before the ONNX checker
+//===----------------------------------------------------------------------===//
+
+/// The name a node goes by in messages: its name, else its first output.
+std::string nodeLabel(const ::onnx::NodeProto &np) {
+  if (!np.name().empty())
+    return np.name();
+  for (const std::string &out : np.output())
+    if (!out.empty())
+      return out;
+  return "";
+}
+
+/// "<file>: node '<name>' (<OpType>): <reason> (opset <N>)".
+std::string nodeError(const std::string &path, const ::onnx::NodeProto &np,
+                      int64_t opset, const std::string &reason) {
+  return path + ": node '" + nodeLabel(np) + "' (" + np.op_type() +
+         "): " + reason + " (opset " + std::to_string(opset) + ")";
+}
+
+bool isDefaultDomain(const std::string &domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+/// Why a `Constant` node cannot be read ("" if it can).
+std::string constantNodeProblem(const ::onnx::NodeProto &np) {
+  if (np.output_size() != 1 || np.output(0).empty())
+    return "must have exactly one output";
+  if (np.attribute_size() != 1)
+    return "must have exactly one attribute, has " +
+           std::to_string(np.attribute_size());
+  const ::onnx::AttributeProto &ap = np.attribute(0);
+  const std::string &n = ap.name();
+  if (n == "value") {
+    std::string problem = tensorProblem(ap.t());
+    return problem.empty() ? "" : "value " + problem;
+  }
+  if (n == "value_float" || n == "value_floats" || n == "value_int" ||
+      n == "value_ints")
+    return "";
+  return "uses attribute '" + n + "'; not supported";
+}
+
+/// Tensors in the graph by name: initializers and `Constant` values.
+std::map<std::string, const ::onnx::TensorProto *>
+graphTensors(const ::onnx::GraphProto &g) {
+  std::map<std::string, const ::onnx::TensorProto *> tensors;
+  for (const auto &tp : g.initializer())
+    tensors[tp.name()] = &tp;
+  for (const auto &np : g.node())
+    if (isDefaultDomain(np.domain()) && np.op_type() == "Constant" &&
+        np.output_size() == 1 && np.attribute_size() == 1 &&
+        np.attribute(0).name() == "value")
+      tensors[np.output(0)] = &np.attribute(0).t();
+  return tensors;
+}
+
+/// Checks what the ONNX checker would report without naming a node, or not
+/// at all: tensors whose data does not match their shape, operators of
+/// other domains, unknown operators, unreadable `Constant` nodes.
+bool validateNodes(const ::onnx::ModelProto &mp, const std::string &path,
+                   int64_t opset, std::string &error) {
+  const ::onnx::GraphProto &g = mp.graph();
+  for (const auto &tp : g.initializer()) {
+    std::string problem = tensorProblem(tp);
+    if (problem.empty())
+      continue;
+    for (const auto &np : g.node())
+      for (const std::string &in : np.input())
+        if (in == tp.name()) {
+          error = nodeError(path, np, opset,
+                            "initializer '" + tp.name() + "' " + problem);
+          return false;
+        }
+    error = path + ": initializer '" + tp.name() + "' " + problem;
+    return false;
+  }
+  for (const auto &np : g.node()) {
+    if (!isDefaultDomain(np.domain())) {
+      error = nodeError(path, np, opset,
+                        "unsupported operator (domain '" + np.domain() + "')");
+      return false;
+    }
+    if (np.op_type() == "Constant") {
+      std::string problem = constantNodeProblem(np);
+      if (!problem.empty()) {
+        error = nodeError(path, np, opset, problem);
+        return false;
+      }
+      continue;
+    }
+    if (!::onnx::OpSchemaRegistry::Schema(np.op_type(),
+                                          int(std::min<int64_t>(opset, 17)),
+                                          "")) {
+      error = nodeError(path, np, opset,
+                        "unknown operator in the default ONNX domain");
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Reads a constant 1-D integer tensor (axes) by value name.
+bool readIntTensor(
+    const std::map<std::string, const ::onnx::TensorProto *> &tensors,
+    const std::string &name, std::vector<int64_t> &out) {
+  auto it = tensors.find(name);
+  if (it == tensors.end() || !tensorProblem(*it->second).empty())
+    return false;
+  OnnxTensor t = convertTensor(*it->second);
+  if (!t.isInt() || t.dims.size() > 1)
+    return false;
+  out = t.intData;
+  return true;
+}
+
+/// Rewrites the opset-18 forms onnx 1.12 does not know into their opset-17
+/// equivalents (the importer follows `opsetVersion`, still 18, where the
+/// semantics differ), so the checker and shape inference can run.
+bool downgradeOpset18(::onnx::ModelProto &mp, const std::string &path,
+                      std::string &error) {
+  ::onnx::GraphProto *g = mp.mutable_graph();
+  auto tensors = graphTensors(*g);
+  auto removeAttr = [](::onnx::NodeProto &np, const std::string &name) {
+    auto *attrs = np.mutable_attribute();
+    for (int i = 0; i < attrs->size(); ++i)
+      if (attrs->Get(i).name() == name) {
+        attrs->DeleteSubrange(i, 1);
+        return;
+      }
+  };
+  auto findAttr = [](const ::onnx::NodeProto &np,
+                     const std::string &name) -> const ::onnx::AttributeProto * {
+    for (const auto &ap : np.attribute())
+      if (ap.name() == name)
+        return &ap;
+    return nullptr;
+  };
+  static const std::set<std::string> reduceOps = {
+      "ReduceMean",   "ReduceMax",       "ReduceMin",      "ReduceProd",
+      "ReduceL1",     "ReduceL2",        "ReduceLogSum",   "ReduceLogSumExp",
+      "ReduceSumSquare"};
+  for (::onnx::NodeProto &np : *g->mutable_node()) {
+    if (!isDefaultDomain(np.domain()))
+      continue;
+    const std::string &op = np.op_type();
+    if (reduceOps.count(op)) {
+      if (const auto *a = findAttr(np, "noop_with_empty_axes")) {
+        if (a->i() != 0 && (np.input_size() < 2 || np.input(1).empty())) {
+          error = nodeError(path, np, 18, "noop_with_empty_axes=1 without "
+                                          "axes is not supported");
+          return false;
+        }
+        removeAttr(np, "noop_with_empty_axes");
+      }
+      if (np.input_size() >= 2) {
+        if (!np.input(1).empty()) {
+          std::vector<int64_t> axes;
+          if (!readIntTensor(tensors, np.input(1), axes)) {
+            error = nodeError(path, np, 18, "axes '" + np.input(1) +
+                                                "' must be a constant 1-D "
+                                                "integer tensor");
+            return false;
+          }
+          ::onnx::AttributeProto *a = np.add_attribute();
+          a->set_name("axes");
+          a->set_type(::onnx::AttributeProto::INTS);
+          for (int64_t x : axes)
+            a->add_ints(x);
+        }
+        np.mutable_input()->DeleteSubrange(1, np.input_size() - 1);
+      }
+    } else if (op == "Split") {
+      // num_outputs: the importer reads the number of outputs instead.
+      removeAttr(np, "num_outputs");
+    } else if (op == "Pad") {
+      if (np.input_size() >= 4 && !np.input(3).empty()) {
+        error = nodeError(path, np, 18, "the axes input is not supported");
+        return false;
+      }
+      if (np.input_size() >= 4)
+        np.mutable_input()->DeleteSubrange(3, np.input_size() - 3);
+    } else if (op == "Resize") {
+      if (const auto *a = findAttr(np, "antialias")) {
+        if (a->i() != 0) {
+          error = nodeError(path, np, 18, "antialias=1 is not supported");
+          return false;
+        }
+        removeAttr(np, "antialias");
+      }
+      if (findAttr(np, "axes")) {
+        error = nodeError(path, np, 18, "the axes attribute is not supported");
+        return false;
+      }
+      if (const auto *a = findAttr(np, "keep_aspect_ratio_policy")) {
+        if (a->s() != "stretch") {
+          error = nodeError(path, np, 18,
+                            "keep_aspect_ratio_policy '" + a->s() +
+                                "' is not supported");
+          return false;
+        }
+        removeAttr(np, "keep_aspect_ratio_policy");
+      }
+    }
+  }
+  for (auto &op : *mp.mutable_opset_import())
+    if (isDefaultDomain(op.domain()))
+      op.set_version(17);
+  return true;
 }
 
 } // namespace
@@ -451,9 +706,120 @@ static bool bindInputShapes(
   return true;
 }
 
-bool loadOnnxModel(const std::string &path, OnnxModel &model,
-                   std::string &error,
-                   const std::map<std::string, std::vector<int64_t>> &inputShapes) {
+/// Parses, checks and converts a model held in memory.
+static bool loadFromBytes(
+    const std::string &path, const void *data, size_t size, OnnxModel &model,
+    std::string &error,
+    const std::map<std::string, std::vector<int64_t>> &inputShapes) {
+  model = OnnxModel();
+  model.path = path;
+  if (size == 0) {
+    error = path + ": not a valid ONNX model: file is empty";
+    return false;
+  }
+  if (size > size_t(INT_MAX)) {
+    error = path + ": not a valid ONNX model: file larger than 2 GiB";
+    return false;
+  }
+
+  try {
+    ::onnx::ModelProto mp;
+    {
+      google::protobuf::io::ArrayInputStream ais(data, int(size));
+      google::protobuf::io::CodedInputStream cis(&ais);
+      cis.SetTotalBytesLimit(INT_MAX);
+      if (!mp.ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage()) {
+        error = path + ": not a valid ONNX model: protobuf parse error "
+                       "(truncated or corrupt file)";
+        return false;
+      }
+    }
+    if (!mp.has_graph()) {
+      error = path + ": not a valid ONNX model: no graph";
+      return false;
+    }
+
+    // The default-domain opset decides which node forms are valid.
+    int64_t opset = -1;
+    for (const auto &op : mp.opset_import())
+      if (isDefaultDomain(op.domain()))
+        opset = op.version();
+    if (opset < 0) {
+      error = path + ": not a valid ONNX model: no opset of the default "
+                     "ONNX domain is imported";
+      return false;
+    }
+    if (opset < 1 || opset > kMaxOnnxOpset) {
+      error = path + ": opset " + std::to_string(opset) +
+              " of the default ONNX domain is not supported (qc supports "
+              "opsets " + std::to_string(kMinOnnxOpset) + " to " +
+              std::to_string(kMaxOnnxOpset) + ", and upgrades 1 to " +
+              std::to_string(kMinOnnxOpset - 1) + ")";
+      return false;
+    }
+    model.fileOpsetVersion = opset;
+
+    if (!validateNodes(mp, path, opset, error))
+      return false;
+    if (!bindInputShapes(mp, path, inputShapes, error))
+      return false;
+    if (opset == 18 && !downgradeOpset18(mp, path, error))
+      return false;
+
+    try {
+      ::onnx::checker::check_model(mp);
+    } catch (const std::exception &e) {
+      error = path + ": not a valid ONNX model: " + oneLine(e.what());
+      return false;
+    }
+
+    if (opset < kMinOnnxOpset) {
+      // Old attribute forms (broadcast flags, consumed_inputs, ...) are
+      // left to libonnx's version converter.
+      try {
+        mp = ::onnx::version_conversion::ConvertVersion(mp,
+                                                        int(kUpgradedOpset));
+      } catch (const std::exception &e) {
+        error = path + ": cannot upgrade opset " + std::to_string(opset) +
+                " to " + std::to_string(kUpgradedOpset) + ": " +
+                oneLine(e.what());
+        return false;
+      }
+      opset = kUpgradedOpset;
+    }
+    model.opsetVersion = opset;
+
+    try {
+      ::onnx::shape_inference::InferShapes(mp);
+    } catch (const std::exception &e) {
+      error = path + ": ONNX shape inference failed: " + oneLine(e.what());
+      return false;
+    }
+
+    convertModel(mp, model);
+  } catch (const ConvertError &e) {
+    error = path + ": " + e.what();
+    return false;
+  } catch (const std::exception &e) {
+    error = path + ": not a valid ONNX model: " + oneLine(e.what());
+    return false;
+  } catch (...) {
+    error = path + ": not a valid ONNX model: unknown error";
+    return false;
+  }
+  return true;
+}
+
+bool loadOnnxModelFromBuffer(
+    const std::string &displayName, const void *data, size_t size,
+    OnnxModel &model, std::string &error,
+    const std::map<std::string, std::vector<int64_t>> &inputShapes) {
+  return loadFromBytes(displayName, data, size, model, error, inputShapes);
+}
+
+bool loadOnnxModel(
+    const std::string &path, OnnxModel &model, std::string &error,
+    const std::map<std::string, std::vector<int64_t>> &inputShapes) {
   model = OnnxModel();
   model.path = path;
 
@@ -477,62 +843,8 @@ bool loadOnnxModel(const std::string &path, OnnxModel &model,
       return false;
     }
   }
-  if (bytes.empty()) {
-    error = path + ": not a valid ONNX model: file is empty";
-    return false;
-  }
-  if (bytes.size() > size_t(INT_MAX)) {
-    error = path + ": not a valid ONNX model: file larger than 2 GiB";
-    return false;
-  }
-
-  try {
-    ::onnx::ModelProto mp;
-    {
-      google::protobuf::io::ArrayInputStream ais(bytes.data(),
-                                                 int(bytes.size()));
-      google::protobuf::io::CodedInputStream cis(&ais);
-      cis.SetTotalBytesLimit(INT_MAX);
-      if (!mp.ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage()) {
-        error = path + ": not a valid ONNX model: protobuf parse error "
-                       "(truncated or corrupt file)";
-        return false;
-      }
-    }
-    if (!mp.has_graph()) {
-      error = path + ": not a valid ONNX model: no graph";
-      return false;
-    }
-
-    if (!bindInputShapes(mp, path, inputShapes, error))
-      return false;
-
-    try {
-      ::onnx::checker::check_model(mp);
-    } catch (const std::exception &e) {
-      error = path + ": not a valid ONNX model: " + oneLine(e.what());
-      return false;
-    }
-
-    try {
-      ::onnx::shape_inference::InferShapes(mp);
-    } catch (const std::exception &e) {
-      error = path + ": ONNX shape inference failed: " + oneLine(e.what());
-      return false;
-    }
-
-    convertModel(mp, model);
-  } catch (const ConvertError &e) {
-    error = path + ": " + e.what();
-    return false;
-  } catch (const std::exception &e) {
-    error = path + ": not a valid ONNX model: " + oneLine(e.what());
-    return false;
-  } catch (...) {
-    error = path + ": not a valid ONNX model: unknown error";
-    return false;
-  }
-  return true;
+  return loadFromBytes(path, bytes.data(), bytes.size(), model, error,
+                       inputShapes);
 }
 
 } // namespace qc

@@ -114,12 +114,17 @@ def case_depthwise_weights():
                  [init("w", w)])
 
 
-def case_unsupported_conv_group():
+def case_conv_group():
+    # group=2 with 2 input channels per group: one conv2d per group.
     return conv_model([1, 4, 6, 6], [4, 2, 3, 3], [1, 4, 4, 4], group=2)
 
 
-def case_unsupported_conv1d():
+def case_conv1d():
     return conv_model([1, 2, 8], [3, 2, 3], [1, 3, 6])
+
+
+def case_unsupported_conv3d():
+    return conv_model([1, 2, 4, 4, 4], [3, 2, 1, 1, 1], [1, 3, 4, 4, 4])
 
 
 def case_bad_conv_weight_input():
@@ -154,7 +159,7 @@ def case_gemm_full_c():
                  [init("b", rand(4, 3, seed=1)), init("c", rand(2, 3, seed=2))])
 
 
-def case_unsupported_gemm_transa():
+def case_gemm_transa():
     node = helper.make_node("Gemm", ["a", "b"], ["y"], name="fc", transA=1)
     return model([node], [vi("a", [4, 2])], [vi("y", [2, 3])],
                  [init("b", rand(4, 3, seed=1))])
@@ -172,7 +177,7 @@ def case_matmul_3d():
                  [init("b", rand(4, 5, seed=1))])
 
 
-def case_unsupported_matmul_dynamic():
+def case_matmul_dynamic():
     node = helper.make_node("MatMul", ["a", "b"], ["y"], name="mm")
     return model([node], [vi("a", [2, 4]), vi("b", [4, 3])],
                  [vi("y", [2, 3])])
@@ -180,17 +185,24 @@ def case_unsupported_matmul_dynamic():
 
 # --- Add ----------------------------------------------------------------------
 
+def pool1(inp="x", out="p"):
+    # A 1x1 max pool: an NHWC producer that changes nothing.
+    return helper.make_node("MaxPool", [inp], [out], name="pool",
+                            kernel_shape=[1, 1])
+
+
 def case_add_nhwc():
     # Residual: both operands are NHWC values; the add stays NHWC.
-    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
-             helper.make_node("Add", ["r", "x"], ["y"], name="add")]
+    nodes = [pool1(),
+             helper.make_node("Relu", ["p"], ["r"], name="relu"),
+             helper.make_node("Add", ["r", "p"], ["y"], name="add")]
     return model(nodes, [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 4, 4])])
 
 
 def case_add_const():
     # [C,1,1] constant on an NHWC value is re-materialised as [1,1,1,C].
     c = np.arange(3, dtype=np.float32).reshape(3, 1, 1)
-    nodes = [helper.make_node("Add", ["x", "c"], ["y"], name="add")]
+    nodes = [pool1(), helper.make_node("Add", ["p", "c"], ["y"], name="add")]
     return model(nodes, [vi("x", [1, 3, 4, 4])], [vi("y", [1, 3, 4, 4])],
                  [init("c", c)])
 
@@ -204,7 +216,7 @@ def case_add_2d():
 def case_add_mixed():
     # One operand NHWC (after Relu), one plain (after Reshape): plain add.
     shape = init("s", np.array([1, 2, 4, 4], np.int64))
-    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+    nodes = [pool1(), helper.make_node("Relu", ["p"], ["r"], name="relu"),
              helper.make_node("Reshape", ["z", "s"], ["z4"], name="reshape"),
              helper.make_node("Add", ["r", "z4"], ["y"], name="add")]
     return model(nodes, [vi("x", [1, 2, 4, 4]), vi("z", [2, 16])],
@@ -221,6 +233,11 @@ def case_add_rank():
 
 def case_relu():
     nodes = [helper.make_node("Relu", ["x"], ["y"], name="relu")]
+    return model(nodes, [vi("x", [1, 2, 3, 3])], [vi("y", [1, 2, 3, 3])])
+
+
+def case_relu_nhwc():
+    nodes = [pool1(), helper.make_node("Relu", ["p"], ["y"], name="relu")]
     return model(nodes, [vi("x", [1, 2, 3, 3])], [vi("y", [1, 2, 3, 3])])
 
 
@@ -275,12 +292,12 @@ def case_globalavgpool():
     return pool_model("GlobalAveragePool", [1, 3, 5, 5], [1, 3, 1, 1])
 
 
-def case_unsupported_maxpool_ceil():
+def case_maxpool_ceil():
     return pool_model("MaxPool", [1, 2, 7, 7], [1, 2, 4, 4],
                       kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1)
 
 
-def case_unsupported_avgpool_include_pad():
+def case_avgpool_include_pad():
     return pool_model("AveragePool", [1, 2, 6, 6], [1, 2, 6, 6],
                       kernel_shape=[3, 3], pads=[1, 1, 1, 1],
                       count_include_pad=1)
@@ -354,8 +371,8 @@ def case_output_nhwc():
 
 def case_unsupported_op():
     # Valid ONNX, not supported by qc.
-    nodes = [helper.make_node("Sigmoid", ["x"], ["y"], name="sig")]
-    return model(nodes, [vi("x", [2, 3])], [vi("y", [2, 3])])
+    nodes = [helper.make_node("LRN", ["x"], ["y"], name="lrn", size=3)]
+    return model(nodes, [vi("x", [1, 2, 3, 3])], [vi("y", [1, 2, 3, 3])])
 
 
 def case_unsupported_domain():

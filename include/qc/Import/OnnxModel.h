@@ -154,11 +154,22 @@ struct OnnxValueInfo {
   }
 };
 
+/// Opsets of the default ONNX domain that qc imports. Models of opsets 1-6
+/// are upgraded with libonnx's version converter first (to
+/// kUpgradedOpset); opset 18 nodes are rewritten to their opset-17 form
+/// before the (onnx 1.12) checker and shape inference run.
+inline constexpr int64_t kMinOnnxOpset = 7;
+inline constexpr int64_t kMaxOnnxOpset = 18;
+inline constexpr int64_t kUpgradedOpset = 9;
+
 struct OnnxModel {
   std::string path;
   int64_t irVersion = 0;
-  /// Opset version of the default ONNX domain ("" / "ai.onnx").
+  /// Opset version of the default ONNX domain ("" / "ai.onnx") that the node
+  /// semantics follow (after an upgrade of a pre-7 model, the new version).
   int64_t opsetVersion = 0;
+  /// The default-domain opset the file declared.
+  int64_t fileOpsetVersion = 0;
   /// All opset imports, domain -> version ("" for the default domain).
   std::map<std::string, int64_t> opsetImports;
   std::string producerName;
@@ -187,14 +198,26 @@ struct OnnxModel {
 };
 
 /// Parses `path`, runs the ONNX checker and shape inference and fills
-/// `model`. On failure returns false and sets `error` to a message that
-/// starts with the file name, e.g.
+/// `model`. On failure returns false and sets `error` to a one-line message
+/// that starts with the file name, e.g.
 ///   "net.onnx: not a valid ONNX model: protobuf parse error (truncated or
-///   corrupt file)".
+///   corrupt file)"
+///   "net.onnx: node 'conv' (Conv): initializer 'w' has 5 float32 values, but
+///   its shape [4, 1, 3, 3] needs 36 (opset 13)".
+/// Problems that belong to a node (its tensors, an unknown operator or
+/// domain, an opset-18 form qc cannot rewrite) name the node, its op type and
+/// the opset.
 /// `inputShapes` binds graph inputs (by name) to fixed shapes before shape
 /// inference; each must have the input's rank and agree with its fixed dims.
 bool loadOnnxModel(
     const std::string &path, OnnxModel &model, std::string &error,
+    const std::map<std::string, std::vector<int64_t>> &inputShapes = {});
+
+/// Like loadOnnxModel, from `size` bytes in memory; `displayName` stands for
+/// the file name in messages.
+bool loadOnnxModelFromBuffer(
+    const std::string &displayName, const void *data, size_t size,
+    OnnxModel &model, std::string &error,
     const std::map<std::string, std::vector<int64_t>> &inputShapes = {});
 
 } // namespace qc
