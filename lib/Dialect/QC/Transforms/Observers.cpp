@@ -23,8 +23,12 @@ using namespace mlir;
 
 namespace {
 
-/// Ops whose int8 form keeps the input's quantization.
+/// Ops whose int8 form keeps the input's quantization. The reshape after a
+/// matmul is part of the fully-connected op, not a reshape of a quantized
+/// value.
 bool keepsInputQuantization(Operation *op) {
+  if (isa<tosa::ReshapeOp>(op) && op->getOperand(0).getDefiningOp<tosa::MatMulOp>())
+    return false;
   return isa<tosa::ReshapeOp, tosa::TransposeOp, tosa::MaxPool2dOp>(op);
 }
 
