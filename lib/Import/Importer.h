@@ -209,7 +209,7 @@ enum class EwKind { Add, Sub, Mul, Div, Max, Min, Pow, PRelu };
 class Importer {
 public:
   Importer(mlir::MLIRContext &ctx, const OnnxModel &model,
-           llvm::StringRef file);
+           llvm::StringRef file, const ImportOptions &options);
 
   mlir::OwningOpRef<mlir::ModuleOp> run(std::string &error);
 
@@ -468,6 +468,7 @@ public:
   mlir::MLIRContext &ctx;
   const OnnxModel &model;
   std::string file;
+  const ImportOptions &options;
   mlir::OpBuilder b;
   mlir::Location fileLoc;
   mlir::Location curLoc;

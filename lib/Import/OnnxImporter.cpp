@@ -139,8 +139,9 @@ bool permIsReshape(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
 // Diagnostics and bookkeeping
 //===----------------------------------------------------------------------===//
 
-Importer::Importer(MLIRContext &ctx, const OnnxModel &model, StringRef file)
-    : ctx(ctx), model(model), file(file.str()), b(&ctx),
+Importer::Importer(MLIRContext &ctx, const OnnxModel &model, StringRef file,
+                   const ImportOptions &options)
+    : ctx(ctx), model(model), file(file.str()), options(options), b(&ctx),
       fileLoc(FileLineColLoc::get(&ctx, file, 1, 1)), curLoc(fileLoc) {}
 
 LogicalResult Importer::fail(const Twine &reason) {
@@ -780,6 +781,8 @@ Value Importer::sqrt(Value x) {
 }
 
 Value Importer::erf(Value x) {
+  if (!options.expandErf)
+    return tosa::ErfOp::create(b, curLoc, x.getType(), x);
   // The float pipeline has no lowering for math.erf, so erf is expanded
   // here: the rational approximation used by Eigen and XLA for float
   // (x clamped to [-4, 4], where erf is +-1 in float), a few ulp accurate.
@@ -1141,8 +1144,10 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
 
 static OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
                                          const OnnxModel &model,
-                                         StringRef path, std::string &error) {
-  onnx_import::Importer importer(ctx, model, path);
+                                         StringRef path,
+                                         const ImportOptions &options,
+                                         std::string &error) {
+  onnx_import::Importer importer(ctx, model, path, options);
   return importer.run(error);
 }
 
@@ -1153,7 +1158,7 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
   OnnxModel model;
   if (!loadOnnxModel(path.str(), model, error, options.inputShapes))
     return nullptr;
-  return importModel(ctx, model, path, error);
+  return importModel(ctx, model, path, options, error);
 }
 
 OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &ctx, StringRef bytes,
@@ -1165,7 +1170,7 @@ OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &ctx, StringRef bytes,
   if (!loadOnnxModelFromBuffer(displayName.str(), bytes.data(), bytes.size(),
                                model, error, options.inputShapes))
     return nullptr;
-  return importModel(ctx, model, displayName, error);
+  return importModel(ctx, model, displayName, options, error);
 }
 
 } // namespace qc

@@ -51,6 +51,11 @@ struct ImportOptions {
   /// Shapes for graph inputs by name (`--input-shape name=1x3x224x224`): they
   /// bind symbolic dims and must agree with the file's fixed dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Expand Erf into TOSA arithmetic (a rational approximation, a few ulp)
+  /// instead of emitting tosa.erf. The float pipeline has no lowering for
+  /// math.erf, so this stays on until it gets one; with it off, Erf (and so
+  /// GELU) is a single tosa.erf that qc.lut can turn into a table.
+  bool expandErf = true;
 };
 
 /// Name of the argument/result attribute holding the ONNX value name.
