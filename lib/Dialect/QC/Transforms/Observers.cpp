@@ -12,6 +12,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cmath>
+
 namespace qc {
 #define GEN_PASS_DEF_QCINSERTOBSERVERS
 #define GEN_PASS_DEF_QCEXPOSEOBSERVERS
@@ -209,11 +211,24 @@ struct QCImportCalibrationPass
                         << method << "' needs";
         return WalkResult::interrupt();
       }
+      // Every method is scale invariant; run it on values scaled by a power
+      // of two (exact) to magnitude ~1, so tiny or huge tensors don't lose
+      // precision in the searches.
+      double magnitude = std::max(std::fabs(*min), std::fabs(*max));
+      int exponent = magnitude > 0 ? std::ilogb(magnitude) : 0;
+      auto down = [&](double v) { return std::ldexp(v, -exponent); };
+      histogram.lo = down(histogram.lo);
+      histogram.hi = down(histogram.hi);
       qc::TensorStatistics stats = qc::TensorStatistics::fromSerialized(
-          *min, *max, count.value_or(1),
-          entry->getNumber("moving_min").value_or(*min),
-          entry->getNumber("moving_max").value_or(*max), histogram);
+          down(*min), down(*max), count.value_or(1),
+          down(entry->getNumber("moving_min").value_or(*min)),
+          down(entry->getNumber("moving_max").value_or(*max)), histogram);
       qc::Range range = qc::selectRange(stats, calibration);
+      range.min = std::ldexp(range.min, exponent);
+      range.max = std::ldexp(range.max, exponent);
+      // A method must not collapse a tensor that varies to a single value.
+      if (!(range.max > range.min) && *max > *min)
+        range = {*min, *max};
       obs.setStatsAttr(qc::StatsAttr::get(obs.getContext(), range.min,
                                           range.max, count.value_or(0)));
       return WalkResult::advance();
