@@ -1151,14 +1151,35 @@ static OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
   return importer.run(error);
 }
 
+/// Messages quote names from the file, which may hold any bytes: control
+/// characters are escaped so that a message stays one line.
+static void escapeControlChars(std::string &message) {
+  std::string out;
+  for (char c : message) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out += c;
+      continue;
+    }
+    static const char hex[] = "0123456789abcdef";
+    out += "\\x";
+    out += hex[u >> 4];
+    out += hex[u & 15];
+  }
+  message = std::move(out);
+}
+
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
                                      const ImportOptions &options,
                                      std::string &error) {
   registerOnnxImporterDialects(ctx);
   OnnxModel model;
-  if (!loadOnnxModel(path.str(), model, error, options.inputShapes))
-    return nullptr;
-  return importModel(ctx, model, path, options, error);
+  OwningOpRef<ModuleOp> module;
+  if (loadOnnxModel(path.str(), model, error, options.inputShapes))
+    module = importModel(ctx, model, path, options, error);
+  if (!module)
+    escapeControlChars(error);
+  return module;
 }
 
 OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &ctx, StringRef bytes,
@@ -1167,10 +1188,13 @@ OwningOpRef<ModuleOp> importOnnxBuffer(MLIRContext &ctx, StringRef bytes,
                                        std::string &error) {
   registerOnnxImporterDialects(ctx);
   OnnxModel model;
-  if (!loadOnnxModelFromBuffer(displayName.str(), bytes.data(), bytes.size(),
-                               model, error, options.inputShapes))
-    return nullptr;
-  return importModel(ctx, model, displayName, options, error);
+  OwningOpRef<ModuleOp> module;
+  if (loadOnnxModelFromBuffer(displayName.str(), bytes.data(), bytes.size(),
+                              model, error, options.inputShapes))
+    module = importModel(ctx, model, displayName, options, error);
+  if (!module)
+    escapeControlChars(error);
+  return module;
 }
 
 } // namespace qc

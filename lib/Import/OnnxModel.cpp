@@ -1,7 +1,14 @@
 //===- OnnxModel.cpp - Load an ONNX file into plain C++ structs -----------===//
 //
 // This is the only translation unit in qc that is compiled with exceptions:
-// protobuf and libonnx (checker, shape inference) report errors by throwing.
+// protobuf and libonnx (checker, version converter) report errors by
+// throwing.
+//
+// libonnx's shape inference is deliberately not run: in onnx 1.12 it reads
+// out of bounds on malformed models (found by tools/qc-import-fuzzer, e.g.
+// convPoolShapeInference with a weight of higher rank than the input), and
+// the importer computes every shape itself. Shapes the file declares (graph
+// outputs, value_info) are still checked against the computed ones.
 // Every exception is caught here and turned into an error string.
 //
 //===----------------------------------------------------------------------===//
@@ -10,7 +17,6 @@
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -562,7 +568,7 @@ bool readIntTensor(
 
 /// Rewrites the opset-18 forms onnx 1.12 does not know into their opset-17
 /// equivalents (the importer follows `opsetVersion`, still 18, where the
-/// semantics differ), so the checker and shape inference can run.
+/// semantics differ), so that the checker accepts them.
 bool downgradeOpset18(::onnx::ModelProto &mp, const std::string &path,
                       std::string &error) {
   ::onnx::GraphProto *g = mp.mutable_graph();
@@ -788,14 +794,6 @@ static bool loadFromBytes(
       opset = kUpgradedOpset;
     }
     model.opsetVersion = opset;
-
-    try {
-      ::onnx::shape_inference::InferShapes(mp);
-    } catch (const std::exception &e) {
-      error = path + ": ONNX shape inference failed: " + oneLine(e.what());
-      return false;
-    }
-
     convertModel(mp, model);
   } catch (const ConvertError &e) {
     error = path + ": " + e.what();

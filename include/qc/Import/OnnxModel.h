@@ -1,6 +1,6 @@
 //===- OnnxModel.h - Protobuf-free view of an ONNX model --------*- C++ -*-===//
 //
-// Loads an ONNX file with the system libonnx (checker + shape inference) and
+// Loads an ONNX file with the system libonnx (checker, version converter) and
 // converts it into plain C++ structs. This header deliberately exposes no
 // protobuf or ONNX types, so it can be included from code built with
 // -fno-exceptions; the implementation (OnnxModel.cpp) is the only place in qc
@@ -134,7 +134,7 @@ struct OnnxNode {
 };
 
 /// Static type information of a value (graph input/output or an
-/// intermediate value annotated by shape inference).
+/// intermediate value the file annotates).
 struct OnnxValueInfo {
   std::string name;
   int32_t elemType = 0;  ///< OnnxDataType numbering, 0 = unknown
@@ -157,7 +157,7 @@ struct OnnxValueInfo {
 /// Opsets of the default ONNX domain that qc imports. Models of opsets 1-6
 /// are upgraded with libonnx's version converter first (to
 /// kUpgradedOpset); opset 18 nodes are rewritten to their opset-17 form
-/// before the (onnx 1.12) checker and shape inference run.
+/// before the (onnx 1.12) checker runs.
 inline constexpr int64_t kMinOnnxOpset = 7;
 inline constexpr int64_t kMaxOnnxOpset = 18;
 inline constexpr int64_t kUpgradedOpset = 9;
@@ -183,7 +183,7 @@ struct OnnxModel {
   std::map<std::string, OnnxTensor> constants;
   /// Nodes in (topological) file order, `Constant` nodes removed.
   std::vector<OnnxNode> nodes;
-  /// Types of all values known after shape inference (inputs, outputs and
+  /// Types of all values the file declares (inputs, outputs and
   /// intermediates), keyed by value name.
   std::map<std::string, OnnxValueInfo> valueInfos;
 
@@ -197,7 +197,7 @@ struct OnnxModel {
   }
 };
 
-/// Parses `path`, runs the ONNX checker and shape inference and fills
+/// Parses `path`, runs the ONNX checker and fills
 /// `model`. On failure returns false and sets `error` to a one-line message
 /// that starts with the file name, e.g.
 ///   "net.onnx: not a valid ONNX model: protobuf parse error (truncated or

@@ -1,0 +1,44 @@
+//===- qc-import-fuzzer.cpp - libFuzzer target for the ONNX importer ------===//
+//
+// Feeds arbitrary bytes to the ONNX importer (the in-memory entry point, so
+// the whole path from protobuf parsing through the libonnx checker, shape
+// inference and the TOSA builder runs). Any crash or sanitizer report is a
+// bug; so is an import that neither returns a verified module nor a one-line
+// message, and an "internal error" (a module that does not verify).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Import/OnnxImporter.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  // A fresh context per input: uniqued attributes (weights) would otherwise
+  // accumulate over millions of runs.
+  mlir::MLIRContext ctx(mlir::MLIRContext::Threading::DISABLED);
+  mlir::ScopedDiagnosticHandler quiet(
+      &ctx, [](mlir::Diagnostic &) { return mlir::success(); });
+  std::string error;
+  qc::ImportOptions options;
+  mlir::OwningOpRef<mlir::ModuleOp> module = qc::importOnnxBuffer(
+      ctx, llvm::StringRef(reinterpret_cast<const char *>(data), size),
+      "fuzz.onnx", options, error);
+  if (module) {
+    if (mlir::failed(mlir::verify(*module)))
+      std::abort();
+    return 0;
+  }
+  if (error.empty() || error.find('\n') != std::string::npos ||
+      error.find("internal error") != std::string::npos) {
+    llvm::errs() << "bad diagnostic: '" << error << "'\n";
+    std::abort();
+  }
+  return 0;
+}
