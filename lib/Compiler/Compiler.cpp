@@ -98,17 +98,18 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
   parseCalibrationMethod(options.calibrationMethod, method, methodError);
   std::vector<TensorStatistics> stats(
       outs.size(), TensorStatistics(method.numBins, method.averagingConstant));
-  std::vector<const float *> inPtrs(ins.size());
   auto start = std::chrono::steady_clock::now();
   bool interactive = !std::getenv("CI") && isatty(2);
-  for (int64_t s = 0; s < set.samples; ++s) {
+  unsigned threads = hostThreads();
+  std::vector<std::vector<std::vector<float>>> slots(threads, graph.makeOutputs());
+  auto runSample = [&](int64_t s, unsigned slot) {
+    std::vector<const float *> in(ins.size());
     for (size_t i = 0; i < ins.size(); ++i)
-      inPtrs[i] = set.arrays[i].data.data() + s * ins[i].numElements();
-    if (!graph.run(inPtrs)) {
-      error = "the calibration build failed on sample " + std::to_string(s);
-      return false;
-    }
-    const std::vector<std::vector<float>> &outBuffers = graph.outputs();
+      in[i] = set.arrays[i].data.data() + s * ins[i].numElements();
+    return graph.runInto(in, slots[slot]);
+  };
+  auto consume = [&](int64_t s, unsigned slot) {
+    const std::vector<std::vector<float>> &outBuffers = slots[slot];
     for (size_t o = firstObserved; o < outs.size(); ++o) {
       for (float v : outBuffers[o])
         if (!std::isfinite(v)) {
@@ -122,10 +123,16 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
       double secs = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start).count();
       double rate = (s + 1) / std::max(secs, 1e-9);
-      llvm::errs() << llvm::format("\rcalibrating: %lld/%lld samples, %.0f/s, %.1fs left ",
+      llvm::errs() << llvm::format("\rcalibrating: %lld/%lld samples, %.1f/s, %.1fs left ",
                                    (long long)(s + 1), (long long)set.samples,
                                    rate, (set.samples - s - 1) / rate);
     }
+    return true;
+  };
+  if (!forEachSampleParallel(set.samples, threads, runSample, consume)) {
+    if (error.empty())
+      error = "the calibration build failed";
+    return false;
   }
   if (interactive)
     llvm::errs() << "\n";

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <dlfcn.h>
+#include <thread>
 
 using namespace mlir;
 
@@ -172,6 +173,37 @@ bool CompiledGraph::load(ModuleOp lowered, StringRef graphFunction,
   buffers.clear();
   for (const TensorSignature &o : abi.outputs)
     buffers.emplace_back(o.numElements());
+  return true;
+}
+
+bool CompiledGraph::runInto(const std::vector<const float *> &inputs,
+                            std::vector<std::vector<float>> &outputs) const {
+  std::vector<float *> outs;
+  for (auto &b : outputs)
+    outs.push_back(b.data());
+  return runFn(inputs.data(), outs.data()) == 0;
+}
+
+unsigned hostThreads() {
+  return std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+}
+
+bool forEachSampleParallel(int64_t count, unsigned threads,
+                           llvm::function_ref<bool(int64_t, unsigned)> run,
+                           llvm::function_ref<bool(int64_t, unsigned)> consume) {
+  for (int64_t first = 0; first < count; first += threads) {
+    unsigned n = static_cast<unsigned>(std::min<int64_t>(threads, count - first));
+    std::vector<char> ok(n, 0);
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n; ++t)
+      pool.emplace_back([&, t] { ok[t] = run(first + t, t); });
+    ok[0] = run(first, 0);
+    for (std::thread &th : pool)
+      th.join();
+    for (unsigned t = 0; t < n; ++t)
+      if (!ok[t] || !consume(first + t, t))
+        return false;
+  }
   return true;
 }
 

@@ -100,6 +100,11 @@ public:
 
   /// Runs one sample; outputs() then holds every output.
   bool run(const std::vector<const float *> &inputs);
+  /// Runs one sample into caller-owned buffers (safe from several threads).
+  bool runInto(const std::vector<const float *> &inputs,
+               std::vector<std::vector<float>> &outputs) const;
+  /// Fresh output buffers shaped like outputs().
+  std::vector<std::vector<float>> makeOutputs() const { return buffers; }
 
   const std::vector<std::vector<float>> &outputs() const { return buffers; }
   const LibraryInterface &interface() const { return abi; }
@@ -111,6 +116,16 @@ private:
   int (*runFn)(const float *const *, float *const *) = nullptr;
   std::vector<std::vector<float>> buffers;
 };
+
+/// Runs `run(sample, slot)` for samples [0, count) on up to `threads`
+/// threads, then `consume(sample, slot)` for each in sample order, so results
+/// do not depend on the thread count. Stops at the first failure.
+bool forEachSampleParallel(int64_t count, unsigned threads,
+                           llvm::function_ref<bool(int64_t, unsigned)> run,
+                           llvm::function_ref<bool(int64_t, unsigned)> consume);
+
+/// Threads to run host builds on.
+unsigned hostThreads();
 
 /// Builds the float graph with every tensor the quantizer observes as an extra
 /// output (after the model's own outputs, from index `firstObserved` on) and

@@ -154,19 +154,21 @@ bool measureAccuracy(ModuleOp floatModule, ModuleOp quantModule,
   std::vector<double> signal(abi.outputs.size()), noise(abi.outputs.size()),
       dot(abi.outputs.size()), qpower(abi.outputs.size());
   std::vector<int64_t> agree(abi.outputs.size());
-  std::vector<const float *> inputs(abi.inputs.size());
-  for (int64_t s = 0; s < data.samples; ++s) {
+  unsigned threads = hostThreads();
+  std::vector<std::vector<std::vector<float>>> fslots(threads, reference.makeOutputs());
+  std::vector<std::vector<std::vector<float>>> qslots(threads, int8.makeOutputs());
+  auto runSample = [&](int64_t s, unsigned slot) {
+    std::vector<const float *> inputs(abi.inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i)
       inputs[i] = data.arrays[i].data.data() + s * abi.inputs[i].numElements();
-    if (!reference.run(inputs) || !int8.run(inputs)) {
-      error = "a report build failed on sample " + std::to_string(s);
-      return false;
-    }
+    return reference.runInto(inputs, fslots[slot]) && int8.runInto(inputs, qslots[slot]);
+  };
+  auto consume = [&](int64_t s, unsigned slot) {
     for (size_t i = 0; i < abi.outputs.size(); ++i) {
       if (match[i] < 0)
         continue;
-      const std::vector<float> &fv = reference.outputs()[match[i]];
-      const std::vector<float> &qv = int8.outputs()[i];
+      const std::vector<float> &fv = fslots[slot][match[i]];
+      const std::vector<float> &qv = qslots[slot][i];
       LayerAccuracy &l = layers[i];
       double lo = l.scale * (-128 - l.zeroPoint) - l.scale / 2;
       double hi = l.scale * (127 - l.zeroPoint) + l.scale / 2;
@@ -188,6 +190,11 @@ bool measureAccuracy(ModuleOp floatModule, ModuleOp quantModule,
       l.count += fv.size();
       agree[i] += fArg == qArg;
     }
+    return true;
+  };
+  if (!forEachSampleParallel(data.samples, threads, runSample, consume)) {
+    error = "a report build failed";
+    return false;
   }
   for (size_t i = 0; i < abi.outputs.size(); ++i) {
     if (match[i] < 0)
