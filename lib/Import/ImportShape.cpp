@@ -543,16 +543,15 @@ LogicalResult Importer::importPad(const OnnxNode &n) {
       if (lo >= dim || hi >= dim)
         return fail("reflect padding of " + Twine(std::max(lo, hi)) +
                     " needs a dimension larger than " + Twine(dim));
+      auto mirrored = [&](int64_t begin, int64_t end) -> Value {
+        Value s = sliceAxis(v, la, begin, end);
+        return tosa::ReverseOp::create(b, curLoc, s.getType(), s, int32_t(la));
+      };
       if (lo > 0)
-        parts.push_back(tosa::ReverseOp::create(
-            b, curLoc, f32(shapeOfValue(sliceAxis(v, la, 1, lo + 1))),
-            sliceAxis(v, la, 1, lo + 1), int32_t(la)));
+        parts.push_back(mirrored(1, lo + 1));
       parts.push_back(v);
       if (hi > 0)
-        parts.push_back(tosa::ReverseOp::create(
-            b, curLoc,
-            f32(shapeOfValue(sliceAxis(v, la, dim - 1 - hi, dim - 1))),
-            sliceAxis(v, la, dim - 1 - hi, dim - 1), int32_t(la)));
+        parts.push_back(mirrored(dim - 1 - hi, dim - 1));
     } else { // edge
       auto edge = [&](int64_t at, int64_t count) {
         Value e = sliceAxis(v, la, at, at + 1);

@@ -405,6 +405,373 @@ def case_bad_undefined_input():
     return model(nodes, [vi("x", [2, 3])], [vi("y", [2, 3])])
 
 
+# --- More elementwise ops and activations ------------------------------------
+
+def unary_model(op, shape=(2, 3), opset=OPSET, nhwc=False, **attrs):
+    nodes = [pool1()] if nhwc else []
+    nodes.append(helper.make_node(op, ["p" if nhwc else "x"], ["y"], name="op",
+                                  **attrs))
+    return model(nodes, [vi("x", list(shape))], [vi("y", list(shape))],
+                 opset=opset)
+
+
+def case_sigmoid():
+    return unary_model("Sigmoid", (1, 2, 3, 3), nhwc=True)
+
+
+def case_tanh():
+    return unary_model("Tanh")
+
+
+def case_leakyrelu():
+    return unary_model("LeakyRelu", alpha=0.1)
+
+
+def case_hardsigmoid():
+    return unary_model("HardSigmoid", alpha=0.25, beta=0.5)
+
+
+def case_hardswish():
+    return unary_model("HardSwish", opset=14)
+
+
+def case_erf():
+    return unary_model("Erf")
+
+
+def case_gelu_erf():
+    # GELU as torch exports it: x * 0.5 * (1 + erf(x / sqrt(2))).
+    c = [init("sqrt2", np.array(1.4142135, np.float32)),
+         init("one", np.array(1.0, np.float32)),
+         init("half", np.array(0.5, np.float32))]
+    nodes = [helper.make_node("Div", ["x", "sqrt2"], ["d"], name="div"),
+             helper.make_node("Erf", ["d"], ["e"], name="erf"),
+             helper.make_node("Add", ["e", "one"], ["a"], name="add"),
+             helper.make_node("Mul", ["x", "a"], ["m"], name="mul"),
+             helper.make_node("Mul", ["m", "half"], ["y"], name="mul2")]
+    return model(nodes, [vi("x", [2, 4])], [vi("y", [2, 4])], c)
+
+
+def case_prelu_nhwc():
+    slope = init("s", np.array([0.1, 0.2], np.float32).reshape(2, 1, 1))
+    nodes = [pool1(), helper.make_node("PRelu", ["p", "s"], ["y"], name="prelu")]
+    return model(nodes, [vi("x", [1, 2, 3, 3])], [vi("y", [1, 2, 3, 3])], [slope])
+
+
+def case_div_const():
+    # x / c becomes x * (1/c).
+    nodes = [helper.make_node("Div", ["x", "c"], ["y"], name="div")]
+    return model(nodes, [vi("x", [2, 2])], [vi("y", [2, 2])],
+                 [init("c", np.array([2.0, 4.0], np.float32))])
+
+
+def case_div_runtime():
+    nodes = [helper.make_node("Div", ["x", "z"], ["y"], name="div")]
+    return model(nodes, [vi("x", [2, 2]), vi("z", [2, 2])], [vi("y", [2, 2])])
+
+
+def case_sub_mul():
+    nodes = [helper.make_node("Sub", ["x", "z"], ["d"], name="sub"),
+             helper.make_node("Mul", ["d", "z"], ["y"], name="mul")]
+    return model(nodes, [vi("x", [2, 3]), vi("z", [3])], [vi("y", [2, 3])])
+
+
+def case_pow_square():
+    nodes = [helper.make_node("Pow", ["x", "e"], ["y"], name="pow")]
+    return model(nodes, [vi("x", [2, 3])], [vi("y", [2, 3])],
+                 [init("e", np.array(2.0, np.float32))])
+
+
+def case_max_variadic():
+    nodes = [helper.make_node("Max", ["a", "b", "c"], ["y"], name="max")]
+    return model(nodes, [vi("a", [2, 3]), vi("b", [3]), vi("c", [2, 1])],
+                 [vi("y", [2, 3])])
+
+
+# --- Softmax, reductions, normalisation ----------------------------------------
+
+def case_softmax_nhwc():
+    # opset 13, axis 1 on an NHWC activation: the reduction runs on axis 3.
+    nodes = [pool1(), helper.make_node("Softmax", ["p"], ["y"], name="sm", axis=1)]
+    return model(nodes, [vi("x", [1, 3, 2, 2])], [vi("y", [1, 3, 2, 2])])
+
+
+def case_softmax_opset11():
+    # Before opset 13 the input is coerced to 2-D at axis: [1, 3*2*2].
+    nodes = [helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)]
+    return model(nodes, [vi("x", [1, 3, 2, 2])], [vi("y", [1, 3, 2, 2])],
+                 opset=11)
+
+
+def case_reducemean():
+    nodes = [helper.make_node("ReduceMean", ["x"], ["y"], name="mean",
+                              axes=[1, 2], keepdims=0)]
+    return model(nodes, [vi("x", [2, 3, 4])], [vi("y", [2])])
+
+
+def case_reducemean_opset18():
+    # opset 18: axes is an input; rewritten to the opset-17 attribute form.
+    nodes = [helper.make_node("ReduceMean", ["x", "axes"], ["y"], name="mean")]
+    return model(nodes, [vi("x", [2, 3, 4])], [vi("y", [2, 3, 1])],
+                 [init("axes", np.array([-1], np.int64))], opset=18)
+
+
+def case_layernorm():
+    nodes = [helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"],
+                              name="ln", axis=-1, epsilon=1e-5)]
+    return model(nodes, [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4])],
+                 [init("s", rand(4, seed=1)), init("b", rand(4, seed=2))],
+                 opset=17)
+
+
+def case_batchnorm_nhwc_standalone():
+    # BatchNormalization after pooling (not after a conv): mul/add in NHWC.
+    m = bn_model([1, 3, 4, 4])
+    m.graph.node.insert(0, pool1())
+    m.graph.node[1].input[0] = "p"
+    return m
+
+
+# --- ConvTranspose ---------------------------------------------------------------
+
+def case_convtranspose():
+    # stride 2, pads 1, output_padding 1: zeros inserted between pixels, then
+    # a stride-1 conv2d with the flipped kernel.
+    w = init("w", rand(2, 3, 3, 3, seed=1))
+    nodes = [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="deconv",
+                              strides=[2, 2], pads=[1, 1, 1, 1],
+                              output_padding=[1, 1])]
+    return model(nodes, [vi("x", [1, 2, 3, 3])], [vi("y", [1, 3, 6, 6])], [w])
+
+
+# --- Resize ------------------------------------------------------------------------
+
+def resize_model(x_shape, out_shape, scales=None, sizes=None, opset=OPSET,
+                 **attrs):
+    inits, ins = [], ["x", ""]
+    if scales is not None:
+        inits.append(init("scales", np.array(scales, np.float32)))
+        ins.append("scales")
+    if sizes is not None:
+        inits.append(init("sizes", np.array(sizes, np.int64)))
+        ins += ["", "sizes"] if scales is None else ["sizes"]
+    nodes = [helper.make_node("Resize", ins, ["y"], name="resize", **attrs)]
+    return model(nodes, [vi("x", x_shape)], [vi("y", out_shape)], inits, opset)
+
+
+def case_resize_nearest_x2():
+    # torch's nn.Upsample(scale_factor=2): a tile.
+    return resize_model([1, 2, 3, 3], [1, 2, 6, 6], scales=[1, 1, 2, 2],
+                        mode="nearest", coordinate_transformation_mode="asymmetric",
+                        nearest_mode="floor")
+
+
+def case_resize_linear():
+    # Bilinear: per axis, two gathers and a weighted sum.
+    return resize_model([1, 2, 3, 3], [1, 2, 6, 5], sizes=[1, 2, 6, 5],
+                        mode="linear",
+                        coordinate_transformation_mode="pytorch_half_pixel")
+
+
+def case_unsupported_resize_crop():
+    return resize_model([1, 2, 3, 3], [1, 2, 6, 6], scales=[1, 1, 2, 2],
+                        mode="linear",
+                        coordinate_transformation_mode="tf_crop_and_resize")
+
+
+def case_upsample_opset9():
+    nodes = [helper.make_node("Upsample", ["x", "s"], ["y"], name="up",
+                              mode="nearest")]
+    return model(nodes, [vi("x", [1, 2, 2, 2])], [vi("y", [1, 2, 4, 6])],
+                 [init("s", np.array([1, 1, 2, 3], np.float32))], opset=9)
+
+
+# --- Pad, Slice, Split, Concat, Transpose --------------------------------------
+
+def case_pad_constant():
+    nodes = [helper.make_node("Pad", ["x", "pads", "v"], ["y"], name="pad")]
+    return model(nodes, [vi("x", [1, 2, 3])], [vi("y", [1, 3, 6])],
+                 [init("pads", np.array([0, 1, 2, 0, 0, 1], np.int64)),
+                  init("v", np.array(0.5, np.float32))])
+
+
+def case_pad_reflect():
+    nodes = [helper.make_node("Pad", ["x", "pads"], ["y"], name="pad",
+                              mode="reflect")]
+    return model(nodes, [vi("x", [2, 4])], [vi("y", [2, 7])],
+                 [init("pads", np.array([0, 2, 0, 1], np.int64))])
+
+
+def case_pad_edge_opset2():
+    nodes = [helper.make_node("Pad", ["x"], ["y"], name="pad", mode="edge",
+                              pads=[0, 2, 0, 0])]
+    return model(nodes, [vi("x", [2, 4])], [vi("y", [2, 6])], opset=9)
+
+
+def case_slice_steps():
+    # step 2 on 8 elements from 1: slice + reshape [4, 2] + slice + reshape.
+    c = [init("st", np.array([1], np.int64)), init("en", np.array([100], np.int64)),
+         init("ax", np.array([1], np.int64)), init("sp", np.array([2], np.int64))]
+    nodes = [helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["y"],
+                              name="slice")]
+    return model(nodes, [vi("x", [2, 9])], [vi("y", [2, 4])], c)
+
+
+def case_slice_reverse():
+    c = [init("st", np.array([-1], np.int64)),
+         init("en", np.array([np.iinfo(np.int64).min], np.int64)),
+         init("ax", np.array([0], np.int64)), init("sp", np.array([-1], np.int64))]
+    nodes = [helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["y"],
+                              name="slice")]
+    return model(nodes, [vi("x", [4, 2])], [vi("y", [4, 2])], c)
+
+
+def case_slice_opset9():
+    nodes = [helper.make_node("Slice", ["x"], ["y"], name="slice", starts=[1],
+                              ends=[3], axes=[1])]
+    return model(nodes, [vi("x", [2, 4])], [vi("y", [2, 2])], opset=9)
+
+
+def case_split_nhwc():
+    # Channel split of an NHWC activation: slices on axis 3.
+    nodes = [pool1(), helper.make_node("Split", ["p", "sp"], ["a", "b"],
+                                       name="split", axis=1)]
+    return model(nodes, [vi("x", [1, 3, 2, 2])],
+                 [vi("a", [1, 1, 2, 2]), vi("b", [1, 2, 2, 2])],
+                 [init("sp", np.array([1, 2], np.int64))])
+
+
+def case_split_opset11():
+    nodes = [helper.make_node("Split", ["x"], ["a", "b"], name="split", axis=1,
+                              split=[3, 1])]
+    return model(nodes, [vi("x", [2, 4])], [vi("a", [2, 3]), vi("b", [2, 1])],
+                 opset=11)
+
+
+def case_concat_nhwc():
+    c = init("c", np.ones((1, 1, 2, 2), np.float32))
+    nodes = [pool1(), helper.make_node("Concat", ["p", "c"], ["y"], name="cat",
+                                       axis=1)]
+    return model(nodes, [vi("x", [1, 2, 2, 2])], [vi("y", [1, 3, 2, 2])], [c])
+
+
+def case_tf2onnx_nhwc():
+    # NHWC input -> Transpose(0,3,1,2) -> Conv -> Transpose(0,2,3,1): the
+    # explicit transposes cancel against the importer's NHWC layout.
+    w = init("w", rand(4, 3, 3, 3, seed=1))
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], name="to_nchw",
+                              perm=[0, 3, 1, 2]),
+             helper.make_node("Conv", ["t", "w"], ["c"], name="conv",
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="relu"),
+             helper.make_node("Transpose", ["r"], ["y"], name="to_nhwc",
+                              perm=[0, 2, 3, 1])]
+    return model(nodes, [vi("x", [1, 5, 5, 3])], [vi("y", [1, 5, 5, 4])], [w])
+
+
+def case_transpose_compose():
+    # Transpose of a conv result: one transpose straight from the NHWC value.
+    w = init("w", rand(4, 2, 1, 1, seed=1))
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             helper.make_node("Transpose", ["c"], ["y"], name="t",
+                              perm=[0, 3, 2, 1])]
+    return model(nodes, [vi("x", [1, 2, 3, 5])], [vi("y", [1, 5, 3, 4])], [w])
+
+
+# --- Shape subgraphs, exporter styles, opsets -----------------------------------
+
+def case_fold_view():
+    # torch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat ->
+    # Reshape, folded to one tosa.reshape.
+    c = [init("zero", np.array(0, np.int64)), init("ax", np.array([0], np.int64)),
+         init("m1", np.array([-1], np.int64))]
+    nodes = [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+             helper.make_node("Gather", ["s", "zero"], ["n"], name="gather", axis=0),
+             helper.make_node("Unsqueeze", ["n", "ax"], ["n1"], name="unsqueeze"),
+             helper.make_node("Concat", ["n1", "m1"], ["shape"], name="concat",
+                              axis=0),
+             helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")]
+    return model(nodes, [vi("x", [2, 3, 4])], [vi("y", [2, 12])], c)
+
+
+def case_paddle_opset9():
+    # Paddle2ONNX style: opset 9, weights in Constant nodes, an unfused
+    # BatchNormalization, a symbolic batch dim bound by --input-shape.
+    def cnode(name, value):
+        return helper.make_node("Constant", [], [name], name=name + "_c",
+                                value=numpy_helper.from_array(value, name))
+    nodes = [cnode("w", rand(2, 2, 1, 1, seed=1)), cnode("b", rand(2, seed=2)),
+             helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv"),
+             cnode("s", np.ones(2, np.float32)), cnode("bb", np.zeros(2, np.float32)),
+             cnode("mu", np.zeros(2, np.float32)), cnode("var", np.ones(2, np.float32)),
+             helper.make_node("BatchNormalization", ["c", "s", "bb", "mu", "var"],
+                              ["y"], name="bn", epsilon=0.0)]
+    return model(nodes, [vi("x", ["N", 2, 3, 3])], [vi("y", ["N", 2, 3, 3])],
+                 opset=9)
+
+
+def case_split_opset18():
+    nodes = [helper.make_node("Split", ["x"], ["a", "b"], name="split", axis=1,
+                              num_outputs=2)]
+    return model(nodes, [vi("x", [2, 5])], [vi("a", [2, 3]), vi("b", [2, 2])],
+                 opset=18)
+
+
+def case_unsupported_opset():
+    return model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+                 [vi("x", [2, 3])], [vi("y", [2, 3])], opset=19)
+
+
+# --- More broken models ------------------------------------------------------
+
+def case_bad_weight_count_raw():
+    # 4x1x3x3 weight with only 5 floats of raw data.
+    w = numpy_helper.from_array(rand(4, 1, 3, 3, seed=1), "w")
+    w.raw_data = w.raw_data[:20]
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv")
+    return model([node], [vi("x", [1, 1, 5, 5])], [vi("y", [1, 4, 3, 3])], [w])
+
+
+def case_bad_weight_count_typed():
+    w = TensorProto(name="w", data_type=F, dims=[3, 2],
+                    float_data=[1.0, 2.0, 3.0, 4.0])
+    node = helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")
+    return model([node], [vi("x", [1, 3])], [vi("y", [1, 2])], [w])
+
+
+def case_bad_constant_count():
+    t = TensorProto(name="v", data_type=TensorProto.INT64, dims=[3],
+                    int64_data=[1, 2])
+    nodes = [helper.make_node("Constant", [], ["s"], name="shape_const", value=t),
+             helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape")]
+    return model(nodes, [vi("x", [2, 3])], [vi("y", [6])])
+
+
+def case_bad_reshape():
+    nodes = [helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape")]
+    return model(nodes, [vi("x", [2, 3])], [vi("y", [4, 2])],
+                 [init("s", np.array([4, 2], np.int64))])
+
+
+def case_bad_gather_index():
+    nodes = [helper.make_node("Gather", ["x", "i"], ["y"], name="gather", axis=1)]
+    return model(nodes, [vi("x", [2, 3])], [vi("y", [2])],
+                 [init("i", np.array(3, np.int64))])
+
+
+def case_bad_concat_shapes():
+    nodes = [helper.make_node("Concat", ["x", "z"], ["y"], name="cat", axis=0)]
+    return model(nodes, [vi("x", [2, 3]), vi("z", [2, 4])], [vi("y", [4, 3])])
+
+
+def case_bad_unbound_dim():
+    # A dim with neither a value nor a name.
+    x = vi("x", [2, 3])
+    x.type.tensor_type.shape.dim[0].Clear()
+    return model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
+                 [vi("y", [2, 3])])
+
+
 RAW_CASES = {}
 
 
@@ -422,6 +789,16 @@ def case_bad_truncated():
 @raw_case
 def case_bad_garbled():
     return b"\xff\xff\xff\xff this is not an ONNX protobuf \xff\xff\xff\xff\n"
+
+
+@raw_case
+def case_bad_mutated():
+    # One byte of a valid model changed: the graph's node now reads a length
+    # beyond the end of the message.
+    data = bytearray(case_conv().SerializeToString())
+    i = data.index(b"Conv") - 2
+    data[i] = 0x7f
+    return bytes(data)
 
 
 def cases():
@@ -446,7 +823,9 @@ def main(argv):
     if name in RAW_CASES:
         data = result
     else:
-        if not (name.startswith("bad_") or name.startswith("unsupported_")):
+        # onnx 1.12's checker does not know the opset-18 forms.
+        if not (name.startswith("bad_") or name.startswith("unsupported_") or
+                name.endswith("opset18")):
             onnx.checker.check_model(result)
         data = result.SerializeToString()
     with open(out, "wb") as f:
