@@ -147,16 +147,47 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
     return succeeded(defineConst(n, 0, std::move(t)));
   }
 
-  static const llvm::StringSet<> foldable = {
-      "Add",       "Sub",       "Mul",        "Div",          "Equal",
-      "Less",      "Greater",   "LessOrEqual", "GreaterOrEqual", "And",
-      "Or",        "Not",       "Where",      "Max",          "Min",
-      "Neg",       "Abs",       "Floor",      "Ceil",         "Sqrt",
-      "Reciprocal", "Cast",     "Identity",   "Reshape",      "Flatten",
-      "Squeeze",   "Unsqueeze", "Transpose",  "Concat",       "Slice",
-      "Gather",    "Split",     "Expand",     "Tile",         "ConstantOfShape",
-      "Range",     "ReduceProd", "ReduceSum", "ReduceMax",    "ReduceMin",
-      "ReduceMean"};
+  static const llvm::StringSet<> foldable = {"Add",
+                                             "Sub",
+                                             "Mul",
+                                             "Div",
+                                             "Equal",
+                                             "Less",
+                                             "Greater",
+                                             "LessOrEqual",
+                                             "GreaterOrEqual",
+                                             "And",
+                                             "Or",
+                                             "Not",
+                                             "Where",
+                                             "Max",
+                                             "Min",
+                                             "Neg",
+                                             "Abs",
+                                             "Floor",
+                                             "Ceil",
+                                             "Sqrt",
+                                             "Reciprocal",
+                                             "Cast",
+                                             "Identity",
+                                             "Reshape",
+                                             "Flatten",
+                                             "Squeeze",
+                                             "Unsqueeze",
+                                             "Transpose",
+                                             "Concat",
+                                             "Slice",
+                                             "Gather",
+                                             "Split",
+                                             "Expand",
+                                             "Tile",
+                                             "ConstantOfShape",
+                                             "Range",
+                                             "ReduceProd",
+                                             "ReduceSum",
+                                             "ReduceMax",
+                                             "ReduceMin",
+                                             "ReduceMean"};
   if (!foldable.contains(op))
     return false;
   SmallVector<const OnnxTensor *> in;
@@ -185,8 +216,10 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
 
   // Elementwise ops with numpy broadcasting.
   static const llvm::StringSet<> binary = {
-      "Add",  "Sub",         "Mul",           "Div", "Equal", "Less",
-      "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or",  "Max",
+      "Add",     "Sub",         "Mul",
+      "Div",     "Equal",       "Less",
+      "Greater", "LessOrEqual", "GreaterOrEqual",
+      "And",     "Or",          "Max",
       "Min"};
   if (binary.contains(op) || op == "Where") {
     SmallVector<Shape> shapes;
@@ -285,17 +318,17 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
       out.dataType = kBool;
     } else if (out.isFloat()) {
       for (float &v : out.floatData)
-        v = op == "Neg"          ? -v
-            : op == "Abs"        ? std::fabs(v)
-            : op == "Floor"      ? std::floor(v)
-            : op == "Ceil"       ? std::ceil(v)
-            : op == "Sqrt"       ? std::sqrt(v)
-                                 : 1.0f / v;
+        v = op == "Neg"     ? -v
+            : op == "Abs"   ? std::fabs(v)
+            : op == "Floor" ? std::floor(v)
+            : op == "Ceil"  ? std::ceil(v)
+            : op == "Sqrt"  ? std::sqrt(v)
+                            : 1.0f / v;
     } else {
       if (op == "Sqrt" || op == "Reciprocal")
         return false;
       for (int64_t &v : out.intData)
-        v = op == "Neg" ? int64_t(0 - uint64_t(v))
+        v = op == "Neg"   ? int64_t(0 - uint64_t(v))
             : op == "Abs" ? (v < 0 ? int64_t(0 - uint64_t(v)) : v)
                           : v;
     }
@@ -481,8 +514,7 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
       dims[axis] = sizes[k];
       SmallVector<int64_t> linear;
       int64_t outer = product(ArrayRef<int64_t>(x.dims).take_front(axis));
-      int64_t inner =
-          product(ArrayRef<int64_t>(x.dims).drop_front(axis + 1));
+      int64_t inner = product(ArrayRef<int64_t>(x.dims).drop_front(axis + 1));
       for (int64_t o = 0; o < outer; ++o)
         for (int64_t i = 0; i < sizes[k]; ++i)
           for (int64_t j = 0; j < inner; ++j)
@@ -495,8 +527,7 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
   }
 
   if (op == "Expand" || op == "Tile") {
-    if (in.size() < 2 || !in[1] || in[1]->isFloat() ||
-        in[1]->dims.size() != 1)
+    if (in.size() < 2 || !in[1] || in[1]->isFloat() || in[1]->dims.size() != 1)
       return false;
     ArrayRef<int64_t> arg(in[1]->intData);
     Shape outShape;
@@ -545,16 +576,15 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
       return false;
     OnnxTensor value = makeTensor(kFloat, {});
     if (const OnnxAttribute *a = n.getAttr("value")) {
-      if (a->kind != OnnxAttribute::Kind::Tensor ||
-          a->t.numElements() != 1 || (!a->t.isFloat() && !a->t.isInt()))
+      if (a->kind != OnnxAttribute::Kind::Tensor || a->t.numElements() != 1 ||
+          (!a->t.isFloat() && !a->t.isInt()))
         return fail("value must be a one-element tensor");
       value = a->t;
     }
-    OnnxTensor out = makeTensor(value.isFloat() ? kFloat : value.dataType,
-                                x.intData);
+    OnnxTensor out =
+        makeTensor(value.isFloat() ? kFloat : value.dataType, x.intData);
     if (out.isFloat())
-      std::fill(out.floatData.begin(), out.floatData.end(),
-                value.floatData[0]);
+      std::fill(out.floatData.begin(), out.floatData.end(), value.floatData[0]);
     else
       std::fill(out.intData.begin(), out.intData.end(), value.intData[0]);
     return result(0, std::move(out));
@@ -573,8 +603,8 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
     double count = std::max(std::ceil((limit - start) / delta), 0.0);
     if (!(count <= double(kMaxHostElements)))
       return false;
-    OnnxTensor out = makeTensor(x.isFloat() ? kFloat : x.dataType,
-                                {int64_t(count)});
+    OnnxTensor out =
+        makeTensor(x.isFloat() ? kFloat : x.dataType, {int64_t(count)});
     for (int64_t i = 0; i < int64_t(count); ++i) {
       if (out.isFloat())
         out.floatData[i] = float(start + double(i) * delta);
@@ -588,9 +618,8 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
       op == "ReduceMin" || op == "ReduceMean") {
     SmallVector<int64_t> axes;
     bool present;
-    if (failed(getIntsInputOrAttr(n, 1, "axes",
-                                  op == "ReduceSum" ? 13 : INT64_MAX, axes,
-                                  present)))
+    if (failed(getIntsInputOrAttr(
+            n, 1, "axes", op == "ReduceSum" ? 13 : INT64_MAX, axes, present)))
       return failure();
     int64_t rank = int64_t(x.dims.size());
     if (axes.empty()) {
@@ -631,14 +660,14 @@ FailureOr<bool> Importer::tryFold(const OnnxNode &n) {
         o += idx[i] * outStrides[i];
       if (fl) {
         float v = x.floatData[lin], &acc = out.floatData[o];
-        acc = !seen[o]              ? v
+        acc = !seen[o]             ? v
               : op == "ReduceProd" ? acc * v
               : op == "ReduceMax"  ? std::max(acc, v)
               : op == "ReduceMin"  ? std::min(acc, v)
                                    : acc + v;
       } else {
         int64_t v = x.intData[lin], &acc = out.intData[o];
-        acc = !seen[o]              ? v
+        acc = !seen[o]             ? v
               : op == "ReduceProd" ? int64_t(uint64_t(acc) * uint64_t(v))
               : op == "ReduceMax"  ? std::max(acc, v)
               : op == "ReduceMin"  ? std::min(acc, v)

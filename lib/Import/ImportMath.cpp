@@ -337,8 +337,7 @@ LogicalResult Importer::importGemm(const OnnxNode &n) {
     // Constant B: transposed and scaled by alpha at import.
     SmallVector<float> bKN =
         transB ? transposeData<float>(bT->floatData, bT->dims, {1, 0})
-               : SmallVector<float>(bT->floatData.begin(),
-                                    bT->floatData.end());
+               : SmallVector<float>(bT->floatData.begin(), bT->floatData.end());
     if (alpha != 1.0f)
       for (float &v : bKN)
         v *= alpha;
@@ -446,8 +445,8 @@ LogicalResult Importer::importMatMul(const OnnxNode &n) {
     ImportedValue *bv = getValue(input(n, 1));
     if (!bv)
       return failure();
-    auto prep = [&](ImportedValue &v, ArrayRef<int64_t> shape3,
-                    int64_t r, int64_t c) {
+    auto prep = [&](ImportedValue &v, ArrayRef<int64_t> shape3, int64_t r,
+                    int64_t c) {
       Shape full = batch;
       full.push_back(r);
       full.push_back(c);
@@ -459,8 +458,8 @@ LogicalResult Importer::importMatMul(const OnnxNode &n) {
     a3 = prep(*a, aShape, m, k);
     b3 = prep(*bv, bShape, k, nn);
   }
-  Value mm = tosa::MatMulOp::create(b, curLoc, f32({mmBatch, rows, nn}), a3,
-                                    b3, zeroPoint(), zeroPoint());
+  Value mm = tosa::MatMulOp::create(b, curLoc, f32({mmBatch, rows, nn}), a3, b3,
+                                    zeroPoint(), zeroPoint());
   return define(n, 0, makeValue(outShape, reshape(mm, outShape), false));
 }
 

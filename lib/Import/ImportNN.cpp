@@ -219,9 +219,8 @@ LogicalResult Importer::importConv(const OnnxNode &n) {
 
   SpatialAttrs attrs;
   Window win;
-  if (failed(readSpatialAttrs(n, spatial,
-                              ArrayRef<int64_t>(w->dims).drop_front(2),
-                              attrs)) ||
+  if (failed(readSpatialAttrs(
+          n, spatial, ArrayRef<int64_t>(w->dims).drop_front(2), attrs)) ||
       failed(computeWindow(attrs, H, W, /*ceilMode=*/false, win)))
     return failure();
   if (failed(checkRuntimeShape({N, win.outH, win.outW, O}, "result")))
@@ -244,18 +243,17 @@ LogicalResult Importer::importConv(const OnnxNode &n) {
     int64_t OperG = O / group;
     SmallVector<Value> parts;
     for (int64_t g = 0; g < group; ++g) {
-      ArrayRef<float> wg = ArrayRef<float>(w->floatData)
-                               .slice(g * OperG * CperG * KH * KW,
-                                      OperG * CperG * KH * KW);
+      ArrayRef<float> wg =
+          ArrayRef<float>(w->floatData)
+              .slice(g * OperG * CperG * KH * KW, OperG * CperG * KH * KW);
       // OIHW -> OHWI.
       SmallVector<float> wData =
           transposeData<float>(wg, {OperG, CperG, KH, KW}, {0, 2, 3, 1});
       Value wV = constF32({OperG, KH, KW, CperG}, wData);
-      Value bV = constF32(
-          {OperG}, ArrayRef<float>(biasData).slice(g * OperG, OperG));
-      Value inG = group == 1
-                      ? in
-                      : sliceAxis(in, 3, g * CperG, (g + 1) * CperG);
+      Value bV =
+          constF32({OperG}, ArrayRef<float>(biasData).slice(g * OperG, OperG));
+      Value inG =
+          group == 1 ? in : sliceAxis(in, 3, g * CperG, (g + 1) * CperG);
       parts.push_back(
           conv2d(inG, wV, bV, pad, strides, dilations, win.outH, win.outW));
     }
@@ -312,8 +310,7 @@ LogicalResult Importer::importConvTranspose(const OnnxNode &n) {
 
   SpatialAttrs attrs;
   if (failed(readSpatialAttrs(n, spatial,
-                              ArrayRef<int64_t>(w->dims).drop_front(2),
-                              attrs)))
+                              ArrayRef<int64_t>(w->dims).drop_front(2), attrs)))
     return failure();
   int64_t outPad[2] = {0, 0};
   if (n.hasAttr("output_padding")) {
@@ -418,11 +415,10 @@ LogicalResult Importer::importConvTranspose(const OnnxNode &n) {
             wData[((o * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)) * Cg + c] =
                 w->floatData[(((g * Cg + c) * Og + o) * KH + kh) * KW + kw];
     Value wV = constF32({Og, KH, KW, Cg}, wData);
-    Value bV =
-        constF32({Og}, ArrayRef<float>(biasData).slice(g * Og, Og));
+    Value bV = constF32({Og}, ArrayRef<float>(biasData).slice(g * Og, Og));
     Value zg = group == 1 ? z : sliceAxis(z, 3, g * Cg, (g + 1) * Cg);
-    parts.push_back(conv2d(zg, wV, bV, pad, one, attrs.dilations, outSize[0],
-                           outSize[1]));
+    parts.push_back(
+        conv2d(zg, wV, bV, pad, one, attrs.dilations, outSize[0], outSize[1]));
   }
   return defineSpatial(n, 0, concat(parts, 3), rank);
 }
@@ -498,8 +494,7 @@ LogicalResult Importer::importGlobalPool(const OnnxNode &n) {
   Shape outShape(x->shape.begin(), x->shape.begin() + 2);
   outShape.append(rank - 2, 1);
   if (rank == 4 && x->shape[2] <= 8192 && x->shape[3] <= 8192) {
-    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2],
-            W = x->shape[3];
+    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
     int64_t kernel[2] = {H, W}, stride[2] = {1, 1}, pad[4] = {0, 0, 0, 0};
     Value result;
     if (isMax)
@@ -520,8 +515,8 @@ LogicalResult Importer::importGlobalPool(const OnnxNode &n) {
     r = isMax ? reduceMax(r, layoutAxis(i, nhwc))
               : reduceSum(r, layoutAxis(i, nhwc));
   if (!isMax)
-    r = mul(r, scalarF32(1.0f / float(product(ArrayRef<int64_t>(x->shape)
-                                                  .drop_front(2))),
+    r = mul(r, scalarF32(1.0f / float(product(
+                                    ArrayRef<int64_t>(x->shape).drop_front(2))),
                          rank));
   return define(n, 0, makeValue(outShape, r, nhwc));
 }
@@ -681,8 +676,8 @@ struct Taps {
 };
 
 struct ResizeParams {
-  std::string mode;       ///< nearest, linear, cubic
-  std::string coordMode;  ///< ONNX coordinate_transformation_mode
+  std::string mode;        ///< nearest, linear, cubic
+  std::string coordMode;   ///< ONNX coordinate_transformation_mode
   std::string nearestMode; ///< ONNX nearest_mode, or "legacy" (opset < 11)
   float cubicA = -0.75f;
   bool excludeOutside = false;
@@ -694,8 +689,7 @@ float sourceCoord(const ResizeParams &p, int64_t o, int64_t inSize,
   float x = float(o);
   const std::string &m = p.coordMode;
   if (m == "align_corners")
-    return outSize == 1 ? 0.0f
-                        : x * float(inSize - 1) / float(outSize - 1);
+    return outSize == 1 ? 0.0f : x * float(inSize - 1) / float(outSize - 1);
   if (m == "asymmetric")
     return x / scale;
   if (m == "pytorch_half_pixel")
@@ -789,9 +783,9 @@ LogicalResult Importer::importResize(const OnnxNode &n) {
     p.mode = "linear"; // Upsample-7 spelling
   if (p.mode != "nearest" && p.mode != "linear" && p.mode != "cubic")
     return fail("mode '" + p.mode + "' is not supported");
-  p.coordMode = legacy ? "asymmetric"
-                       : n.getString("coordinate_transformation_mode",
-                                     "half_pixel");
+  p.coordMode =
+      legacy ? "asymmetric"
+             : n.getString("coordinate_transformation_mode", "half_pixel");
   p.nearestMode =
       legacy ? "legacy" : n.getString("nearest_mode", "round_prefer_floor");
   p.cubicA = n.getFloat("cubic_coeff_a", -0.75f);
@@ -889,8 +883,7 @@ LogicalResult Importer::importResize(const OnnxNode &n) {
         tiled[axis + 1] = f;
         Shape multiples(split.size(), 1);
         multiples[axis + 1] = f;
-        Value t = tosa::TileOp::create(b, curLoc, f32(tiled),
-                                       reshape(v, split),
+        Value t = tosa::TileOp::create(b, curLoc, f32(tiled), reshape(v, split),
                                        constShape(multiples));
         Shape merged(shape.begin(), shape.end());
         merged[axis] = out;

@@ -231,8 +231,8 @@ LogicalResult Importer::splitSizes(const OnnxNode &n, ArrayRef<int64_t> inShape,
                   Twine(numOutputs) + " outputs");
     sizes.clear();
     for (int64_t i = 0; i < numOutputs; ++i)
-      sizes.push_back(std::max<int64_t>(
-          0, std::min<int64_t>(part, dim - i * part)));
+      sizes.push_back(
+          std::max<int64_t>(0, std::min<int64_t>(part, dim - i * part)));
   }
   if (int64_t(sizes.size()) != numOutputs)
     return fail("split has " + Twine(sizes.size()) + " sizes for " +
@@ -340,8 +340,8 @@ LogicalResult Importer::importTranspose(const OnnxNode &n) {
   };
   SmallVector<Candidate, 3> candidates;
   if (x->nhwc)
-    candidates.push_back({x->nhwc, Perm(std::begin(kToNchw),
-                                        std::end(kToNchw))});
+    candidates.push_back(
+        {x->nhwc, Perm(std::begin(kToNchw), std::end(kToNchw))});
   if (x->src)
     candidates.push_back({x->src, x->srcPerm});
   if (x->plain) {
@@ -356,9 +356,9 @@ LogicalResult Importer::importTranspose(const OnnxNode &n) {
   for (const Candidate &c : candidates) {
     Perm q = composePerms(c.toPlain, perm);
     Shape srcShape = shapeOfValue(c.v);
-    bool free = permIsReshape(srcShape, q) ||
-                (rank == 4 && permIsReshape(srcShape,
-                                            composePerms(q, kToNhwc)));
+    bool free =
+        permIsReshape(srcShape, q) ||
+        (rank == 4 && permIsReshape(srcShape, composePerms(q, kToNhwc)));
     if (free) {
       best = &c;
       break;
@@ -418,9 +418,8 @@ LogicalResult Importer::importConcat(const OnnxNode &n) {
   for (Operand &op : ops)
     if (op.shape[axis] != 0) // empty constants contribute nothing
       parts.push_back(operandInLayout(op, size_t(rank), nhwc));
-  return define(n, 0,
-                makeValue(outShape, concat(parts, layoutAxis(axis, nhwc)),
-                          nhwc));
+  return define(
+      n, 0, makeValue(outShape, concat(parts, layoutAxis(axis, nhwc)), nhwc));
 }
 
 LogicalResult Importer::importSplit(const OnnxNode &n) {
@@ -691,7 +690,10 @@ LogicalResult Importer::importCast(const OnnxNode &n) {
   ImportedValue *x = getValue(input(n, 0));
   if (!x)
     return failure();
-  if (to != int64_t(OnnxDataType::Float))
+  // Between float types Cast is a no-op: qc computes in float32.
+  auto dt = OnnxDataType(to);
+  if (dt != OnnxDataType::Float && dt != OnnxDataType::Float16 &&
+      dt != OnnxDataType::Double && dt != OnnxDataType::BFloat16)
     return fail("Cast of a float32 value to " + onnxDataTypeName(int32_t(to)) +
                 " is not supported");
   return alias(n, 0, x);

@@ -61,8 +61,7 @@ std::string shapeStr(llvm::ArrayRef<int64_t> shape);
 
 /// Product of `shape`; false if a dim is negative or the product exceeds
 /// `limit`.
-bool checkedProduct(llvm::ArrayRef<int64_t> shape, int64_t limit,
-                    int64_t &out);
+bool checkedProduct(llvm::ArrayRef<int64_t> shape, int64_t limit, int64_t &out);
 /// Product of a shape already known to be small.
 int64_t product(llvm::ArrayRef<int64_t> shape);
 
@@ -76,7 +75,8 @@ Shape padRank(llvm::ArrayRef<int64_t> s, size_t rank);
 Shape permuteShape(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> perm);
 /// Composition: permuting by `first`, then by `second`, equals permuting by
 /// the result (result[i] = first[second[i]]).
-Perm composePerms(llvm::ArrayRef<int64_t> first, llvm::ArrayRef<int64_t> second);
+Perm composePerms(llvm::ArrayRef<int64_t> first,
+                  llvm::ArrayRef<int64_t> second);
 Perm inversePerm(llvm::ArrayRef<int64_t> perm);
 bool isIdentityPerm(llvm::ArrayRef<int64_t> perm);
 /// True if `perm` is a permutation of 0..rank-1.
@@ -208,8 +208,8 @@ enum class EwKind { Add, Sub, Mul, Div, Max, Min, Pow, PRelu };
 
 class Importer {
 public:
-  Importer(mlir::MLIRContext &ctx, const OnnxModel &model,
-           llvm::StringRef file, const ImportOptions &options);
+  Importer(mlir::MLIRContext &ctx, const OnnxModel &model, llvm::StringRef file,
+           const ImportOptions &options);
 
   mlir::OwningOpRef<mlir::ModuleOp> run(std::string &error);
 
@@ -258,8 +258,7 @@ public:
   mlir::LogicalResult defineConst(const OnnxNode &n, unsigned idx,
                                   OnnxTensor t);
   /// Alias output `idx` to an existing value (Identity, no-op Cast).
-  mlir::LogicalResult alias(const OnnxNode &n, unsigned idx,
-                            ImportedValue *v);
+  mlir::LogicalResult alias(const OnnxNode &n, unsigned idx, ImportedValue *v);
   mlir::LogicalResult checkShape(llvm::StringRef name,
                                  llvm::ArrayRef<int64_t> shape);
   /// Outputs from `numSupported` on must be absent or unused.
@@ -368,7 +367,8 @@ public:
   mlir::Value reduceMin(mlir::Value x, int64_t axis);
   /// tosa.conv2d on NHWC input with OHWI weights.
   mlir::Value conv2d(mlir::Value in, mlir::Value w, mlir::Value bias,
-                     llvm::ArrayRef<int64_t> pad, llvm::ArrayRef<int64_t> stride,
+                     llvm::ArrayRef<int64_t> pad,
+                     llvm::ArrayRef<int64_t> stride,
                      llvm::ArrayRef<int64_t> dilation, int64_t outH,
                      int64_t outW);
 

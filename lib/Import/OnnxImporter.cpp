@@ -335,7 +335,12 @@ LogicalResult Importer::checkShape(StringRef name, ArrayRef<int64_t> shape) {
   const OnnxValueInfo *vi = model.getValueInfo(name.str());
   if (!vi)
     return success();
-  if (vi->elemType != 0 && vi->elemType != int32_t(OnnxDataType::Float))
+  // Values are float32 inside qc; intermediates the file declares as
+  // another float type (after a Cast) are computed in float32 too.
+  auto dt = OnnxDataType(vi->elemType);
+  if (vi->elemType != 0 && dt != OnnxDataType::Float &&
+      dt != OnnxDataType::Float16 && dt != OnnxDataType::Double &&
+      dt != OnnxDataType::BFloat16)
     return fail("output '" + name + "' has element type " +
                 onnxDataTypeName(vi->elemType) + "; only float32 is supported");
   if (vi->hasShape) {
@@ -441,8 +446,7 @@ bool Importer::nhwcIsFree(const ImportedValue &v) const {
   if (v.nhwc)
     return true;
   if (v.src)
-    return permIsReshape(shapeOfValue(v.src),
-                         composePerms(v.srcPerm, kToNhwc));
+    return permIsReshape(shapeOfValue(v.src), composePerms(v.srcPerm, kToNhwc));
   return v.plain && permIsReshape(v.shape, kToNhwc);
 }
 
@@ -470,8 +474,7 @@ Value Importer::reshapeFrom(ImportedValue &v, ArrayRef<int64_t> shape) {
   return reshape(plainOf(v), shape);
 }
 
-ImportedValue Importer::makeValue(ArrayRef<int64_t> shape, Value v,
-                                  bool nhwc) {
+ImportedValue Importer::makeValue(ArrayRef<int64_t> shape, Value v, bool nhwc) {
   ImportedValue out;
   out.shape.assign(shape.begin(), shape.end());
   if (nhwc)
@@ -763,8 +766,8 @@ Value Importer::reciprocal(Value x) {
 }
 
 Value Importer::clamp(Value x, float lo, float hi) {
-  return tosa::ClampOp::create(b, curLoc, x.getType(), x,
-                               b.getF32FloatAttr(lo), b.getF32FloatAttr(hi));
+  return tosa::ClampOp::create(b, curLoc, x.getType(), x, b.getF32FloatAttr(lo),
+                               b.getF32FloatAttr(hi));
 }
 
 Value Importer::exp(Value x) {
@@ -832,9 +835,9 @@ Value Importer::conv2d(Value in, Value w, Value bias, ArrayRef<int64_t> pad,
                        int64_t outH, int64_t outW) {
   int64_t N = shapeOfValue(in)[0];
   int64_t O = shapeOfValue(w)[0];
-  return tosa::Conv2DOp::create(b, curLoc, f32({N, outH, outW, O}), in, w,
-                                bias, zeroPoint(), zeroPoint(), pad, stride,
-                                dilation, b.getF32Type());
+  return tosa::Conv2DOp::create(b, curLoc, f32({N, outH, outW, O}), in, w, bias,
+                                zeroPoint(), zeroPoint(), pad, stride, dilation,
+                                b.getF32Type());
 }
 
 //===----------------------------------------------------------------------===//
@@ -886,11 +889,11 @@ LogicalResult Importer::importNode(const OnnxNode &n) {
   if (op == "Sum")
     return importVariadic(n, EwKind::Add);
   if (op == "Relu" || op == "LeakyRelu" || op == "Sigmoid" ||
-      op == "HardSigmoid" || op == "HardSwish" || op == "Tanh" ||
-      op == "Erf" || op == "Exp" || op == "Log" || op == "Neg" ||
-      op == "Abs" || op == "Sqrt" || op == "Reciprocal" || op == "Floor" ||
-      op == "Ceil" || op == "Elu" || op == "Softplus" || op == "Selu" ||
-      op == "Celu" || op == "Softsign" || op == "ThresholdedRelu")
+      op == "HardSigmoid" || op == "HardSwish" || op == "Tanh" || op == "Erf" ||
+      op == "Exp" || op == "Log" || op == "Neg" || op == "Abs" ||
+      op == "Sqrt" || op == "Reciprocal" || op == "Floor" || op == "Ceil" ||
+      op == "Elu" || op == "Softplus" || op == "Selu" || op == "Celu" ||
+      op == "Softsign" || op == "ThresholdedRelu")
     return importUnary(n);
   if (op == "Clip")
     return importClip(n);
@@ -972,20 +975,54 @@ private:
     cur = std::max(cur, p);
   }
   void visit(const OnnxNode &n) {
-    static const llvm::StringSet<> nhwcOps = {
-        "Conv",          "ConvTranspose",      "MaxPool",
-        "AveragePool",   "GlobalAveragePool",  "GlobalMaxPool",
-        "Resize",        "Upsample",           "BatchNormalization",
-        "InstanceNormalization"};
-    static const llvm::StringSet<> passThrough = {
-        "Add",      "Sub",        "Mul",       "Div",       "Max",
-        "Min",      "Sum",        "Pow",       "PRelu",     "Relu",
-        "LeakyRelu", "Sigmoid",   "HardSigmoid", "HardSwish", "Tanh",
-        "Erf",      "Clip",       "Exp",       "Log",       "Neg",
-        "Abs",      "Sqrt",       "Reciprocal", "Floor",    "Ceil",
-        "Elu",      "Selu",       "Celu",      "Softplus",  "Softsign",
-        "ThresholdedRelu", "Identity", "Dropout", "Cast", "Pad",
-        "Slice",    "Concat",     "Split"};
+    static const llvm::StringSet<> nhwcOps = {"Conv",
+                                              "ConvTranspose",
+                                              "MaxPool",
+                                              "AveragePool",
+                                              "GlobalAveragePool",
+                                              "GlobalMaxPool",
+                                              "Resize",
+                                              "Upsample",
+                                              "BatchNormalization",
+                                              "InstanceNormalization"};
+    static const llvm::StringSet<> passThrough = {"Add",
+                                                  "Sub",
+                                                  "Mul",
+                                                  "Div",
+                                                  "Max",
+                                                  "Min",
+                                                  "Sum",
+                                                  "Pow",
+                                                  "PRelu",
+                                                  "Relu",
+                                                  "LeakyRelu",
+                                                  "Sigmoid",
+                                                  "HardSigmoid",
+                                                  "HardSwish",
+                                                  "Tanh",
+                                                  "Erf",
+                                                  "Clip",
+                                                  "Exp",
+                                                  "Log",
+                                                  "Neg",
+                                                  "Abs",
+                                                  "Sqrt",
+                                                  "Reciprocal",
+                                                  "Floor",
+                                                  "Ceil",
+                                                  "Elu",
+                                                  "Selu",
+                                                  "Celu",
+                                                  "Softplus",
+                                                  "Softsign",
+                                                  "ThresholdedRelu",
+                                                  "Identity",
+                                                  "Dropout",
+                                                  "Cast",
+                                                  "Pad",
+                                                  "Slice",
+                                                  "Concat",
+                                                  "Split"};
     Pref out = n.outputs.empty() ? Unknown : get(n.outputs[0]);
     if (nhwcOps.contains(n.opType)) {
       if (!n.inputs.empty())
@@ -1048,8 +1085,8 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
         continue;
       if (!in.dimParams[i].empty())
         (void)fail("input '" + in.name + "' has symbolic dim '" +
-                   in.dimParams[i] +
-                   "'; bind it with --input-shape " + in.name + "=D0xD1x...");
+                   in.dimParams[i] + "'; bind it with --input-shape " +
+                   in.name + "=D0xD1x...");
       else
         (void)fail("input '" + in.name + "' has unknown dim #" + Twine(i) +
                    "; bind it with --input-shape " + in.name + "=D0xD1x...");
@@ -1143,8 +1180,7 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
 } // namespace onnx_import
 
 static OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
-                                         const OnnxModel &model,
-                                         StringRef path,
+                                         const OnnxModel &model, StringRef path,
                                          const ImportOptions &options,
                                          std::string &error) {
   onnx_import::Importer importer(ctx, model, path, options);

@@ -184,9 +184,8 @@ std::string tensorProblem(const ::onnx::TensorProto &tp) {
   if (tp.has_raw_data()) {
     size_t es = elementSize(dt);
     if (es != 0 && tp.raw_data().size() != size_t(expected) * es)
-      return "has " + std::to_string(tp.raw_data().size()) +
-             " bytes of raw " + type + " data, but its shape " +
-             dimsStr(tp.dims()) + " needs " +
+      return "has " + std::to_string(tp.raw_data().size()) + " bytes of raw " +
+             type + " data, but its shape " + dimsStr(tp.dims()) + " needs " +
              std::to_string(size_t(expected) * es);
     return "";
   }
@@ -541,9 +540,8 @@ bool validateNodes(const ::onnx::ModelProto &mp, const std::string &path,
       }
       continue;
     }
-    if (!::onnx::OpSchemaRegistry::Schema(np.op_type(),
-                                          int(std::min<int64_t>(opset, 17)),
-                                          "")) {
+    if (!::onnx::OpSchemaRegistry::Schema(
+            np.op_type(), int(std::min<int64_t>(opset, 17)), "")) {
       error = nodeError(path, np, opset,
                         "unknown operator in the default ONNX domain");
       return false;
@@ -581,17 +579,18 @@ bool downgradeOpset18(::onnx::ModelProto &mp, const std::string &path,
         return;
       }
   };
-  auto findAttr = [](const ::onnx::NodeProto &np,
-                     const std::string &name) -> const ::onnx::AttributeProto * {
+  auto findAttr =
+      [](const ::onnx::NodeProto &np,
+         const std::string &name) -> const ::onnx::AttributeProto * {
     for (const auto &ap : np.attribute())
       if (ap.name() == name)
         return &ap;
     return nullptr;
   };
   static const std::set<std::string> reduceOps = {
-      "ReduceMean",   "ReduceMax",       "ReduceMin",      "ReduceProd",
-      "ReduceL1",     "ReduceL2",        "ReduceLogSum",   "ReduceLogSumExp",
-      "ReduceSumSquare"};
+      "ReduceMean",   "ReduceMax",       "ReduceMin",
+      "ReduceProd",   "ReduceL1",        "ReduceL2",
+      "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"};
   for (::onnx::NodeProto &np : *g->mutable_node()) {
     if (!isDefaultDomain(np.domain()))
       continue;
@@ -599,8 +598,9 @@ bool downgradeOpset18(::onnx::ModelProto &mp, const std::string &path,
     if (reduceOps.count(op)) {
       if (const auto *a = findAttr(np, "noop_with_empty_axes")) {
         if (a->i() != 0 && (np.input_size() < 2 || np.input(1).empty())) {
-          error = nodeError(path, np, 18, "noop_with_empty_axes=1 without "
-                                          "axes is not supported");
+          error = nodeError(path, np, 18,
+                            "noop_with_empty_axes=1 without "
+                            "axes is not supported");
           return false;
         }
         removeAttr(np, "noop_with_empty_axes");
@@ -609,9 +609,10 @@ bool downgradeOpset18(::onnx::ModelProto &mp, const std::string &path,
         if (!np.input(1).empty()) {
           std::vector<int64_t> axes;
           if (!readIntTensor(tensors, np.input(1), axes)) {
-            error = nodeError(path, np, 18, "axes '" + np.input(1) +
-                                                "' must be a constant 1-D "
-                                                "integer tensor");
+            error = nodeError(path, np, 18,
+                              "axes '" + np.input(1) +
+                                  "' must be a constant 1-D "
+                                  "integer tensor");
             return false;
           }
           ::onnx::AttributeProto *a = np.add_attribute();
@@ -665,10 +666,10 @@ bool downgradeOpset18(::onnx::ModelProto &mp, const std::string &path,
 
 /// Binds graph inputs to the shapes the user gave; false with `error` set
 /// when a name, rank or fixed dim disagrees with the file.
-static bool bindInputShapes(
-    ::onnx::ModelProto &mp, const std::string &path,
-    const std::map<std::string, std::vector<int64_t>> &shapes,
-    std::string &error) {
+static bool
+bindInputShapes(::onnx::ModelProto &mp, const std::string &path,
+                const std::map<std::string, std::vector<int64_t>> &shapes,
+                std::string &error) {
   ::onnx::GraphProto *graph = mp.mutable_graph();
   std::set<std::string> initializers;
   for (const auto &init : graph->initializer())
@@ -703,7 +704,8 @@ static bool bindInputShapes(
       if (dim->has_dim_value() && dim->dim_value() != dims[i]) {
         error = path + ": --input-shape gives input '" + name + "' dim " +
                 std::to_string(i) + " = " + std::to_string(dims[i]) +
-                ", but the model fixes it to " + std::to_string(dim->dim_value());
+                ", but the model fixes it to " +
+                std::to_string(dim->dim_value());
         return false;
       }
       dim->set_dim_value(dims[i]);
@@ -713,10 +715,10 @@ static bool bindInputShapes(
 }
 
 /// Parses, checks and converts a model held in memory.
-static bool loadFromBytes(
-    const std::string &path, const void *data, size_t size, OnnxModel &model,
-    std::string &error,
-    const std::map<std::string, std::vector<int64_t>> &inputShapes) {
+static bool
+loadFromBytes(const std::string &path, const void *data, size_t size,
+              OnnxModel &model, std::string &error,
+              const std::map<std::string, std::vector<int64_t>> &inputShapes) {
   model = OnnxModel();
   model.path = path;
   if (size == 0) {
@@ -758,7 +760,8 @@ static bool loadFromBytes(
     if (opset < 1 || opset > kMaxOnnxOpset) {
       error = path + ": opset " + std::to_string(opset) +
               " of the default ONNX domain is not supported (qc supports "
-              "opsets " + std::to_string(kMinOnnxOpset) + " to " +
+              "opsets " +
+              std::to_string(kMinOnnxOpset) + " to " +
               std::to_string(kMaxOnnxOpset) + ", and upgrades 1 to " +
               std::to_string(kMinOnnxOpset - 1) + ")";
       return false;
@@ -783,8 +786,8 @@ static bool loadFromBytes(
       // Old attribute forms (broadcast flags, consumed_inputs, ...) are
       // left to libonnx's version converter.
       try {
-        mp = ::onnx::version_conversion::ConvertVersion(mp,
-                                                        int(kUpgradedOpset));
+        mp =
+            ::onnx::version_conversion::ConvertVersion(mp, int(kUpgradedOpset));
       } catch (const std::exception &e) {
         error = path + ": cannot upgrade opset " + std::to_string(opset) +
                 " to " + std::to_string(kUpgradedOpset) + ": " +

@@ -77,10 +77,11 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &ctx,
 
 /// Like importOnnxFile, from the serialized model in `bytes`; `displayName`
 /// stands for the file name in messages and locations (used by the fuzzer).
-mlir::OwningOpRef<mlir::ModuleOp>
-importOnnxBuffer(mlir::MLIRContext &ctx, llvm::StringRef bytes,
-                 llvm::StringRef displayName, const ImportOptions &options,
-                 std::string &error);
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxBuffer(mlir::MLIRContext &ctx,
+                                                   llvm::StringRef bytes,
+                                                   llvm::StringRef displayName,
+                                                   const ImportOptions &options,
+                                                   std::string &error);
 
 } // namespace qc
 
