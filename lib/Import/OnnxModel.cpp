@@ -526,6 +526,22 @@ bool validateNodes(const ::onnx::ModelProto &mp, const std::string &path,
     error = path + ": initializer '" + tp.name() + "' " + problem;
     return false;
   }
+  // Every graph output must be defined (the checker does not ensure it, and
+  // libonnx's IR import, used by the version converter, dereferences it).
+  std::set<std::string> defined;
+  for (const auto &vp : g.input())
+    defined.insert(vp.name());
+  for (const auto &tp : g.initializer())
+    defined.insert(tp.name());
+  for (const auto &np : g.node())
+    for (const std::string &out : np.output())
+      defined.insert(out);
+  for (const auto &vp : g.output())
+    if (!defined.count(vp.name())) {
+      error = path + ": graph output '" + vp.name() +
+              "' is not produced by any node";
+      return false;
+    }
   for (const auto &np : g.node()) {
     if (!isDefaultDomain(np.domain())) {
       error = nodeError(path, np, opset,

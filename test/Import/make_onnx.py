@@ -717,6 +717,16 @@ def case_split_opset18():
                  opset=18)
 
 
+def case_add_broadcast_opset6():
+    # opset 6 broadcasting (broadcast=1): upgraded by the converter.
+    nodes = [helper.make_node("Add", ["x", "c"], ["y"], name="add", broadcast=1)]
+    # Old models list initializers among the graph inputs (the converter
+    # reads the shape from there).
+    return model(nodes, [vi("x", [2, 3, 4]), vi("c", [4])], [vi("y", [2, 3, 4])],
+                 [init("c", np.array([1.0, 2.0, 3.0, 4.0], np.float32))],
+                 opset=6)
+
+
 def case_unsupported_opset():
     return model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
                  [vi("x", [2, 3])], [vi("y", [2, 3])], opset=19)
