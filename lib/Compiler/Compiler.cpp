@@ -39,20 +39,6 @@ using namespace mlir;
 
 namespace qc {
 
-void registerQCDialects(DialectRegistry &registry) {
-  registry.insert<QCDialect, quant::QuantDialect, func::FuncDialect,
-                  tosa::TosaDialect, arith::ArithDialect, tensor::TensorDialect,
-                  memref::MemRefDialect, scf::SCFDialect,
-                  vector::VectorDialect, math::MathDialect, LLVM::LLVMDialect,
-                  linalg::LinalgDialect, bufferization::BufferizationDialect,
-                  affine::AffineDialect, cf::ControlFlowDialect,
-                  index::IndexDialect>();
-  arith::registerBufferizableOpInterfaceExternalModels(registry);
-  linalg::registerBufferizableOpInterfaceExternalModels(registry);
-  tensor::registerBufferizableOpInterfaceExternalModels(registry);
-  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
-      registry);
-}
 
 namespace {
 
@@ -310,6 +296,7 @@ bool compileModel(const CompileOptions &options, std::string &error) {
   registerQCDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
+  ctx.printOpOnDiagnostic(false);
   DiagnosticCollector diags(ctx);
 
   FailureOr<TargetAttr> target = resolveTarget(&ctx, options.target, error);

@@ -122,20 +122,23 @@ LogicalResult Importer::computeWindow(const SpatialAttrs &attrs, int64_t h,
     if (span < 0)
       return fail("kernel (" + Twine(effK) + ") is larger than the padded " +
                   "input (" + Twine(in[i] + begin[i] + end[i]) + ")");
-    win.overhang[i] = 0;
+    out[i] = span / strides[i] + 1;
     if (ceilMode) {
       out[i] = (span + strides[i] - 1) / strides[i] + 1;
-      // The last window may run past the end padding: pad further (pooling
-      // ignores padding) so that TOSA's exact-division rule holds.
-      win.overhang[i] = (out[i] - 1) * strides[i] - span;
-      end[i] += win.overhang[i];
-      crop[i] = 0;
-      continue;
+      // A window that would start in the end padding is dropped (PyTorch,
+      // and the ONNX spec since it spelled this out).
+      win.dropped[i] = (out[i] - 1) * strides[i] >= in[i] + begin[i];
+      if (win.dropped[i])
+        --out[i];
     }
-    out[i] = span / strides[i] + 1;
-    // TOSA requires (in + pads - effK) to be a multiple of the stride. The
-    // remainder rows are never read: drop end padding first, then input.
-    int64_t rem = span % strides[i];
+    // TOSA requires (in + pads - effK) to be a multiple of the stride. A last
+    // window running past the end padding gets more padding (ceil_mode;
+    // pooling ignores padding); rows no window reads are dropped, end
+    // padding first, then input.
+    int64_t need = (out[i] - 1) * strides[i] - span;
+    win.overhang[i] = std::max<int64_t>(need, 0);
+    end[i] += win.overhang[i];
+    int64_t rem = std::max<int64_t>(-need, 0);
     int64_t fromPad = std::min(rem, end[i]);
     end[i] -= fromPad;
     crop[i] = rem - fromPad;
@@ -453,6 +456,17 @@ LogicalResult Importer::importPool(const OnnxNode &n) {
     return failure();
   if (failed(checkRuntimeShape({N, C, win.outH, win.outW}, "result")))
     return failure();
+  if (win.dropped[0] || win.dropped[1]) {
+    // Exporters running onnx < 1.16 shape inference declare the window.
+    const OnnxValueInfo *vi = model.getValueInfo(n.outputs[0]);
+    if (vi && vi->hasShape && vi->dims.size() == rank &&
+        vi->dims.back() == win.outW + (win.dropped[1] ? 1 : 0) &&
+        (rank == 3 || vi->dims[2] == win.outH + (win.dropped[0] ? 1 : 0)))
+      return fail("with ceil_mode the last window would start in the end "
+                  "padding; qc drops it (as PyTorch and the current ONNX spec "
+                  "do), but the file declares the output shape " +
+                  shapeStr(vi->dims) + " that counts it");
+  }
 
   Value in = spatialInput(*x);
   if (win.cropH || win.cropW)

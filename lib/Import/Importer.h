@@ -189,6 +189,8 @@ struct Window {
   int64_t cropH = 0, cropW = 0;
   /// End padding added by ceil_mode beyond the explicit padding.
   int64_t overhang[2] = {0, 0};
+  /// ceil_mode dropped a last window that would start in the end padding.
+  bool dropped[2] = {false, false};
 };
 
 /// An elementwise operand: a runtime value or a constant.

@@ -4,6 +4,13 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -82,6 +89,21 @@ void buildFloatToLLVMPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   addLowerToLLVM(pm);
+}
+
+void registerQCDialects(DialectRegistry &registry) {
+  registry.insert<qc::QCDialect, quant::QuantDialect, func::FuncDialect,
+                  tosa::TosaDialect, arith::ArithDialect, tensor::TensorDialect,
+                  memref::MemRefDialect, scf::SCFDialect,
+                  vector::VectorDialect, math::MathDialect, LLVM::LLVMDialect,
+                  linalg::LinalgDialect, bufferization::BufferizationDialect,
+                  affine::AffineDialect, cf::ControlFlowDialect,
+                  index::IndexDialect>();
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+      registry);
 }
 
 void registerQCPipelines() {

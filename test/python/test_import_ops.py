@@ -153,6 +153,8 @@ def pool_ref(x, kind, kernel, strides=(1, 1), pads=(0, 0, 0, 0),
     for i, size in enumerate((h, w)):
         span = size + pads[i] + pads[i + 2] - kernel[i]
         out = (-(-span // strides[i]) if ceil_mode else span // strides[i]) + 1
+        if ceil_mode and (out - 1) * strides[i] >= size + pads[i]:
+            out -= 1  # no window starts in the end padding
         dims.append(out)
     y = np.zeros((n, c, dims[0], dims[1]), np.float64)
     for i in range(dims[0]):
@@ -580,6 +582,12 @@ for name, kind, attrs, kw in [
                                              pads=[1, 0, 1, 1], ceil_mode=1,
                                              count_include_pad=1),
          dict(count_include_pad=True, ceil_mode=True)),
+        ("avgpool_ceil_dropped_window", "avg", dict(kernel_shape=[2, 2], strides=[2, 2],
+                                                    pads=[1, 1, 1, 1], ceil_mode=1),
+         dict(ceil_mode=True)),
+        ("maxpool_ceil_dropped_window", "max", dict(kernel_shape=[2, 3], strides=[2, 2],
+                                                    pads=[1, 1, 1, 1], ceil_mode=1),
+         dict(ceil_mode=True)),
         ("avgpool_exclude_ceil", "avg", dict(kernel_shape=[3, 3], strides=[2, 2],
                                              pads=[1, 1, 0, 0], ceil_mode=1),
          dict(ceil_mode=True))]:

@@ -7,6 +7,7 @@
 
 #include "qc/Dialect/QC/IR/QC.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,13 +23,10 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   qc::registerQCPasses();
 
+  qc::registerQCPipelines();
+
   mlir::DialectRegistry registry;
-  registry.insert<qc::QCDialect, mlir::quant::QuantDialect,
-                  mlir::func::FuncDialect, mlir::tosa::TosaDialect,
-                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
-                  mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
-                  mlir::vector::VectorDialect, mlir::math::MathDialect,
-                  mlir::LLVM::LLVMDialect>();
+  qc::registerQCDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "qc optimizer driver\n", registry));
 }

@@ -10,6 +10,8 @@
 #ifndef QC_COMPILER_COMPILER_H
 #define QC_COMPILER_COMPILER_H
 
+#include "qc/Pipelines/Pipelines.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -61,9 +63,6 @@ struct TensorSignature {
   std::vector<int64_t> shape;
   int64_t numElements() const;
 };
-
-/// Dialects and interfaces qc's inputs and pipelines use.
-void registerQCDialects(mlir::DialectRegistry &registry);
 
 /// Runs the whole flow. Returns false with `error` set on failure.
 bool compileModel(const CompileOptions &options, std::string &error);

@@ -8,6 +8,7 @@
 #ifndef QC_PIPELINES_PIPELINES_H
 #define QC_PIPELINES_PIPELINES_H
 
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -44,6 +45,10 @@ void buildInt8ToLLVMPipeline(mlir::OpPassManager &pm);
 /// `qc-float-to-llvm`: float TOSA graph ⇒ LLVM dialect, through upstream
 /// linalg, bufferization and loops (the calibration and float builds).
 void buildFloatToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Dialects and interfaces qc's inputs and pipelines use (the bufferization
+/// models included).
+void registerQCDialects(mlir::DialectRegistry &registry);
 
 /// Registers the pipelines above by name.
 void registerQCPipelines();

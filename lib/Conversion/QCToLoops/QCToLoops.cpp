@@ -767,6 +767,8 @@ public:
         def->erase();
     }
     WalkResult leftover = func.walk([&](Operation *op) {
+      if (isa<quant::StorageCastOp>(op))
+        return WalkResult::advance(); // views this pass creates itself
       for (Type t : op->getResultTypes())
         if (auto tt = dyn_cast<RankedTensorType>(t))
           if (isa<quant::QuantizedType>(tt.getElementType())) {

@@ -191,6 +191,12 @@ struct QCImportCalibrationPass
                         << "'";
         return WalkResult::interrupt();
       }
+      if (count && *count <= 0) {
+        obs.emitError() << "calibration table '" << table << "': tensor '"
+                        << obs.getName() << "' has count " << *count
+                        << "; statistics need at least one value";
+        return WalkResult::interrupt();
+      }
       if (!std::isfinite(*min) || !std::isfinite(*max) || *min > *max) {
         obs.emitError() << "calibration table '" << table << "': tensor '"
                         << obs.getName() << "' has an invalid range [" << *min

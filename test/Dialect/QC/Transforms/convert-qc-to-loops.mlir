@@ -1,0 +1,163 @@
+// RUN: qc-opt %s -split-input-file -verify-diagnostics --convert-qc-to-loops | FileCheck %s
+
+// Each qc op, qcast and dcast becomes loops over buffers: operands are read
+// through bufferization.to_buffer, results written to a fresh buffer handed
+// back with bufferization.to_tensor, so the function keeps its tensor
+// signature (bufferization makes it take buffers later). Conv runs the
+// recorded kernel's 4-way dot (qc.dot4, made an instruction by
+// qc-lower-dot-products) over weights packed at compile time into private
+// constant globals.
+//
+// Weights (OHWI [2,1,1,4]) o=0: [1, 2, 3, 4], o=1: [-1, 0, 1, 0] are packed
+// [O/16][KH][KW][C/4][16 lanes][4]: lane 0 = [1, 2, 3, 4], lane 1 = [-1, 0, 1, 0],
+// lanes 2..15 zero. Activations are flipped to u8 (x + 128), which the bias
+// compensates: bias − (128 + zp_x)·Σw with zp_x = −10:
+//   o=0: 10 − 118·10 = −1170      o=1: −5 − 118·0 = −5
+// Requantization multipliers s_x·s_w/s_out = 0.1·0.5/0.2 = 0.25 and 0.125
+// are 2^30 · 2^−32 and 2^30 · 2^−33: m = 1073741824, shift = 32 and 33,
+// rounding term 2^(shift−1).
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5, 0.25}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
+// CHECK-DAG:     memref.global "private" constant @[[W:__qc_const_[0-9]+]] : memref<64xi8> = dense<[1, 2, 3, 4, -1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @[[B:__qc_const_[0-9]+]] : memref<16xi32> = dense<[-1170, -5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @[[M:__qc_const_[0-9]+]] : memref<16xi64> = dense<[1073741824, 1073741824, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @[[S:__qc_const_[0-9]+]] : memref<16xi64> = dense<[32, 33, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]>
+// CHECK-DAG:     memref.global "private" constant @[[R:__qc_const_[0-9]+]] : memref<16xi64> = dense<[2147483648, 4294967296, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]>
+// CHECK:       func.func @main(%[[X:.+]]: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
+// CHECK:         bufferization.to_buffer %{{.+}} read_only : tensor<16xf32> to memref<16xf32>
+// CHECK-DAG:     memref.get_global @[[W]] : memref<64xi8>
+// CHECK-DAG:     memref.get_global @[[B]] : memref<16xi32>
+// CHECK:         qc.dot4 %{{.+}}, %{{.+}}, %{{.+}} {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : vector<16xi32>, vector<64xi8>, vector<64xi8>
+// Two of 16 output channels: a masked store.
+// CHECK:         vector.maskedstore
+// CHECK:         %[[F:.+]] = bufferization.to_tensor %{{.+}} restrict writable : memref<8xf32> to tensor<8xf32>
+// CHECK-NEXT:    %[[Y:.+]] = tensor.expand_shape %[[F]] {{.+}} into tensor<1x2x2x2xf32>
+// CHECK-NEXT:    return %[[Y]] : tensor<1x2x2x2xf32>
+// CHECK-NOT:     qc.conv2d
+// CHECK-NOT:     quant.
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @main(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
+    %q = quant.qcast %x : tensor<1x2x2x4xf32> to tensor<1x2x2x4x!x>
+    %wi = arith.constant dense<[[[[1, 2, 3, 4]]], [[[-1, 0, 1, 0]]]]> : tensor<2x1x1x4xi8>
+    %w = quant.scast %wi : tensor<2x1x1x4xi8> to tensor<2x1x1x4x!w>
+    %b = arith.constant dense<[10, -5]> : tensor<2xi32>
+    %c = qc.conv2d %q, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : tensor<1x2x2x4x!x>, tensor<2x1x1x4x!w>, tensor<2xi32> -> tensor<1x2x2x2x!y>
+    %d = quant.dcast %c : tensor<1x2x2x2x!y> to tensor<1x2x2x2xf32>
+    return %d : tensor<1x2x2x2xf32>
+  }
+}
+
+// -----
+
+// A fully-connected op is a 1×1 conv over a 1×M image, with the kernel the op
+// records (generic here). Without a bias the folded bias is
+// −(128 + zp_x)·Σw = −118·10 = −1180 and −118·0 = 0.
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5, 0.25}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "generic"
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[-1180, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK:       func.func @main(%{{.+}}: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+// CHECK:         qc.dot4 {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+// CHECK:         %[[F:.+]] = bufferization.to_tensor %{{.+}} : memref<6xf32> to tensor<6xf32>
+// CHECK-NEXT:    %[[Y:.+]] = tensor.expand_shape %[[F]] {{.+}} into tensor<3x2xf32>
+// CHECK-NEXT:    return %[[Y]], %[[Y]]
+module attributes {qc.target = #qc.target<name = "generic", triple = "x86_64-unknown-linux-gnu", cpu = "x86-64", features = "">} {
+  func.func @main(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+    %q = quant.qcast %x : tensor<3x4xf32> to tensor<3x4x!x>
+    %wi = arith.constant dense<[[1, 2, 3, 4], [-1, 0, 1, 0]]> : tensor<2x4xi8>
+    %w = quant.scast %wi : tensor<2x4xi8> to tensor<2x4x!w>
+    %c = qc.fully_connected %q, %w {kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>} : tensor<3x4x!x>, tensor<2x4x!w> -> tensor<3x2x!y>
+    %d = quant.dcast %c : tensor<3x2x!y> to tensor<3x2xf32>
+    return %d, %d : tensor<3x2xf32>, tensor<3x2xf32>
+  }
+}
+
+// -----
+
+// Pooling, add and transpose are scalar loops (no dot kernel); reshape only
+// reshapes the storage tensor (no buffer, no loop).
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+
+// CHECK-LABEL: func.func @shapes
+// CHECK-SAME:    (%{{.+}}: tensor<1x4x4x2xf32>) -> tensor<1x8xf32>
+// CHECK-NOT:     qc.dot4
+// CHECK:         scf.for
+// The results of max_pool2d, add and transpose, then the reshape:
+// CHECK-COUNT-3: bufferization.to_tensor %{{.+}} : memref<8xi8> to tensor<8xi8>
+// CHECK-NEXT:    %[[T4:.+]] = tensor.expand_shape %{{.+}} into tensor<1x2x2x2xi8>
+// CHECK-NEXT:    %[[T1:.+]] = tensor.collapse_shape %[[T4]]
+// CHECK-NEXT:    %[[R:.+]] = tensor.expand_shape %[[T1]] {{.+}} into tensor<1x8xi8>
+// CHECK-NEXT:    %[[RF:.+]] = tensor.collapse_shape %[[R]]
+// CHECK-NEXT:    bufferization.to_buffer %[[RF]] read_only : tensor<8xi8> to memref<8xi8>
+// CHECK-NOT:     qc.
+// CHECK:         return
+func.func @shapes(%x: tensor<1x4x4x2xf32>) -> tensor<1x8xf32> {
+  %q = quant.qcast %x : tensor<1x4x4x2xf32> to tensor<1x4x4x2x!x>
+  %m = qc.max_pool2d %q {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x4x4x2x!x> -> tensor<1x2x2x2x!x>
+  %a = qc.add %m, %m : tensor<1x2x2x2x!x>, tensor<1x2x2x2x!x> -> tensor<1x2x2x2x!x>
+  %t = qc.transpose %a {perms = array<i64: 0, 3, 1, 2>} : tensor<1x2x2x2x!x> -> tensor<1x2x2x2x!x>
+  %r = qc.reshape %t : tensor<1x2x2x2x!x> -> tensor<1x8x!x>
+  %d = quant.dcast %r : tensor<1x8x!x> to tensor<1x8xf32>
+  return %d : tensor<1x8xf32>
+}
+
+// -----
+
+// A float op the quantizer left alone stays, reading the dequantized tensor
+// (mixed int8/float graphs share one bufferization later).
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+
+// CHECK-LABEL: func.func @mixed
+// CHECK:         %[[D:.+]] = bufferization.to_tensor %{{.+}} : memref<4xf32> to tensor<4xf32>
+// CHECK:         %[[C:.+]] = tosa.clamp %[[D]]
+// CHECK-NEXT:    return %[[C]]
+func.func @mixed(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!x>
+  %d = quant.dcast %q : tensor<4x!x> to tensor<4xf32>
+  %c = tosa.clamp %d {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<4xf32>) -> tensor<4xf32>
+  return %c : tensor<4xf32>
+}
+
+// -----
+
+// An op computing quantized values that is not a qc op has no int8 lowering;
+// the error names that op.
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+
+func.func @leftover(%x: tensor<4xf32>) -> tensor<2x2xf32> {
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!x>
+  %s = tosa.const_shape {values = dense<[2, 2]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  // expected-error @+1 {{'tosa.reshape' has no int8 lowering}}
+  %r = tosa.reshape %q, %s : (tensor<4x!x>, !tosa.shape<2>) -> tensor<2x2x!x>
+  %d = quant.dcast %r : tensor<2x2x!x> to tensor<2x2xf32>
+  return %d : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @observer(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{observers must be resolved before code generation}}
+  %0 = qc.observe %x {name = "x"} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+!u = !quant.uniform<u8:f32, 0.1:128>
+
+func.func @unsigned(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{only per-tensor signed i8 quantization is supported}}
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!u>
+  %d = quant.dcast %q : tensor<4x!u> to tensor<4xf32>
+  return %d : tensor<4xf32>
+}

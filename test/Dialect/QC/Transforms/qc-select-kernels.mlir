@@ -1,0 +1,107 @@
+// RUN: qc-opt %s -split-input-file --qc-select-kernels | FileCheck %s
+
+// AVX-512 VNNI (with AVX-512 BW): conv and fully-connected get the vpdpbusd
+// kernel on zmm registers; other ops get no kernel.
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
+// CHECK-LABEL: func.func @vnni
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>
+// CHECK:         qc.add
+// CHECK-NOT:     kernel
+// CHECK-SAME:      -> tensor<3x4x!quant.uniform
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @vnni(%x: tensor<1x3x3x2x!x>, %w: tensor<4x3x3x2x!w>, %a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> (tensor<1x1x1x4x!y>, tensor<3x4x!y>) {
+    %0 = qc.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x3x3x2x!x>, tensor<4x3x3x2x!w> -> tensor<1x1x1x4x!y>
+    %1 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
+    %2 = qc.add %1, %1 : tensor<3x4x!y>, tensor<3x4x!y> -> tensor<3x4x!y>
+    return %0, %2 : tensor<1x1x1x4x!y>, tensor<3x4x!y>
+  }
+}
+
+// -----
+
+// The portable kernel for a target without VNNI ...
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "generic"
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+module attributes {qc.target = #qc.target<name = "generic", triple = "x86_64-unknown-linux-gnu", cpu = "x86-64", features = "">} {
+  func.func @generic(%x: tensor<1x3x3x2x!x>, %w: tensor<4x3x3x2x!w>) -> tensor<1x1x1x4x!y> {
+    %0 = qc.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x3x3x2x!x>, tensor<4x3x3x2x!w> -> tensor<1x1x1x4x!y>
+    return %0 : tensor<1x1x1x4x!y>
+  }
+}
+
+// -----
+
+// ... for AVX2 ...
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx2"
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
+  func.func @avx2(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
+    %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
+    return %0 : tensor<3x4x!y>
+  }
+}
+
+// -----
+
+// ... for a host whose feature list disables VNNI ...
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "host"
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+module attributes {qc.target = #qc.target<name = "host", triple = "x86_64-pc-linux-gnu", cpu = "skylake", features = "+avx2,+avx512f,+avx512bw,-avx512vnni,+fma">} {
+  func.func @host_no_vnni(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
+    %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
+    return %0 : tensor<3x4x!y>
+  }
+}
+
+// -----
+
+// ... and for a module without a target.
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
+
+// CHECK-LABEL: func.func @no_target
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+func.func @no_target(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
+  %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
+  return %0 : tensor<3x4x!y>
+}
+
+// -----
+
+// A kernel already chosen is kept.
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
+
+// CHECK-LABEL: func.func @keep
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 8, block = 1>
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @keep(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
+    %0 = qc.fully_connected %a, %fw {kernel = #qc.kernel<name = "dot4.generic", lanes = 8, block = 1>} : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
+    return %0 : tensor<3x4x!y>
+  }
+}
