@@ -297,6 +297,21 @@ def case_maxpool_ceil():
                       kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1)
 
 
+def case_maxpool_ceil_dropped():
+    # 2x2 stride 2 pad 1 ceil on 7 rows: the 5th window would start in the
+    # end padding and is dropped (4 rows), as in PyTorch.
+    return pool_model("MaxPool", [1, 2, 7, 6], [1, 2, 4, 4],
+                      kernel_shape=[2, 2], strides=[2, 2], pads=[1, 1, 1, 1],
+                      ceil_mode=1)
+
+
+def case_bad_maxpool_ceil_declared():
+    # The same, declared with the shape older ONNX inference gives.
+    return pool_model("MaxPool", [1, 2, 7, 6], [1, 2, 5, 4],
+                      kernel_shape=[2, 2], strides=[2, 2], pads=[1, 1, 1, 1],
+                      ceil_mode=1)
+
+
 def case_avgpool_include_pad():
     return pool_model("AveragePool", [1, 2, 6, 6], [1, 2, 6, 6],
                       kernel_shape=[3, 3], pads=[1, 1, 1, 1],

@@ -983,6 +983,33 @@ def export_sink(opset, path):
     return x.numpy(), expected, flags
 
 
+def export_resize_pool(path):
+    """torch's own interpolate/pool semantics (bicubic, align_corners,
+    ceil_mode windows dropped in the end padding) as a second reference."""
+    import torch
+    import torch.nn.functional as fn
+
+    class ResizePool(torch.nn.Module):
+        def forward(self, x):
+            return (fn.interpolate(x, scale_factor=1.7, mode="bicubic",
+                                   align_corners=False),
+                    fn.interpolate(x, size=(9, 4), mode="bicubic",
+                                   align_corners=True),
+                    fn.interpolate(x, scale_factor=0.5, mode="bilinear",
+                                   align_corners=False),
+                    fn.interpolate(x, scale_factor=3, mode="nearest"),
+                    fn.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True,
+                                  count_include_pad=True),
+                    fn.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True))
+
+    x = torch.from_numpy(rand(1, 2, 7, 6, seed=9, lo=-2, hi=2))
+    model = ResizePool()
+    torch.onnx.export(model, x, path, opset_version=13, input_names=["x"])
+    with torch.no_grad():
+        expected = [t.numpy() for t in model(x)]
+    return x.numpy(), expected, []
+
+
 def export_torchvision(name, path):
     import torch
     import torchvision
@@ -1030,6 +1057,10 @@ def compiled(tmp_path_factory):
             x, expected, flags = export_torchvision(name, path)
             torch_data[name] = (x, expected)
             jobs[name] = (path, flags)
+        path = str(d / "torch_resize_pool.onnx")
+        x, expected, flags = export_resize_pool(path)
+        torch_data["torch_resize_pool"] = (x, expected)
+        jobs["torch_resize_pool"] = (path, flags)
         for opset in SINK_OPSETS:
             name = f"sink_opset{opset}"
             path = str(d / f"{name}.onnx")
@@ -1083,7 +1114,7 @@ def test_tf2onnx_transposes_cancel(compiled, tmp_path):
     assert p.stdout.count("tosa.conv2d") == 2
 
 
-@pytest.mark.parametrize("name", TORCH_MODELS +
+@pytest.mark.parametrize("name", TORCH_MODELS + ["torch_resize_pool"] +
                          [f"sink_opset{o}" for o in SINK_OPSETS])
 def test_torch_export(compiled, name):
     """Float output of a torch.onnx export against torch itself."""
@@ -1094,7 +1125,11 @@ def test_torch_export(compiled, name):
     assert lib, f"qc-compile failed:\n{stderr}"
     x, expected = torch_data[name]
     got = qc.load(lib, name="m")(x)
-    scale = float(np.abs(expected).max())
-    assert scale > 1e-3
-    tol = 1e-3 if name in TORCH_MODELS else 1e-4
-    np.testing.assert_allclose(got, expected, rtol=0, atol=tol * scale)
+    if not isinstance(expected, list):
+        got, expected = [got], [expected]
+    for g, e in zip(got, expected):
+        scale = float(np.abs(e).max())
+        assert scale > 1e-3
+        tol = 1e-3 if name in TORCH_MODELS else 1e-4
+        assert g.shape == e.shape
+        np.testing.assert_allclose(g, e, rtol=0, atol=tol * scale)
