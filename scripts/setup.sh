@@ -8,6 +8,7 @@ PACKAGES=(
   cmake ninja-build ccache pkg-config
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   libonnx-dev libprotobuf-dev protobuf-compiler libgtest-dev zlib1g-dev libzstd-dev
+  libclang-rt-22-dev
   # python package, tests, example model
   python3 python3-numpy python3-onnx python3-pytest python3-sklearn python3-torch
   python3-torchvision python3-matplotlib
