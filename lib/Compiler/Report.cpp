@@ -17,17 +17,6 @@ namespace qc {
 
 namespace {
 
-std::string locationName(Operation *op) {
-  Location loc = op->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (isa<NameLoc>(inner))
-        loc = inner;
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  return "";
-}
-
 double sqnr(double signal, double noise) {
   if (noise <= 0)
     return 200.0;
@@ -55,7 +44,7 @@ std::vector<FloatOp> floatOps(ModuleOp quantModule,
     // named in the keep list.
     Operation *cur = op;
     for (int steps = 0; steps < 4 && cur; ++steps) {
-      std::string name = locationName(cur);
+      std::string name = qc::locationName(cur->getLoc());
       if (!name.empty() && llvm::is_contained(keepFloat, name)) {
         reason = "kept float (--keep-float / --accuracy-target)";
         break;
@@ -64,7 +53,7 @@ std::vector<FloatOp> floatOps(ModuleOp quantModule,
         break;
       cur = *cur->getResult(0).getUsers().begin();
     }
-    ops.push_back({locationName(op), op->getName().getStringRef().str(), reason});
+    ops.push_back({qc::locationName(op->getLoc()), op->getName().getStringRef().str(), reason});
   });
   return ops;
 }

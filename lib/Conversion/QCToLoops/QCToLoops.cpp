@@ -720,19 +720,31 @@ private:
   Emitter &e;
 };
 
+/// The one reassociation group that maps a rank-`rank` shape to rank 1.
+SmallVector<ReassociationIndices> collapseAll(int64_t rank) {
+  SmallVector<ReassociationIndices> reassociation;
+  if (rank > 0)
+    reassociation.push_back(llvm::to_vector(llvm::seq<int64_t>(0, rank)));
+  return reassociation;
+}
+
 /// Rank-1 view of a tensor (row-major order is kept).
 Value flattenTensor(OpBuilder &b, Location loc, Value t) {
   auto type = cast<RankedTensorType>(t.getType());
   if (type.getRank() == 1)
     return t;
-  ReassociationIndices all;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    all.push_back(d);
   auto flat = RankedTensorType::get({type.getNumElements()}, type.getElementType());
-  SmallVector<ReassociationIndices> reassociation;
-  if (type.getRank() > 0)
-    reassociation.push_back(all);
-  return tensor::CollapseShapeOp::create(b, loc, flat, t, reassociation);
+  return tensor::CollapseShapeOp::create(b, loc, flat, t,
+                                         collapseAll(type.getRank()));
+}
+
+/// The rank-1 tensor `flat` viewed with `type`'s shape.
+Value unflattenTensor(OpBuilder &b, Location loc, Value flat,
+                      RankedTensorType type) {
+  if (type.getRank() == 1)
+    return flat;
+  return tensor::ExpandShapeOp::create(b, loc, type, flat,
+                                       collapseAll(type.getRank()));
 }
 
 /// Lowers the qc ops, quant.qcast and quant.dcast of one function, one op at
@@ -814,17 +826,7 @@ private:
     Value t = bufferization::ToTensorOp::create(b, loc, flatType, buffer,
                                                 /*restrict=*/true,
                                                 /*writable=*/true);
-    auto shaped = type.clone(memType.getElementType());
-    if (shaped.getRank() != 1) {
-      SmallVector<ReassociationIndices> reassociation;
-      if (shaped.getRank() > 0) {
-        ReassociationIndices all;
-        for (int64_t d = 0; d < shaped.getRank(); ++d)
-          all.push_back(d);
-        reassociation.push_back(all);
-      }
-      t = tensor::ExpandShapeOp::create(b, loc, shaped, t, reassociation);
-    }
+    t = unflattenTensor(b, loc, t, type.clone(memType.getElementType()));
     Value replacement = t;
     if (isa<quant::QuantizedType>(type.getElementType())) {
       replacement = quant::StorageCastOp::create(b, loc, type, t);
@@ -928,18 +930,8 @@ private:
             b, loc, cast<RankedTensorType>(rs.getInput().getType()).clone(i8),
             rs.getInput());
       auto outType = cast<RankedTensorType>(rs.getType());
-      Value flat = flattenTensor(b, loc, src);
-      Value shaped = flat;
-      if (outType.getRank() != 1) {
-        ReassociationIndices all;
-        for (int64_t d = 0; d < outType.getRank(); ++d)
-          all.push_back(d);
-        SmallVector<ReassociationIndices> reassociation;
-        if (outType.getRank() > 0)
-          reassociation.push_back(all);
-        shaped = tensor::ExpandShapeOp::create(b, loc, outType.clone(i8), flat,
-                                               reassociation);
-      }
+      Value shaped = unflattenTensor(b, loc, flattenTensor(b, loc, src),
+                                     outType.clone(i8));
       Value replacement = quant::StorageCastOp::create(b, loc, outType, shaped);
       storage[replacement] = shaped;
       rs.getResult().replaceAllUsesWith(replacement);

@@ -35,3 +35,13 @@ LogicalResult StatsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "stats count must be non-negative, got " << count;
   return success();
 }
+
+std::string qc::locationName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  return "";
+}

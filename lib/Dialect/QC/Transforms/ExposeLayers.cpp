@@ -16,14 +16,8 @@ namespace {
 std::string layerName(Operation *op) {
   if (auto layer = op->getAttrOfType<StringAttr>("qc.layer"))
     return layer.str();
-  Location loc = op->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (isa<NameLoc>(inner))
-        loc = inner;
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  return op->getName().getStringRef().str();
+  std::string name = qc::locationName(op->getLoc());
+  return name.empty() ? op->getName().getStringRef().str() : name;
 }
 
 struct QCExposeLayersPass : qc::impl::QCExposeLayersBase<QCExposeLayersPass> {

@@ -61,13 +61,8 @@ bool isFloatTensor(Type t) {
 }
 
 std::string baseName(Location loc, StringRef fallback) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  return fallback.str();
+  std::string name = qc::locationName(loc);
+  return name.empty() ? fallback.str() : name;
 }
 
 struct QCInsertObserversPass

@@ -23,4 +23,10 @@
 #define GET_OP_CLASSES
 #include "qc/Dialect/QC/IR/QCOps.h.inc"
 
+namespace qc {
+/// The name a location carries (a NameLoc, possibly inside a FusedLoc): the
+/// ONNX node or tensor an op came from; "" if there is none.
+std::string locationName(mlir::Location loc);
+} // namespace qc
+
 #endif // QC_DIALECT_QC_IR_QC_H
