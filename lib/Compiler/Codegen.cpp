@@ -262,9 +262,18 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
     return false;
   }
 
-  // Everything is written to a temporary next to `path`, then renamed.
+  // Everything is written to a uniquely named temporary next to `path`, then
+  // renamed, so concurrent compiles into one directory cannot collide.
   bool toStdout = path == "-";
-  std::string tmpPath = path + ".tmp";
+  auto uniqueSibling = [&](llvm::StringRef suffix) {
+    llvm::SmallString<256> model(path);
+    model += ".%%%%%%";
+    model += suffix;
+    llvm::SmallString<256> out;
+    llvm::sys::fs::createUniquePath(model, out, /*MakeAbsolute=*/false);
+    return std::string(out);
+  };
+  std::string tmpPath = uniqueSibling(".tmp");
   auto writeWith = [&](llvm::function_ref<bool(llvm::raw_pwrite_stream &)> fn,
                        const std::string &file) {
     std::error_code ec;
@@ -323,7 +332,7 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
     if (linkerPath.empty())
       return false;
   }
-  std::string objPath = kind == EmitKind::Obj ? tmpPath : path + ".o.tmp";
+  std::string objPath = kind == EmitKind::Obj ? tmpPath : uniqueSibling(".o.tmp");
   if (!writeWith(
           [&](llvm::raw_pwrite_stream &os) {
             return emitMachineCode(os, llvm::CodeGenFileType::ObjectFile);

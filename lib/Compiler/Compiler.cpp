@@ -143,18 +143,11 @@ bool calibrate(ModuleOp floatModule, const std::vector<TensorSignature> &inputs,
                           {"samples", set.samples},
                           {"averaging_constant", method.averagingConstant},
                           {"tensors", std::move(tensors)}};
-  std::error_code ec;
-  std::string tmp = tablePath + ".tmp";
-  {
-    llvm::raw_fd_ostream os(tmp, ec);
-    if (ec) {
-      error = tablePath + ": " + ec.message();
-      return false;
-    }
-    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
-  }
-  if (llvm::sys::fs::rename(tmp, tablePath)) {
-    error = tablePath + ": cannot write";
+  if (llvm::Error e = llvm::writeToOutput(tablePath, [&](llvm::raw_ostream &os) {
+        os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+        return llvm::Error::success();
+      })) {
+    error = tablePath + ": cannot write: " + llvm::toString(std::move(e));
     return false;
   }
   return true;
@@ -169,23 +162,13 @@ OpPrintingFlags printingFlags(const CompileOptions &options) {
 
 bool writeText(const std::string &path, llvm::function_ref<void(llvm::raw_ostream &)> fn,
                std::string &error) {
-  if (path == "-") {
-    fn(llvm::outs());
-    return true;
-  }
-  std::error_code ec;
-  std::string tmp = path + ".tmp";
-  {
-    llvm::raw_fd_ostream os(tmp, ec);
-    if (ec) {
-      error = path + ": " + ec.message();
-      return false;
-    }
-    fn(os);
-  }
-  if (llvm::sys::fs::rename(tmp, path)) {
-    error = path + ": cannot write";
-    llvm::sys::fs::remove(tmp);
+  // A uniquely named temporary next to `path`, renamed over it: concurrent
+  // compiles into one directory never see each other's partial files.
+  if (llvm::Error e = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+        fn(os);
+        return llvm::Error::success();
+      })) {
+    error = path + ": cannot write: " + llvm::toString(std::move(e));
     return false;
   }
   return true;
@@ -344,6 +327,7 @@ bool compileModel(const CompileOptions &options, std::string &error) {
         op->removeAttr("kernel");
     });
     if (!runPipeline(*module, [&](OpPassManager &pm) {
+          pm.addNestedPass<func::FuncOp>(createQCQuantizeConstants());
           pm.addNestedPass<func::FuncOp>(createQCFuseQDQ());
           pm.addPass(createQCSelectKernels());
         }, diags, "quantization", error))

@@ -341,8 +341,11 @@ LogicalResult Importer::importGemm(const OnnxNode &n) {
     if (alpha != 1.0f)
       for (float &v : bKN)
         v *= alpha;
+    std::optional<SmallVector<double>> scales;
+    if (alpha == 1.0f)
+      scales = weightScales(input(n, 1), transB ? 0 : 1, 0, nn);
     alpha = 1.0f;
-    b3 = constF32({1, k, nn}, bKN);
+    b3 = weightConst({1, k, nn}, bKN, scales);
   } else {
     ImportedValue *bv = getValue(input(n, 1));
     if (!bv)
@@ -434,7 +437,9 @@ LogicalResult Importer::importMatMul(const OnnxNode &n) {
     mmBatch = 1;
     a3 = reshapeFrom(*a, {1, rows, k});
     if (bT) {
-      b3 = constF32({1, k, nn}, bT->floatData);
+      b3 = weightConst({1, k, nn}, bT->floatData,
+                       weightScales(input(n, 1), int64_t(bShape.size()) - 1,
+                                    0, nn));
     } else {
       ImportedValue *bv = getValue(input(n, 1));
       if (!bv)

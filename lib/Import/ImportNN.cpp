@@ -252,7 +252,8 @@ LogicalResult Importer::importConv(const OnnxNode &n) {
       // OIHW -> OHWI.
       SmallVector<float> wData =
           transposeData<float>(wg, {OperG, CperG, KH, KW}, {0, 2, 3, 1});
-      Value wV = constF32({OperG, KH, KW, CperG}, wData);
+      Value wV = weightConst({OperG, KH, KW, CperG}, wData,
+                             weightScales(input(n, 1), 0, g * OperG, OperG));
       Value bV =
           constF32({OperG}, ArrayRef<float>(biasData).slice(g * OperG, OperG));
       Value inG =
@@ -266,7 +267,21 @@ LogicalResult Importer::importConv(const OnnxNode &n) {
     int64_t M = O / C;
     SmallVector<float> wData =
         transposeData<float>(w->floatData, {C, M, KH, KW}, {2, 3, 0, 1});
-    Value wV = constF32({KH, KW, C, M}, wData);
+    // Quantized along C: the model's per-output scales must agree over M.
+    std::optional<SmallVector<double>> scales =
+        weightScales(input(n, 1), 0, 0, O);
+    if (scales) {
+      SmallVector<double> perC;
+      for (int64_t c = 0; c < C && scales; ++c) {
+        perC.push_back((*scales)[c * M]);
+        for (int64_t m = 1; m < M; ++m)
+          if ((*scales)[c * M + m] != perC.back())
+            scales = std::nullopt;
+      }
+      if (scales)
+        scales = std::move(perC);
+    }
+    Value wV = weightConst({KH, KW, C, M}, wData, scales);
     result = tosa::DepthwiseConv2DOp::create(
         b, curLoc, f32(outNhwc), in, wV, constF32({O}, biasData), zeroPoint(),
         zeroPoint(), pad, strides, dilations, b.getF32Type());
@@ -417,7 +432,9 @@ LogicalResult Importer::importConvTranspose(const OnnxNode &n) {
           for (int64_t kw = 0; kw < KW; ++kw)
             wData[((o * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)) * Cg + c] =
                 w->floatData[(((g * Cg + c) * Og + o) * KH + kh) * KW + kw];
-    Value wV = constF32({Og, KH, KW, Cg}, wData);
+    // ONNX per-axis weight scales of ConvTranspose run along dim 1 (Og).
+    Value wV = weightConst({Og, KH, KW, Cg}, wData,
+                           weightScales(input(n, 1), 1, 0, Og));
     Value bV = constF32({Og}, ArrayRef<float>(biasData).slice(g * Og, Og));
     Value zg = group == 1 ? z : sliceAxis(z, 3, g * Cg, (g + 1) * Cg);
     parts.push_back(

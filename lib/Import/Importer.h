@@ -35,6 +35,7 @@
 #include "llvm/ADT/Twine.h"
 
 #include <deque>
+#include <optional>
 #include <string>
 
 namespace qc {
@@ -201,6 +202,24 @@ struct Operand {
   Shape shape;
 };
 
+/// Parameters of a QuantizeLinear / DequantizeLinear.
+struct QuantParams {
+  llvm::SmallVector<float> scales;
+  llvm::SmallVector<int64_t> zeroPoints;
+  int64_t axis = -1; ///< -1: per-tensor
+  int32_t storageType = 0; ///< OnnxDataType of the quantized tensor
+};
+
+/// Scales of a constant produced by DequantizeLinear.
+struct WeightQuant {
+  llvm::SmallVector<float> scales;
+  int64_t axis = -1; ///< -1: per-tensor
+};
+
+/// Attribute on a weight tosa.const: the model's scale per index of the
+/// dimension qc-quantize-constants quantizes along.
+inline constexpr llvm::StringLiteral kWeightScalesAttr = "qc.weight_scales";
+
 /// Kinds of n-ary elementwise ops with numpy broadcasting.
 enum class EwKind { Add, Sub, Mul, Div, Max, Min, Pow, PRelu };
 
@@ -261,8 +280,11 @@ public:
                                   OnnxTensor t);
   /// Alias output `idx` to an existing value (Identity, no-op Cast).
   mlir::LogicalResult alias(const OnnxNode &n, unsigned idx, ImportedValue *v);
+  /// Checks a computed shape against the file's value info; `quantized`
+  /// values may be declared int8/uint8.
   mlir::LogicalResult checkShape(llvm::StringRef name,
-                                 llvm::ArrayRef<int64_t> shape);
+                                 llvm::ArrayRef<int64_t> shape,
+                                 bool quantized = false);
   /// Outputs from `numSupported` on must be absent or unused.
   mlir::LogicalResult checkExtraOutputs(const OnnxNode &n,
                                         unsigned numSupported);
@@ -433,6 +455,24 @@ public:
   mlir::LogicalResult importCast(const OnnxNode &n);
   mlir::LogicalResult importIdentity(const OnnxNode &n);
 
+  // ImportQuant.cpp
+  mlir::LogicalResult importQuantizeLinear(const OnnxNode &n);
+  mlir::LogicalResult importDequantizeLinear(const OnnxNode &n);
+  /// Scale, zero point and axis of a Q/DQ node whose input has `xShape`.
+  mlir::LogicalResult readQuantParams(const OnnxNode &n,
+                                      llvm::ArrayRef<int64_t> xShape,
+                                      bool dequantize, QuantParams &p);
+  /// The model's scales for indices [begin, begin + count) of dim `axis` of
+  /// constant `name`, if it came from DequantizeLinear per-tensor or per-axis
+  /// along `axis`.
+  std::optional<llvm::SmallVector<double>>
+  weightScales(llvm::StringRef name, int64_t axis, int64_t begin,
+               int64_t count) const;
+  /// A weight constant, annotated with `scales` (kWeightScalesAttr) if known.
+  mlir::Value weightConst(llvm::ArrayRef<int64_t> shape,
+                          llvm::ArrayRef<float> data,
+                          const std::optional<llvm::SmallVector<double>> &scales);
+
   // ConstantFolding.cpp
   /// Evaluates `n` at import time if all its inputs are constants (or it
   /// only reads shapes) and the op is one the folder knows: true if done.
@@ -481,6 +521,11 @@ public:
   llvm::StringMap<ImportedValue *> values;
   /// Constants produced at import time, in addition to model.constants.
   llvm::StringMap<OnnxTensor> folded;
+  /// QuantizeLinear outputs on runtime values (only DequantizeLinear may
+  /// read them) and their parameters.
+  llvm::StringMap<QuantParams> quantizedValues;
+  /// Constants produced by DequantizeLinear and their scales.
+  llvm::StringMap<WeightQuant> weightQuant;
   /// Names read by some node or returned by the graph.
   llvm::StringSet<> usedNames;
   /// Rank-4 graph inputs whose consumers want the plain layout.

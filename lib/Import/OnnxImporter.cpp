@@ -15,6 +15,7 @@
 
 #include "Importer.h"
 
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
@@ -27,7 +28,7 @@ using namespace mlir;
 namespace qc {
 
 void registerOnnxImporterDialects(MLIRContext &ctx) {
-  ctx.loadDialect<func::FuncDialect, tosa::TosaDialect>();
+  ctx.loadDialect<func::FuncDialect, tosa::TosaDialect, quant::QuantDialect>();
 }
 
 namespace onnx_import {
@@ -331,14 +332,16 @@ LogicalResult Importer::checkRuntimeShape(ArrayRef<int64_t> shape,
   return success();
 }
 
-LogicalResult Importer::checkShape(StringRef name, ArrayRef<int64_t> shape) {
+LogicalResult Importer::checkShape(StringRef name, ArrayRef<int64_t> shape,
+                                   bool quantized) {
   const OnnxValueInfo *vi = model.getValueInfo(name.str());
   if (!vi)
     return success();
   // Values are float32 inside qc; intermediates the file declares as
   // another float type (after a Cast) are computed in float32 too.
   auto dt = OnnxDataType(vi->elemType);
-  if (vi->elemType != 0 && dt != OnnxDataType::Float &&
+  bool int8 = dt == OnnxDataType::Int8 || dt == OnnxDataType::UInt8;
+  if (vi->elemType != 0 && dt != OnnxDataType::Float && !(quantized && int8) &&
       dt != OnnxDataType::Float16 && dt != OnnxDataType::Double &&
       dt != OnnxDataType::BFloat16)
     return fail("output '" + name + "' has element type " +
@@ -855,6 +858,13 @@ LogicalResult Importer::importNode(const OnnxNode &n) {
   if (n.outputs.empty() || n.outputs[0].empty())
     return fail("node has no output");
 
+  if (n.opType != "DequantizeLinear")
+    for (const std::string &in : n.inputs)
+      if (quantizedValues.contains(in))
+        return fail("reads '" + in +
+                    "', the int8 output of a QuantizeLinear; only "
+                    "DequantizeLinear may read it");
+
   FailureOr<bool> wasFolded = tryFold(n);
   if (failed(wasFolded))
     return failure();
@@ -942,6 +952,10 @@ LogicalResult Importer::importNode(const OnnxNode &n) {
     return importCast(n);
   if (op == "Identity" || op == "Dropout")
     return importIdentity(n);
+  if (op == "QuantizeLinear")
+    return importQuantizeLinear(n);
+  if (op == "DequantizeLinear")
+    return importDequantizeLinear(n);
   return fail("unsupported operator");
 }
 
@@ -996,6 +1010,8 @@ private:
                                                   "PRelu",
                                                   "Relu",
                                                   "LeakyRelu",
+                                                  "QuantizeLinear",
+                                                  "DequantizeLinear",
                                                   "Sigmoid",
                                                   "HardSigmoid",
                                                   "HardSwish",
@@ -1139,6 +1155,12 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
       (void)fail("output '" + out.name + "' has element type " +
                  onnxDataTypeName(out.elemType) +
                  "; only float32 is supported");
+      break;
+    }
+    if (quantizedValues.contains(out.name)) {
+      (void)fail("output '" + out.name +
+                 "' is the int8 output of a QuantizeLinear; only float32 "
+                 "outputs are supported");
       break;
     }
     ImportedValue *v = getValue(out.name);

@@ -382,6 +382,95 @@ def case_output_nhwc():
                  [vi("y", [1, 2, 3, 3]), vi("x", [1, 2, 3, 3])])
 
 
+# --- Already-quantized (QDQ) models ---------------------------------------------
+
+U8, I8, I32 = TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32
+
+
+def qdq_conv_model(w_zp=None, act_axis=False, bad=None):
+    """x -> Q/DQ (u8, 0.05, 128) -> Conv 1x1 (int8 weights per-axis
+    {0.5, 0.25, 0.125}, int32 bias) -> Relu -> Q/DQ (u8, 0.1, 0) -> y."""
+    w = np.array([3, -5, 7, 127, -127, 0], np.int8).reshape(3, 2, 1, 1)
+    ws = np.array([0.5, 0.25, 0.125], np.float32)
+    bs = (np.float32(0.05) * ws).astype(np.float32)
+    inits = [init("xs", np.array(0.05, np.float32)),
+             init("xz", np.array(128, np.uint8)),
+             init("w_q", w), init("ws", ws),
+             init("wz", np.zeros(3, np.int8) if w_zp is None else w_zp),
+             init("b_q", np.array([20, -40, 7], np.int32)), init("bs", bs),
+             init("ys", np.array(0.1, np.float32)),
+             init("yz", np.array(0, np.uint8))]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"],
+                              name="q_x"),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"],
+                              name="dq_x"),
+             helper.make_node("DequantizeLinear", ["w_q", "ws", "wz"], ["wd"],
+                              name="dq_w", axis=0),
+             helper.make_node("DequantizeLinear", ["b_q", "bs"], ["bd"],
+                              name="dq_b", axis=0),
+             helper.make_node("Conv", ["xd", "wd", "bd"], ["c"], name="conv"),
+             helper.make_node("Relu", ["c"], ["r"], name="relu"),
+             helper.make_node("QuantizeLinear", ["r", "ys", "yz"], ["rq"],
+                              name="q_r"),
+             helper.make_node("DequantizeLinear", ["rq", "ys", "yz"], ["y"],
+                              name="dq_r")]
+    outputs = [vi("y", [1, 3, 4, 4])]
+    if act_axis:
+        inits[0] = init("xs", np.array([0.05, 0.06], np.float32))
+        inits[1] = init("xz", np.array([128, 128], np.uint8))
+    if bad == "reader":
+        nodes[4] = helper.make_node("Conv", ["xq", "wd", "bd"], ["c"],
+                                    name="conv")
+    elif bad == "output":
+        outputs = [vi("rq", [1, 3, 4, 4], U8)]
+    elif bad == "mismatch":
+        nodes[-1] = helper.make_node("DequantizeLinear", ["rq", "xs", "yz"],
+                                     ["y"], name="dq_r")
+    return model(nodes, [vi("x", [1, 2, 4, 4])], outputs, inits)
+
+
+def case_qdq_conv():
+    return qdq_conv_model()
+
+
+def case_qdq_conv_float_weights():
+    # Weights stored as float and quantized in the graph (Q -> DQ on a
+    # constant), per-tensor int8.
+    m = qdq_conv_model()
+    g = m.graph
+    w = np.array([0.5, -1.0, 0.25, 0.75, -0.125, 2.0],
+                 np.float32).reshape(3, 2, 1, 1)
+    keep = [t for t in g.initializer if t.name not in ("w_q", "ws", "wz")]
+    del g.initializer[:]
+    g.initializer.extend(keep + [init("w_f", w),
+                                 init("ws", np.array(1 / 64, np.float32)),
+                                 init("wz", np.array(0, np.int8))])
+    nodes = list(g.node)
+    nodes.insert(2, helper.make_node("QuantizeLinear", ["w_f", "ws", "wz"],
+                                     ["w_q"], name="q_w"))
+    nodes[3] = helper.make_node("DequantizeLinear", ["w_q", "ws", "wz"],
+                                ["wd"], name="dq_w")
+    del g.node[:]
+    g.node.extend(nodes)
+    return m
+
+
+def case_bad_qdq_reader():
+    return qdq_conv_model(bad="reader")
+
+
+def case_bad_qdq_output():
+    return qdq_conv_model(bad="output")
+
+
+def case_bad_qdq_mismatch():
+    return qdq_conv_model(bad="mismatch")
+
+
+def case_bad_qdq_activation_axis():
+    return qdq_conv_model(act_axis=True)
+
+
 # --- Broken / unsupported models ----------------------------------------------
 
 def case_unsupported_op():

@@ -84,6 +84,25 @@ LogicalResult quantizeWeight(OpOperand &use, int32_t axis) {
     double v = qc::roundHalfEven(double(w[i]) / scales[channelOf(i)]);
     q[i] = static_cast<int8_t>(std::clamp(v, -127.0, 127.0));
   }
+  // The model's own scales (an imported QDQ model) are kept when every
+  // weight is exactly k * scale (as DequantizeLinear computes it) with
+  // |k| <= 127; otherwise the weight is quantized afresh.
+  if (auto given = use.get().getDefiningOp()->getAttrOfType<DenseF64ArrayAttr>(
+          "qc.weight_scales");
+      given && int64_t(given.size()) == channels) {
+    SmallVector<int8_t> exact(w.size());
+    bool ok = true;
+    for (int64_t i = 0, e = w.size(); ok && i < e; ++i) {
+      double s = given[channelOf(i)];
+      double k = qc::roundHalfEven(double(w[i]) / s);
+      ok = std::fabs(k) <= 127.0 && float(k) * float(s) == w[i];
+      exact[i] = static_cast<int8_t>(k);
+    }
+    if (ok) {
+      scales.assign(given.asArrayRef().begin(), given.asArrayRef().end());
+      q = std::move(exact);
+    }
+  }
 
   MLIRContext *ctx = type.getContext();
   Type i8 = IntegerType::get(ctx, 8);

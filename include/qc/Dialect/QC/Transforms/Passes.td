@@ -95,6 +95,11 @@ def QCQuantizeConstants : Pass<"qc-quantize-constants", "mlir::func::FuncOp"> {
     whose result is quantized (through an optional clamp, or reshape and bias
     add for matmuls) are touched: the others stay float ops with float
     weights.
+
+    A constant carrying `qc.weight_scales` (one f64 per output channel, set
+    by the ONNX importer on weights of QDQ models) keeps those scales when
+    every weight is exactly `f32(k) * f32(scale)` with |k| <= 127, so that
+    an already-quantized model keeps its own int8 weights.
   }];
   let dependentDialects = ["mlir::quant::QuantDialect", "mlir::arith::ArithDialect"];
 }
