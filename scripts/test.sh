@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every qc test: lit (IR, assembly, integration and GoogleTest)
-# and pytest. Ends with one line "N passed, N failed" summing all suites.
+# Sets up, builds and runs every qc test: lit (IR, assembly, integration and GoogleTest),
+# pytest and a 60 s importer fuzzing run (QC_FUZZ_SECONDS). Ends with one line "N passed, N failed" summing all suites.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${QC_BUILD_DIR:-$root/build}
@@ -28,6 +28,16 @@ f=$(tail -1 "$log" | grep -oE '[0-9]+ (failed|error|errors)' | grep -oE '[0-9]+'
 if [ "$py_rc" != 0 ] && [ "$py_rc" != 5 ] && [ "$f" = 0 ]; then f=1; fi
 passed=$((passed + p)); failed=$((failed + f))
 rm -f "$log"
+
+# A short libFuzzer run of the ONNX importer (its own ASan build dir); one
+# test that fails on any crash, leak or malformed diagnostic.
+echo "== fuzz =="
+if QC_FUZZ_BUILD_DIR="${QC_FUZZ_BUILD_DIR:-$root/build-fuzz}" \
+    bash "$root/scripts/fuzz.sh" "${QC_FUZZ_SECONDS:-60}"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -787,30 +787,7 @@ Value Importer::sqrt(Value x) {
 }
 
 Value Importer::erf(Value x) {
-  if (!options.expandErf)
-    return tosa::ErfOp::create(b, curLoc, x.getType(), x);
-  // The float pipeline has no lowering for math.erf, so erf is expanded
-  // here: the rational approximation used by Eigen and XLA for float
-  // (x clamped to [-4, 4], where erf is +-1 in float), a few ulp accurate.
-  size_t rank = shapeOfValue(x).size();
-  Value xc = clamp(x, -4.0f, 4.0f);
-  Value x2 = mul(xc, xc);
-  auto poly = [&](ArrayRef<float> coeffs) {
-    // Horner in x2, highest coefficient first.
-    Value p = scalarF32(coeffs[0], rank);
-    p = add(mul(x2, p), scalarF32(coeffs[1], rank));
-    for (float c : coeffs.drop_front(2))
-      p = add(mul(x2, p), scalarF32(c, rank));
-    return p;
-  };
-  Value p = poly({-2.72614225801306e-10f, 2.77068142495902e-08f,
-                  -2.10102402082508e-06f, -5.69250639462346e-05f,
-                  -7.34990630326855e-04f, -2.95459980854025e-03f,
-                  -1.60960333262415e-02f});
-  Value q = poly({-1.45660718464996e-05f, -2.13374055278905e-04f,
-                  -1.68282697438203e-03f, -7.37332916720468e-03f,
-                  -1.42647390514189e-02f});
-  return mul(mul(xc, p), reciprocal(q));
+  return tosa::ErfOp::create(b, curLoc, x.getType(), x);
 }
 
 Value Importer::reduceSum(Value x, int64_t axis) {

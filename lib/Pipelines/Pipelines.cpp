@@ -87,6 +87,7 @@ void buildFloatToLLVMPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createQCCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createQCExpandMath());
   pm.addPass(createCanonicalizerPass());
   addLowerToLLVM(pm);
 }

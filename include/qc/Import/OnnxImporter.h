@@ -22,8 +22,9 @@
 //    as torch exports `x.view(x.size(0), -1)`) are evaluated at import time.
 //  * Ops TOSA lacks are expanded: grouped Conv (slice/conv2d/concat),
 //    ConvTranspose (zero insertion + conv2d), Resize (gathers and weighted
-//    sums), Pad (concat of constants), Softmax, LayerNormalization, Erf (a
-//    rational approximation, as math.erf has no lowering), Div (reciprocal).
+//    sums), Pad (concat of constants), Softmax, LayerNormalization, Div
+//    (reciprocal). Erf is tosa.erf, so GELU's erf becomes one int8 table
+//    when quantized.
 //
 // Supported ONNX opsets: 7 to 18 (1-6 are upgraded to 9 with libonnx's
 // version converter). Every failure is one line naming the file and, for a
@@ -51,11 +52,6 @@ struct ImportOptions {
   /// Shapes for graph inputs by name (`--input-shape name=1x3x224x224`): they
   /// bind symbolic dims and must agree with the file's fixed dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
-  /// Expand Erf into TOSA arithmetic (a rational approximation, a few ulp)
-  /// instead of emitting tosa.erf. The float pipeline has no lowering for
-  /// math.erf, so this stays on until it gets one; with it off, Erf (and so
-  /// GELU) is a single tosa.erf that qc.lut can turn into a table.
-  bool expandErf = true;
 };
 
 /// Name of the argument/result attribute holding the ONNX value name.

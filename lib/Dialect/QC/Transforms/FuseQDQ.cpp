@@ -1,6 +1,8 @@
 //===- FuseQDQ.cpp - float ops between dcast and qcast ⇒ integer qc ops ---===//
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "LookupTable.h"
 #include "qc/Dialect/QC/Utils/QuantMath.h"
 
 #include "mlir/IR/Matchers.h"
@@ -317,25 +319,10 @@ struct SinkDequantize : RewritePattern {
   }
 };
 
-/// The value of a splat constant, if `v` is one.
-std::optional<double> splatValue(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) ||
-      !isa<FloatType>(attr.getElementType()) || !attr.isSplat())
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
-}
-
 /// qcast(f(dcast x)) for an elementwise float function f of one quantized
 /// tensor ⇒ qc.lut x: f evaluated at the 256 levels of x, quantized once.
 struct FuseLookupTable : OpRewritePattern<quant::QuantizeCastOp> {
   using OpRewritePattern::OpRewritePattern;
-
-  static bool isElementwise(Operation *op) {
-    return isa<tosa::SigmoidOp, tosa::TanhOp, tosa::ErfOp, tosa::ExpOp,
-               tosa::ReciprocalOp, tosa::AbsOp, tosa::ClampOp, tosa::AddOp,
-               tosa::SubOp, tosa::MulOp, tosa::MaximumOp, tosa::MinimumOp>(op);
-  }
 
   LogicalResult matchAndRewrite(quant::QuantizeCastOp qcast,
                                 PatternRewriter &rewriter) const override {
@@ -361,18 +348,13 @@ struct FuseLookupTable : OpRewritePattern<quant::QuantizeCastOp> {
         continue;
       }
       Operation *op = v.getDefiningOp();
-      if (!op || !isElementwise(op))
+      if (!op || !qc::isLookupTableOp(op))
         return failure();
       if (!inChain.insert(op).second)
         continue;
       chain.push_back(op);
-      for (Value operand : op->getOperands()) {
-        if (splatValue(operand))
-          continue;
-        if (isa<tosa::MulOp>(op) && operand == op->getOperand(2))
-          continue; // the shift, zero for floats
+      for (Value operand : qc::lookupTableInputs(op))
         work.push_back(operand);
-      }
     }
     if (!root || chain.size() > 16)
       return failure();
@@ -391,7 +373,7 @@ struct FuseLookupTable : OpRewritePattern<quant::QuantizeCastOp> {
       DenseMap<Value, double> env;
       env[root] = double(float(level - inQ.getZeroPoint()) * float(inQ.getScale()));
       auto get = [&](Value v) {
-        if (auto c = splatValue(v))
+        if (auto c = qc::splatValue(v))
           return *c;
         return env.lookup(v);
       };

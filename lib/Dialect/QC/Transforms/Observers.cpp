@@ -7,6 +7,8 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Dialect/QC/Utils/Calibration.h"
 
+#include "LookupTable.h"
+
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
@@ -60,6 +62,53 @@ bool isFloatTensor(Type t) {
   return tensor && tensor.getElementType().isF32();
 }
 
+/// Elementwise functions of one tensor (GELU's x·(1 + erf(x/√2))/2, SiLU's
+/// x·sigmoid(x), hard-swish) become one lookup table over their source, so
+/// only the source and the function's result are observed, not its inside.
+class TableRegions {
+public:
+  /// The one non-constant value the elementwise function computing `v`
+  /// reads, or `v` itself if `v` is not computed by such a function.
+  Value source(Value v) {
+    auto it = sources.find(v);
+    if (it != sources.end())
+      return it->second;
+    Value s = v;
+    Operation *def = v.getDefiningOp();
+    if (def && qc::isLookupTableOp(def) && def->getNumResults() == 1) {
+      Value common;
+      bool ok = true;
+      for (Value in : qc::lookupTableInputs(def)) {
+        Value inSource = in.getType() == v.getType() ? source(in) : Value();
+        ok = ok && inSource && (!common || common == inSource);
+        common = inSource;
+      }
+      if (ok && common)
+        s = common;
+    }
+    sources[v] = s;
+    return s;
+  }
+
+  /// True if `v` is inside such a function: its users all continue the
+  /// function of the same source, and that source is itself observed.
+  bool isInterior(Value v) {
+    Value s = source(v);
+    if (s == v || v.use_empty())
+      return false;
+    if (Operation *def = s.getDefiningOp())
+      if (continuesIntoUser(s) || def->hasTrait<OpTrait::ConstantLike>())
+        return false;
+    return llvm::all_of(v.getUsers(), [&](Operation *user) {
+      return qc::isLookupTableOp(user) && user->getNumResults() == 1 &&
+             source(user->getResult(0)) == s;
+    });
+  }
+
+private:
+  DenseMap<Value, Value> sources;
+};
+
 std::string baseName(Location loc, StringRef fallback) {
   std::string name = qc::locationName(loc);
   return name.empty() ? fallback.str() : name;
@@ -94,10 +143,12 @@ struct QCInsertObserversPass
       observe(arg, name ? name.str() : "arg" + std::to_string(arg.getArgNumber()));
     }
     SmallVector<Operation *> ops;
+    TableRegions regions;
     func.walk([&](Operation *op) {
       if (op->getNumResults() == 1 && isFloatTensor(op->getResult(0).getType()) &&
           !op->hasTrait<OpTrait::ConstantLike>() && !isa<qc::ObserveOp>(op) &&
-          !keepsInputQuantization(op) && !continuesIntoUser(op->getResult(0)))
+          !keepsInputQuantization(op) && !continuesIntoUser(op->getResult(0)) &&
+          !regions.isInterior(op->getResult(0)))
         ops.push_back(op);
     });
     for (Operation *op : ops) {

@@ -114,17 +114,63 @@ func.func @fc_no_bias(%a: tensor<1x2x4xf32> {qc.name = "a"}) -> tensor<2x3xf32> 
 
 // Names are made unique: a repeated name gets _1, _2, ...; the argument's
 // name counts too; an op without a NameLoc is named after its op name.
+// (Each add reads %y, so none is a lookup-table function of one tensor.)
 
 // CHECK-LABEL: func.func @unique_names
 // CHECK:         qc.observe %{{.+}} {name = "add"}
+// CHECK:         qc.observe %{{.+}} {name = "arg1"}
 // CHECK:         qc.observe %{{.+}} {name = "add_1"}
 // CHECK:         qc.observe %{{.+}} {name = "add_2"}
 // CHECK:         qc.observe %{{.+}} {name = "add_3"}
 // CHECK:         qc.observe %{{.+}} {name = "add_1_1"}
-func.func @unique_names(%x: tensor<4xf32> {qc.name = "add"}) -> tensor<4xf32> {
-  %0 = tosa.add %x, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> loc("add")
-  %1 = tosa.add %0, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> loc("add")
-  %2 = tosa.add %1, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  %3 = tosa.add %2, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> loc("add_1")
+func.func @unique_names(%x: tensor<4xf32> {qc.name = "add"}, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = tosa.add %x, %y : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> loc("add")
+  %1 = tosa.add %0, %y : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> loc("add")
+  %2 = tosa.add %1, %y : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %3 = tosa.add %2, %y : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> loc("add_1")
   return %3 : tensor<4xf32>
+}
+
+// -----
+
+// GELU, x·(1 + erf(x·0.7071))·0.5, is an elementwise function of x alone:
+// it becomes one lookup table, so only x and its result are observed.
+
+// CHECK-LABEL: func.func @gelu
+// CHECK:         %[[OX:.+]] = qc.observe %{{.+}} {name = "x"}
+// CHECK-NOT:     qc.observe
+// CHECK:         tosa.mul %[[OX]]
+// CHECK-NEXT:    tosa.erf
+// CHECK-NEXT:    tosa.add
+// CHECK-NEXT:    tosa.mul %[[OX]]
+// CHECK-NEXT:    %[[G:.+]] = tosa.mul
+// CHECK-NEXT:    %[[OG:.+]] = qc.observe %[[G]] {name = "gelu"}
+// CHECK-NEXT:    return %[[OG]]
+func.func @gelu(%x: tensor<2x3xf32> {qc.name = "x"}) -> tensor<2x3xf32> {
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %c = "tosa.const"() <{values = dense<0.707106769> : tensor<1x1xf32>}> : () -> tensor<1x1xf32>
+  %one = "tosa.const"() <{values = dense<1.0> : tensor<1x1xf32>}> : () -> tensor<1x1xf32>
+  %half = "tosa.const"() <{values = dense<0.5> : tensor<1x1xf32>}> : () -> tensor<1x1xf32>
+  %d = tosa.mul %x, %c, %shift : (tensor<2x3xf32>, tensor<1x1xf32>, tensor<1xi8>) -> tensor<2x3xf32>
+  %e = tosa.erf %d : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %a = tosa.add %e, %one : (tensor<2x3xf32>, tensor<1x1xf32>) -> tensor<2x3xf32>
+  %m = tosa.mul %x, %a, %shift : (tensor<2x3xf32>, tensor<2x3xf32>, tensor<1xi8>) -> tensor<2x3xf32>
+  %g = tosa.mul %m, %half, %shift : (tensor<2x3xf32>, tensor<1x1xf32>, tensor<1xi8>) -> tensor<2x3xf32> loc("gelu")
+  return %g : tensor<2x3xf32>
+}
+
+// -----
+
+// A function of two tensors is no lookup table: sigmoid(x) is observed
+// before it meets y.
+
+// CHECK-LABEL: func.func @two_sources
+// CHECK:         %[[S:.+]] = tosa.sigmoid
+// CHECK-NEXT:    qc.observe %[[S]] {name = "sig"}
+// CHECK:         %[[A:.+]] = tosa.add
+// CHECK-NEXT:    qc.observe %[[A]] {name = "sum"}
+func.func @two_sources(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %s = tosa.sigmoid %x : (tensor<2x3xf32>) -> tensor<2x3xf32> loc("sig")
+  %a = tosa.add %s, %y : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32> loc("sum")
+  return %a : tensor<2x3xf32>
 }

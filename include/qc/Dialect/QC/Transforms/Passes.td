@@ -196,6 +196,16 @@ def QCLowerDotProducts : Pass<"qc-lower-dot-products", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def QCExpandMath : Pass<"qc-expand-math", "mlir::func::FuncOp"> {
+  let summary = "Expands math ops that have no LLVM lowering (math.erf)";
+  let description = [{
+    `math.erf` (from `tosa.erf`: ONNX Erf and GELU kept in float) has no
+    LLVM intrinsic; it becomes MLIR's polynomial approximation (fma,
+    select and one exp; measured within 4 ulp of libm's erf on [-6, 6]).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
 def QCCopiesToLinalg : Pass<"qc-copies-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Rewrites memref.copy as linalg.copy so it becomes loops";
   let description = [{
