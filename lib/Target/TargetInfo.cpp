@@ -44,6 +44,15 @@ FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
   return failure();
 }
 
+KernelAttr tileKernel(MLIRContext *ctx, StringRef name, int64_t lanes,
+                      int64_t budget, int64_t maxChannelBlocks,
+                      int64_t outChannels, int64_t pixels) {
+  int64_t blocks = (outChannels + lanes - 1) / lanes;
+  int64_t mb = std::clamp<int64_t>(blocks, 1, maxChannelBlocks);
+  int64_t nb = std::clamp<int64_t>(budget / mb, 1, std::max<int64_t>(pixels, 1));
+  return KernelAttr::get(ctx, name, lanes, nb, mb);
+}
+
 Value emitGenericDot4(OpBuilder &b, Location loc, Value acc, Value u, Value s) {
   auto accType = cast<VectorType>(acc.getType());
   int64_t lanes = accType.getNumElements();
@@ -62,8 +71,9 @@ namespace {
 /// Any CPU: the portable dot product over 16 lanes.
 class GenericTargetInfo : public TargetInfo {
 public:
-  KernelAttr selectKernel(MLIRContext *ctx) const override {
-    return KernelAttr::get(ctx, "dot4.generic", 16, 4);
+  KernelAttr selectKernel(MLIRContext *ctx, int64_t outChannels,
+                          int64_t pixels) const override {
+    return tileKernel(ctx, "dot4.generic", 16, 4, 1, outChannels, pixels);
   }
   Value emitDot4(OpBuilder &b, Location loc, KernelAttr, Value acc, Value u,
                  Value s) const override {

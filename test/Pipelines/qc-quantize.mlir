@@ -19,12 +19,12 @@
 // CHECK:       func.func @main(%[[X:.+]]: tensor<1x4x4x2xf32> {qc.name = "x"}) -> (tensor<1x3xf32> {qc.name = "y"})
 // CHECK-DAG:     %[[B:.+]] = arith.constant dense<[5667, -810, -3239, 13494]> : tensor<4xi32>
 // CHECK-DAG:     %[[Q:.+]] = quant.qcast %[[X]] {qc.layer = "x"} : tensor<1x4x4x2xf32> to tensor<1x4x4x2x!quant.uniform<i8:f32, 0.015686274509803921:-64>>
-// CHECK:         %[[C:.+]] = qc.conv2d %[[Q]], %{{.+}}, %[[B]] {clamp_max = 63 : i64, dilation = array<i64: 1, 1>, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>, pad = array<i64: 0, 0, 0, 0>, qc.layer = "relu1", stride = array<i64: 1, 1>}
+// CHECK:         %[[C:.+]] = qc.conv2d %[[Q]], %{{.+}}, %[[B]] {clamp_max = 63 : i64, dilation = array<i64: 1, 1>, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 16>, pad = array<i64: 0, 0, 0, 0>, qc.layer = "relu1", stride = array<i64: 1, 1>}
 // CHECK-SAME:      tensor<4x1x1x2x!quant.uniform<i8<-127:127>:f32:0, {{.+}}>>, tensor<4xi32> -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.031372549019607843:-128>>
 // CHECK:         %[[P:.+]] = qc.max_pool2d %[[C]]
 // CHECK-SAME:      -> tensor<1x2x2x4x!quant.uniform<i8:f32, 0.031372549019607843:-128>>
 // CHECK:         %[[R:.+]] = qc.reshape %[[P]]
-// CHECK:         %[[FC:.+]] = qc.fully_connected %{{.+}}, %{{.+}}, %{{.+}} {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>, qc.layer = "fc"}
+// CHECK:         %[[FC:.+]] = qc.fully_connected %{{.+}}, %{{.+}}, %{{.+}} {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 1>, qc.layer = "fc"}
 // CHECK-SAME:      tensor<1x16x!quant.uniform<i8:f32, 0.031372549019607843:-128>>, tensor<3x16x!quant.uniform<i8<-127:127>:f32:0, {{.+}}>>, tensor<3xi32> -> tensor<1x3x!quant.uniform<i8:f32, 0.031372549019607843:-64>>
 // CHECK-NEXT:    %[[D:.+]] = quant.dcast %[[FC]] : tensor<1x3x!quant.uniform<i8:f32, 0.031372549019607843:-64>> to tensor<1x3xf32>
 // CHECK-NEXT:    return %[[D]]

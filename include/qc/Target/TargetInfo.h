@@ -33,8 +33,11 @@ class TargetInfo {
 public:
   virtual ~TargetInfo();
 
-  /// The kernel conv and fully-connected ops get on this target.
-  virtual KernelAttr selectKernel(mlir::MLIRContext *ctx) const = 0;
+  /// The kernel a conv or fully-connected op with `outChannels` outputs per
+  /// pixel and `pixels` output pixels gets on this target (its register
+  /// tile fitted to the shape).
+  virtual KernelAttr selectKernel(mlir::MLIRContext *ctx, int64_t outChannels,
+                                  int64_t pixels) const = 0;
 
   /// acc[l] += Σ_{j<4} u[4l+j]·s[4l+j] with `acc` a vector<L x i32>, `u`
   /// unsigned and `s` signed vector<4L x i8>, exactly (no saturation).
@@ -45,6 +48,13 @@ public:
 
 /// The target info for a module's `qc.target` (generic if there is none).
 std::unique_ptr<TargetInfo> getTargetInfo(TargetAttr target);
+
+/// A register tile of at most `budget` accumulator vectors of `lanes`
+/// channels for `outChannels` × `pixels` outputs: up to `maxChannelBlocks`
+/// channel vectors, the rest of the budget in pixels.
+KernelAttr tileKernel(mlir::MLIRContext *ctx, llvm::StringRef name,
+                      int64_t lanes, int64_t budget, int64_t maxChannelBlocks,
+                      int64_t outChannels, int64_t pixels);
 
 /// The portable 4-way dot product (widen, multiply, reduce), which every ISA
 /// falls back to.

@@ -125,6 +125,29 @@ public:
                                     b.getI64IntegerAttr(64));
   }
 
+  /// Stores the first `count` lanes of vector `v` at mem[at], mem[at+1], ...
+  /// Not a vector.maskedstore: LLVM 22's x86 backend turns a masked store
+  /// with one constant lane of a truncated vector into a store of the wide
+  /// element (`vmovd`), writing three bytes past the lane.
+  void storePrefix(Value v, Value mem, Value at, Value count) {
+    auto vt = cast<VectorType>(v.getType());
+    Value buf = scratch(vt.getNumElements(), vt.getElementType());
+    vector::StoreOp::create(b, loc, v, buf, ValueRange{index(0)});
+    loop(index(0), count, 1,
+         [&](Value i) { store(load(buf, i), mem, add(at, i)); });
+  }
+
+  /// if (cond) thenBody() else elseBody()
+  void ifElse(Value cond, llvm::function_ref<void()> thenBody,
+              llvm::function_ref<void()> elseBody) {
+    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(op.thenBlock()->getTerminator());
+    thenBody();
+    b.setInsertionPoint(op.elseBlock()->getTerminator());
+    elseBody();
+  }
+
   /// for (iv = lb; iv < ub; iv += step) body(iv)
   void loop(Value lb, Value ub, int64_t step,
             llvm::function_ref<void(Value)> body) {
@@ -235,11 +258,19 @@ public:
                         int64_t zo, int64_t lo, int64_t hi,
                         qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
-    const int64_t L = kernel.getLanes(), B = std::max<int64_t>(1, kernel.getBlock());
+    // Register tile: NB output pixels × MB vectors of L output channels,
+    // MB·NB accumulators live across the whole reduction.
+    const int64_t L = kernel.getLanes();
+    const int64_t NB = std::max<int64_t>(1, kernel.getBlock());
     const int64_t cp = ceilDiv(s.c, 4) * 4, c4 = cp / 4, ob = ceilDiv(s.o, L);
+    const int64_t MB = std::clamp<int64_t>(kernel.getChannelBlocks(), 1, ob);
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
 
-    // Packed weights and the folded bias.
+    // Packed weights: channel groups of MB vectors (the last may be
+    // smaller), each [ky][kx][c/4][m][lane][c%4], so one tile's weights for
+    // one step of the reduction are MB consecutive vectors. The bias absorbs
+    // the +128 of the unsigned input: Σ(x+128)·w − (128 + zx)·Σw.
+    const int64_t groupStride = MB * s.kh * s.kw * c4 * L * 4;
     SmallVector<int8_t> packed(ob * s.kh * s.kw * c4 * L * 4, 0);
     SmallVector<int32_t> foldedBias(ob * L, 0);
     RequantTables t;
@@ -248,14 +279,16 @@ public:
         t.pad();
         continue;
       }
+      int64_t blk = o / L, lane = o % L, g = blk / MB, m = blk % MB;
+      int64_t mbg = std::min(MB, ob - g * MB);
       int64_t sum = 0;
       for (int64_t y = 0; y < s.kh; ++y)
         for (int64_t xx = 0; xx < s.kw; ++xx)
           for (int64_t c = 0; c < s.c; ++c) {
             int8_t v = w[((o * s.kh + y) * s.kw + xx) * s.c + c];
             sum += v;
-            int64_t blk = o / L, lane = o % L;
-            packed[((((blk * s.kh + y) * s.kw + xx) * c4 + c / 4) * L + lane) * 4 +
+            packed[g * groupStride +
+                   ((((y * s.kw + xx) * c4 + c / 4) * mbg + m) * L + lane) * 4 +
                    c % 4] = v;
           }
       foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - (128 + zx) * sum);
@@ -297,62 +330,88 @@ public:
     auto accType = VectorType::get({L}, i32);
     auto bytesType = VectorType::get({4 * L}, i8);
     auto wideType = VectorType::get({L}, i64);
-    auto emitBlock = [&](Value n, Value oh, Value ow0, int64_t nb) {
-      e.loop(0, ob, 1, [&](Value blk) {
-        Value chan0 = e.mul(blk, e.index(L));
-        Value init = vector::LoadOp::create(b, e.loc, accType, biasMem, ValueRange{chan0});
-        SmallVector<Value> accs(nb, init);
-        accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
-          return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
-            Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
-            SmallVector<Value> rowBase;
-            for (int64_t j = 0; j < nb; ++j) {
-              Value iw = e.add(e.mul(e.add(ow0, e.index(j)), e.index(s.sw)),
-                               e.mul(kx, e.index(s.dw)));
-              rowBase.push_back(e.linear({n, ih, iw, e.index(0)}, {s.n, hp, wp, cp}));
-            }
-            Value wBase = e.mul(
-                e.linear({blk, ky, kx, e.index(0)}, {ob, s.kh, s.kw, c4}),
-                e.index(4 * L));
-            return e.loopCarried(0, c4, a2, [&](Value cc, ValueRange a3) {
-              Value wv = vector::LoadOp::create(
+    auto byteVec = VectorType::get({L}, i8);
+    const int64_t pixels = s.n * s.oh * s.ow;
+    // One tile: output pixels p0 .. p0+nb-1 (flattened n, oh, ow) and the
+    // mbg channel vectors of group g.
+    auto emitTile = [&](Value p0, int64_t nb, Value g, int64_t mbg) {
+      Value chan0 = e.mul(g, e.index(MB * L));
+      Value wGroup = e.mul(g, e.index(groupStride));
+      // Image offset of each pixel's window origin.
+      SmallVector<Value> pixBase, outBase;
+      for (int64_t j = 0; j < nb; ++j) {
+        Value p = e.add(p0, e.index(j));
+        Value n = arith::DivUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
+        Value r = arith::RemUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
+        Value oh = arith::DivUIOp::create(b, e.loc, r, e.index(s.ow));
+        Value ow = arith::RemUIOp::create(b, e.loc, r, e.index(s.ow));
+        pixBase.push_back(e.linear({n, e.mul(oh, e.index(s.sh)),
+                                    e.mul(ow, e.index(s.sw)), e.index(0)},
+                                   {s.n, hp, wp, cp}));
+        outBase.push_back(e.add(e.mul(p, e.index(s.o)), chan0));
+      }
+      SmallVector<Value> accs;
+      for (int64_t m = 0; m < mbg; ++m) {
+        Value init = vector::LoadOp::create(
+            b, e.loc, accType, biasMem,
+            ValueRange{e.add(chan0, e.index(m * L))});
+        for (int64_t j = 0; j < nb; ++j)
+          accs.push_back(init); // accs[m * nb + j]
+      }
+      accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
+        return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
+          Value tap = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
+                                  e.mul(kx, e.index(s.dw))),
+                            e.index(cp));
+          SmallVector<Value> rowBase;
+          for (int64_t j = 0; j < nb; ++j)
+            rowBase.push_back(e.add(pixBase[j], tap));
+          Value wBase = e.add(
+              wGroup, e.mul(e.add(e.mul(ky, e.index(s.kw)), kx),
+                            e.index(c4 * mbg * 4 * L)));
+          return e.loopCarried(0, c4, a2, [&](Value cc, ValueRange a3) {
+            Value wStep = e.add(wBase, e.mul(cc, e.index(mbg * 4 * L)));
+            SmallVector<Value> wv;
+            for (int64_t m = 0; m < mbg; ++m)
+              wv.push_back(vector::LoadOp::create(
                   b, e.loc, bytesType, wMem,
-                  ValueRange{e.add(wBase, e.mul(cc, e.index(4 * L)))});
-              SmallVector<Value> next;
-              for (int64_t j = 0; j < nb; ++j) {
-                Value at = e.add(rowBase[j], e.mul(cc, e.index(4)));
-                Value four = vector::LoadOp::create(
-                    b, e.loc, VectorType::get({4}, i8), img, ValueRange{at});
-                Value word = vector::BitCastOp::create(
-                    b, e.loc, VectorType::get({1}, i32), four);
-                Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
-                Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
-                Value xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
-                next.push_back(qc::Dot4Op::create(b, e.loc, a3[j], xv, wv, kernel));
-              }
-              return next;
-            });
+                  ValueRange{e.add(wStep, e.index(m * 4 * L))}));
+            SmallVector<Value> next(a3.begin(), a3.end());
+            for (int64_t j = 0; j < nb; ++j) {
+              Value at = e.add(rowBase[j], e.mul(cc, e.index(4)));
+              Value four = vector::LoadOp::create(
+                  b, e.loc, VectorType::get({4}, i8), img, ValueRange{at});
+              Value word = vector::BitCastOp::create(
+                  b, e.loc, VectorType::get({1}, i32), four);
+              Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
+              Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
+              Value xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
+              for (int64_t m = 0; m < mbg; ++m)
+                next[m * nb + j] = qc::Dot4Op::create(b, e.loc, a3[m * nb + j],
+                                                      xv, wv[m], kernel);
+            }
+            return next;
           });
         });
-        Value mv = vector::LoadOp::create(b, e.loc, wideType, mMem, ValueRange{chan0});
-        Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{chan0});
-        Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{chan0});
-        Value mask;
+      });
+      // Epilogue in registers: requantize, residual, clamp, store.
+      for (int64_t m = 0; m < mbg; ++m) {
+        Value chan = e.add(chan0, e.index(m * L));
+        Value mv = vector::LoadOp::create(b, e.loc, wideType, mMem, ValueRange{chan});
+        Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{chan});
+        Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{chan});
+        Value mask, left;
         if (s.o % L != 0) {
-          Value left = arith::MinSIOp::create(
-              b, e.loc, e.sub(e.index(s.o), chan0), e.index(L));
+          left = arith::MinSIOp::create(
+              b, e.loc, e.sub(e.index(s.o), chan), e.index(L));
           mask = vector::CreateMaskOp::create(
               b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
         }
         Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, rmMem,
-                                                         ValueRange{chan0})
+                                                         ValueRange{chan})
                                : Value();
-        auto byteVec = VectorType::get({L}, i8);
         for (int64_t j = 0; j < nb; ++j) {
-          Value at = e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
-                                          {s.n, s.oh, s.ow}),
-                                 e.index(s.o)),
-                           chan0);
+          Value at = e.add(outBase[j], e.index(m * L));
           Value extra;
           if (res.buffer) {
             Value r = mask ? vector::MaskedLoadOp::create(
@@ -363,23 +422,34 @@ public:
             Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
             extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
           }
-          Value q = e.requantize(accs[j], mv, rv, sv, zo, lo, hi, extra);
-          if (!mask)
+          Value q = e.requantize(accs[m * nb + j], mv, rv, sv, zo, lo, hi, extra);
+          if (!mask) {
             vector::StoreOp::create(b, e.loc, q, out, ValueRange{at});
-          else
-            vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{at}, mask, q);
+            continue;
+          }
+          Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                              left, e.index(L));
+          e.ifElse(
+              whole,
+              [&] { vector::StoreOp::create(b, e.loc, q, out, ValueRange{at}); },
+              [&] { e.storePrefix(q, out, at, left); });
         }
-      });
+      }
     };
-    int64_t full = s.ow - s.ow % B;
-    e.loop(0, s.n, 1, [&](Value n) {
-      e.loop(0, s.oh, 1, [&](Value oh) {
-        if (full > 0)
-          e.loop(0, full, B, [&](Value ow) { emitBlock(n, oh, ow, B); });
-        if (full < s.ow)
-          e.loop(full, s.ow, 1, [&](Value ow) { emitBlock(n, oh, ow, 1); });
-      });
-    });
+    // Channel groups outside (a group's weights stay in cache while every
+    // pixel tile uses them), pixel tiles inside; static remainders.
+    const int64_t fullGroups = ob / MB, lastGroup = ob % MB;
+    const int64_t nb = std::min(NB, pixels);
+    const int64_t fullPixels = pixels - pixels % nb, lastTile = pixels % nb;
+    auto pixelTiles = [&](Value g, int64_t mbg) {
+      e.loop(0, fullPixels, nb, [&](Value p0) { emitTile(p0, nb, g, mbg); });
+      if (lastTile)
+        emitTile(e.index(fullPixels), lastTile, g, mbg);
+    };
+    if (fullGroups > 0)
+      e.loop(0, fullGroups, 1, [&](Value g) { pixelTiles(g, MB); });
+    if (lastGroup)
+      pixelTiles(e.index(fullGroups), lastGroup);
     return success();
   }
 
@@ -513,7 +583,7 @@ public:
     for (double sw : ws)
       real.push_back(qx.getScale() * sw / qo.getScale());
     if (!kernel)
-      kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4);
+      kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4, 1);
     if (s.groups == 1)
       return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                      qo.getZeroPoint(), lo, hi, kernel, res);

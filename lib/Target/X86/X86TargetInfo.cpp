@@ -27,10 +27,15 @@ public:
       : vnni512(hasFeature(target.getFeatures(), "avx512vnni") &&
                 hasFeature(target.getFeatures(), "avx512bw")) {}
 
-  KernelAttr selectKernel(MLIRContext *ctx) const override {
+  KernelAttr selectKernel(MLIRContext *ctx, int64_t outChannels,
+                          int64_t pixels) const override {
+    // 32 zmm registers: up to 24 accumulators, the weight vectors of the
+    // tile and a broadcast input; at most 4 channel vectors (64 channels)
+    // per tile, at least 6 pixels then.
     if (vnni512)
-      return KernelAttr::get(ctx, "dot4.vpdpbusd.zmm", 16, 4);
-    return KernelAttr::get(ctx, "dot4.generic", 16, 4);
+      return tileKernel(ctx, "dot4.vpdpbusd.zmm", 16, 24, 4, outChannels,
+                        pixels);
+    return tileKernel(ctx, "dot4.generic", 16, 4, 1, outChannels, pixels);
   }
 
   Value emitDot4(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,

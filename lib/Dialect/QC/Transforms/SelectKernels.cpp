@@ -17,10 +17,15 @@ struct QCSelectKernelsPass
     ModuleOp module = getOperation();
     auto target = module->getAttrOfType<qc::TargetAttr>("qc.target");
     auto info = qc::getTargetInfo(target);
-    qc::KernelAttr kernel = info->selectKernel(&getContext());
     module.walk([&](Operation *op) {
-      if (isa<qc::Conv2DOp, qc::FullyConnectedOp>(op) && !op->hasAttr("kernel"))
-        op->setAttr("kernel", kernel);
+      if (!isa<qc::Conv2DOp, qc::FullyConnectedOp>(op) || op->hasAttr("kernel"))
+        return;
+      // Output channels and pixels (all leading dims of the NHWC / [M, N]
+      // result).
+      auto out = cast<RankedTensorType>(op->getResult(0).getType());
+      int64_t channels = out.getShape().back();
+      int64_t pixels = out.getNumElements() / std::max<int64_t>(channels, 1);
+      op->setAttr("kernel", info->selectKernel(&getContext(), channels, pixels));
     });
   }
 };

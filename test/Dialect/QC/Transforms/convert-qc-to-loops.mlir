@@ -32,8 +32,17 @@
 // CHECK-DAG:     memref.get_global @[[W]] : memref<64xi8>
 // CHECK-DAG:     memref.get_global @[[B]] : memref<16xi32>
 // CHECK:         qc.dot4 %{{.+}}, %{{.+}}, %{{.+}} {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : vector<16xi32>, vector<64xi8>, vector<64xi8>
-// Two of 16 output channels: a masked store.
-// CHECK:         vector.maskedstore
+// Two of 16 output channels: a partial vector is stored whole only when all
+// its lanes are in range, else through a scratch buffer lane by lane.
+// CHECK:         %[[WHOLE:.+]] = arith.cmpi eq, %{{.+}}, %c16
+// CHECK-NEXT:    scf.if %[[WHOLE]] {
+// CHECK-NEXT:      vector.store
+// CHECK-NEXT:    } else {
+// CHECK:           vector.store %{{.+}}, %[[SCRATCH:alloca[_0-9]*]][%{{.+}}] : memref<16xi8>, vector<16xi8>
+// CHECK:           scf.for
+// CHECK-NEXT:        memref.load %[[SCRATCH]]
+// CHECK:             memref.store
+// CHECK-NOT:     vector.maskedstore
 // CHECK:         %[[F:.+]] = bufferization.to_tensor %{{.+}} restrict writable : memref<8xf32> to tensor<8xf32>
 // CHECK-NEXT:    %[[Y:.+]] = tensor.expand_shape %[[F]] {{.+}} into tensor<1x2x2x2xf32>
 // CHECK-NEXT:    return %[[Y]] : tensor<1x2x2x2xf32>

@@ -1,7 +1,10 @@
 // RUN: qc-opt %s -split-input-file --qc-select-kernels | FileCheck %s
 
 // AVX-512 VNNI (with AVX-512 BW): conv and fully-connected get the vpdpbusd
-// kernel on zmm registers; other ops get no kernel.
+// kernel on zmm registers; other ops get no kernel. The register tile (block
+// pixels × channel_blocks vectors of 16 channels, at most 24 accumulators
+// and 4 channel vectors) is fitted to each op's shape: one output pixel
+// gives block = 1, three rows block = 3.
 
 !x = !quant.uniform<i8:f32, 0.05:-5>
 !y = !quant.uniform<i8:f32, 0.1:3>
@@ -9,8 +12,8 @@
 
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
 // CHECK-LABEL: func.func @vnni
-// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>
-// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 1>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 3>
 // CHECK:         qc.add
 // CHECK-NOT:     kernel
 // CHECK-SAME:      -> tensor<3x4x!quant.uniform
@@ -25,6 +28,26 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 
 // -----
 
+// Larger shapes fill the tile: 40 channels are 3 vectors, so 3 × 8; 100
+// channels are 7 vectors, of which a tile takes 4, so 4 × 6.
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32, 0.01>
+
+// CHECK-LABEL: func.func @tiles
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 8, channel_blocks = 3>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 6, channel_blocks = 4>
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @tiles(%x: tensor<1x10x10x8x!x>, %w: tensor<40x1x1x8x!w>, %a: tensor<50x64x!x>, %fw: tensor<100x64x!w>) -> (tensor<1x10x10x40x!y>, tensor<50x100x!y>) {
+    %0 = qc.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x10x10x8x!x>, tensor<40x1x1x8x!w> -> tensor<1x10x10x40x!y>
+    %1 = qc.fully_connected %a, %fw : tensor<50x64x!x>, tensor<100x64x!w> -> tensor<50x100x!y>
+    return %0, %1 : tensor<1x10x10x40x!y>, tensor<50x100x!y>
+  }
+}
+
+// -----
+
 // The portable kernel for a target without VNNI ...
 
 !x = !quant.uniform<i8:f32, 0.05:-5>
@@ -32,7 +55,7 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 !w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
 
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "generic"
-// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 1>
 module attributes {qc.target = #qc.target<name = "generic", triple = "x86_64-unknown-linux-gnu", cpu = "x86-64", features = "">} {
   func.func @generic(%x: tensor<1x3x3x2x!x>, %w: tensor<4x3x3x2x!w>) -> tensor<1x1x1x4x!y> {
     %0 = qc.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x3x3x2x!x>, tensor<4x3x3x2x!w> -> tensor<1x1x1x4x!y>
@@ -49,7 +72,7 @@ module attributes {qc.target = #qc.target<name = "generic", triple = "x86_64-unk
 !w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
 
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx2"
-// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 3>
 module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
   func.func @avx2(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
     %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
@@ -66,7 +89,7 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64
 !w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
 
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "host"
-// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 3>
 module attributes {qc.target = #qc.target<name = "host", triple = "x86_64-pc-linux-gnu", cpu = "skylake", features = "+avx2,+avx512f,+avx512bw,-avx512vnni,+fma">} {
   func.func @host_no_vnni(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
     %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
@@ -83,7 +106,7 @@ module attributes {qc.target = #qc.target<name = "host", triple = "x86_64-pc-lin
 !w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
 
 // CHECK-LABEL: func.func @no_target
-// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 3>
 func.func @no_target(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
   %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
   return %0 : tensor<3x4x!y>

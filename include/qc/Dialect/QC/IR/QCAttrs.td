@@ -49,13 +49,18 @@ def QC_TargetAttr : QC_Attr<"Target", "target"> {
 def QC_KernelAttr : QC_Attr<"Kernel", "kernel"> {
   let summary = "The kernel qc-select-kernels chose for one op";
   let description = [{
-    `#qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>`: `name` says
-    which instruction family computes the dot products, `lanes` the number of
-    32-bit accumulators in one vector (output channels per vector) and `block`
-    how many output pixels share one load of the weights.
+    `#qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 6,
+    channel_blocks = 4>`: `name` says which instruction family computes the
+    dot products, `lanes` the number of 32-bit accumulators in one vector
+    (output channels per vector), `block` how many output pixels share one
+    load of the weights and `channel_blocks` how many channel vectors share
+    one load of an input pixel: the register tile is block × channel_blocks
+    accumulator vectors, chosen per op from its shape and the target's
+    registers (omitted when 1).
   }];
   let parameters = (ins StringRefParameter<>:$name, "int64_t":$lanes,
-                        "int64_t":$block);
+                        "int64_t":$block,
+                        DefaultValuedParameter<"int64_t", "1">:$channel_blocks);
   let assemblyFormat = "`<` struct(params) `>`";
 }
 
