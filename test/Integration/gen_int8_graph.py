@@ -22,6 +22,9 @@ def wtype(scales, axis=0):
 
 
 def dense(arr):
+    if arr.size > 4096 and arr.dtype == np.int8:
+        # Large weights as MLIR's hex form (raw little-endian bytes).
+        return f'dense<"0x{arr.tobytes().hex().upper()}">'
     flat = ", ".join(str(int(v)) for v in arr.reshape(-1))
     return f"dense<[{flat}]>" if arr.ndim == 1 else \
         "dense<" + np.array2string(arr, separator=", ", threshold=10**9,

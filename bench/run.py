@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""qc's speed, side by side with its peers, on this machine.
+
+    /usr/bin/python3 bench/run.py [--quick] [--rounds R] [--runs N]
+                                  [--results bench/RESULTS.md]
+
+Measures, all in one run and on one core:
+  * the int8 peak of the core: 24 independent `vpdpbusd zmm` (bench/peak.c);
+  * per-layer int8 convolutions of ResNet-50 and MobileNetV2 (batch 1):
+    qc (a generated library per layer, float in/out as its C ABI has it, so
+    it also pays for quantizing its input and dequantizing its output)
+    against oneDNN 2.6 (u8/s8 NHWC with per-channel output scales and ReLU,
+    its default ISA choice and limited with ONEDNN_MAX_CPU_ISA=
+    AVX512_CORE_VNNI);
+  * whole torchvision resnet18 and mobilenet_v2 (224x224, weights=None):
+    qc int8 against PyTorch 1.13 int8 (FX quantization, onednn engine) and
+    PyTorch float, plus qc's ONNX-to-.so compile time.
+Peers and qc alternate within each round; every number is the median over
+rounds of per-process medians. GOPS count 2 ops per multiply-accumulate.
+Writes the table to stdout, bench/RESULTS.md (with this command) and
+bench/results.png.
+"""
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BUILD = os.environ.get("QC_BUILD_DIR", os.path.join(ROOT, "build"))
+sys.path.insert(0, os.path.join(ROOT, "test", "Integration"))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import gen_int8_graph as gen  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+# name, H, W, C, O, K, stride, groups (pad = K // 2)
+RESNET50 = [
+    ("rn50.conv1 7x7/2", 224, 224, 3, 64, 7, 2, 1),
+    ("rn50.l1 1x1 64>64", 56, 56, 64, 64, 1, 1, 1),
+    ("rn50.l1 3x3 64", 56, 56, 64, 64, 3, 1, 1),
+    ("rn50.l1 1x1 64>256", 56, 56, 64, 256, 1, 1, 1),
+    ("rn50.l1 1x1 256>64", 56, 56, 256, 64, 1, 1, 1),
+    ("rn50.l2 3x3 128/2", 56, 56, 128, 128, 3, 2, 1),
+    ("rn50.l2 3x3 128", 28, 28, 128, 128, 3, 1, 1),
+    ("rn50.l2 1x1 512>128", 28, 28, 512, 128, 1, 1, 1),
+    ("rn50.l3 3x3 256", 14, 14, 256, 256, 3, 1, 1),
+    ("rn50.l3 1x1 1024>256", 14, 14, 1024, 256, 1, 1, 1),
+    ("rn50.l4 3x3 512", 7, 7, 512, 512, 3, 1, 1),
+    ("rn50.l4 1x1 2048>512", 7, 7, 2048, 512, 1, 1, 1),
+    ("rn50.fc 2048>1000", 1, 1, 2048, 1000, 1, 1, 1),
+]
+MOBILENET_V2 = [
+    ("mbv2.conv1 3x3/2", 224, 224, 3, 32, 3, 2, 1),
+    ("mbv2.dw 3x3 32", 112, 112, 32, 32, 3, 1, 32),
+    ("mbv2.pw 1x1 32>16", 112, 112, 32, 16, 1, 1, 1),
+    ("mbv2.pw 1x1 16>96", 112, 112, 16, 96, 1, 1, 1),
+    ("mbv2.dw 3x3 96/2", 112, 112, 96, 96, 3, 2, 96),
+    ("mbv2.dw 3x3 144", 56, 56, 144, 144, 3, 1, 144),
+    ("mbv2.pw 1x1 144>24", 56, 56, 144, 24, 1, 1, 1),
+    ("mbv2.dw 3x3 192", 28, 28, 192, 192, 3, 1, 192),
+    ("mbv2.pw 1x1 192>32", 28, 28, 192, 32, 1, 1, 1),
+    ("mbv2.dw 3x3 384", 14, 14, 384, 384, 3, 1, 384),
+    ("mbv2.pw 1x1 384>64", 14, 14, 384, 64, 1, 1, 1),
+    ("mbv2.dw 3x3 960", 7, 7, 960, 960, 3, 1, 960),
+    ("mbv2.pw 1x1 960>320", 7, 7, 960, 320, 1, 1, 1),
+    ("mbv2.pw 1x1 320>1280", 7, 7, 320, 1280, 1, 1, 1),
+]
+
+
+def run(cmd, env=None, **kw):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run(cmd, capture_output=True, text=True, env=e, **kw)
+    if p.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{p.stderr}")
+    return p.stdout
+
+
+def ensure_peers():
+    if not os.path.exists("/usr/include/oneapi/dnnl/dnnl.hpp"):
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        run(sudo + ["apt-get", "install", "-y", "-qq", "libdnnl-dev"],
+            env={"DEBIAN_FRONTEND": "noninteractive"})
+
+
+def build_tools(out):
+    tools = {}
+    src = os.path.join(ROOT, "bench")
+    tools["peak"] = os.path.join(out, "peak")
+    run(["clang-22", "-O2", "-mavx512f", "-mavx512vnni",
+         os.path.join(src, "peak.c"), "-o", tools["peak"]])
+    tools["qc_time"] = os.path.join(out, "qc_time")
+    run(["clang-22", "-O2", os.path.join(src, "qc_time.c"), "-ldl", "-o",
+         tools["qc_time"]])
+    tools["onednn"] = os.path.join(out, "onednn_conv")
+    run(["clang++-22", "-O2", os.path.join(src, "onednn_conv.cpp"), "-ldnnl",
+         "-o", tools["onednn"]])
+    return tools
+
+
+def layer_mlir(h, w, c, o, k, stride, groups):
+    g = gen.Graph(np.random.default_rng(0))
+    pad = k // 2
+    if h == 1 and w == 1 and k == 1:
+        gen.fully_connected(g, 1, c, o)
+    else:
+        gen.conv(g, 1, h, w, c, o, k, k, (stride, stride), (1, 1),
+                 (pad, pad, pad, pad), groups, clamp=(-128, 127))
+    return g.text()
+
+
+def layer_ops(h, w, c, o, k, stride, groups):
+    pad = k // 2
+    oh = (h + 2 * pad - k) // stride + 1
+    ow = (w + 2 * pad - k) // stride + 1
+    return 2 * oh * ow * o * (c // groups) * k * k
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def bench_layers(tools, layers, work, rounds, runs):
+    qc_compile = os.path.join(BUILD, "bin", "qc-compile")
+    libs = []
+    for i, (name, h, w, c, o, k, s, g) in enumerate(layers):
+        mlir = os.path.join(work, f"layer{i}.mlir")
+        with open(mlir, "w") as f:
+            f.write(layer_mlir(h, w, c, o, k, s, g))
+        lib = os.path.join(work, f"liblayer{i}.so")
+        run([qc_compile, mlir, "--name", f"layer{i}", "-o", lib])
+        libs.append(lib)
+    rows = []
+    one = {"OMP_NUM_THREADS": "1"}
+    vnni = dict(one, ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
+    for i, (name, h, w, c, o, k, s, g) in enumerate(layers):
+        pad = k // 2
+        dnnl_args = [tools["onednn"], "1", str(h), str(w), str(c), str(o),
+                     str(k), str(k), str(s), str(pad), str(g), str(runs)]
+        t_qc, t_dn, t_dv, impl = [], [], [], ""
+        for _ in range(rounds):
+            t_qc.append(float(run([tools["qc_time"], libs[i], f"layer{i}",
+                                   str(runs)], env=one)))
+            out = run(dnnl_args, env=one).split()
+            t_dn.append(float(out[0]))
+            impl = out[1]
+            t_dv.append(float(run(dnnl_args, env=vnni).split()[0]))
+        ops = layer_ops(h, w, c, o, k, s, g)
+        rows.append(dict(name=name, ops=ops, qc=median(t_qc),
+                         onednn=median(t_dn), onednn_vnni=median(t_dv),
+                         impl=impl))
+        print(f"  {name:24s} qc {rows[-1]['qc']:9.1f} us  oneDNN "
+              f"{rows[-1]['onednn']:9.1f} us  ({impl})", flush=True)
+    return rows
+
+
+def torch_models(names, work):
+    import torch
+    import torchvision
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    torch.set_num_threads(1)
+    torch.backends.quantized.engine = "onednn"
+    out = {}
+    for name in names:
+        torch.manual_seed(0)
+        net = getattr(torchvision.models, name)(weights=None).eval()
+        x = torch.randn(1, 3, 224, 224)
+        path = os.path.join(work, f"{name}.onnx")
+        torch.onnx.export(net, x, path, opset_version=13,
+                          input_names=["image"], output_names=["logits"])
+        calib = np.random.default_rng(0).standard_normal(
+            (4, 3, 224, 224)).astype(np.float32)
+        np.save(os.path.join(work, f"{name}_calib.npy"), calib)
+        prepared = prepare_fx(net, get_default_qconfig_mapping("onednn"),
+                              example_inputs=(x,))
+        with torch.no_grad():
+            for i in range(len(calib)):
+                prepared(torch.from_numpy(calib[i:i + 1]))
+        qnet = convert_fx(prepared)
+        out[name] = dict(onnx=path, calib=os.path.join(work, f"{name}_calib.npy"),
+                         float=net, int8=qnet, x=x)
+    return out
+
+
+def time_torch(net, x, runs):
+    import torch
+    with torch.no_grad():
+        for _ in range(3):
+            net(x)
+        ts = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            net(x)
+            ts.append((time.perf_counter() - t0) * 1e6)
+    return median(ts)
+
+
+def bench_models(tools, names, work, rounds, runs):
+    qc_compile = os.path.join(BUILD, "bin", "qc-compile")
+    models = torch_models(names, work)
+    rows = []
+    for name in names:
+        m = models[name]
+        lib = os.path.join(work, f"lib{name}.so")
+        t0 = time.perf_counter()
+        run([qc_compile, m["onnx"], "--calibration-data", m["calib"], "--name",
+             name, "-o", lib])
+        compile_s = time.perf_counter() - t0
+        t_qc, t_ti, t_tf = [], [], []
+        for _ in range(rounds):
+            t_qc.append(float(run([tools["qc_time"], lib, name, str(runs)],
+                                  env={"OMP_NUM_THREADS": "1"})))
+            t_ti.append(time_torch(m["int8"], m["x"], runs))
+            t_tf.append(time_torch(m["float"], m["x"], max(3, runs // 3)))
+        rows.append(dict(name=name, qc=median(t_qc), torch_int8=median(t_ti),
+                         torch_float=median(t_tf), compile_s=compile_s))
+        r = rows[-1]
+        print(f"  {name:24s} qc {r['qc'] / 1e3:7.2f} ms  torch int8 "
+              f"{r['torch_int8'] / 1e3:7.2f} ms  torch float "
+              f"{r['torch_float'] / 1e3:7.2f} ms  compile {compile_s:.1f} s",
+              flush=True)
+    return rows
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def write_results(path, command, peak, layers, models):
+    lines = ["# qc speed results", "",
+             f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}, "
+             f"{cpu_name()}, one core (OMP_NUM_THREADS=1, "
+             "torch.set_num_threads(1)).", "",
+             f"Measured int8 peak of one core (24 independent `vpdpbusd zmm`, "
+             f"bench/peak.c): **{peak:.0f} GOPS**.", "",
+             "## Layers (batch 1, int8, median µs)", "",
+             "qc's time includes quantizing its float input and dequantizing "
+             "its output (its C ABI is float); oneDNN runs u8→u8 with "
+             "per-channel scales and ReLU. GOPS = 2·MACs / time.", "",
+             "| layer | GOPS·10⁻³ ops | qc µs | qc GOPS | % peak | oneDNN µs | "
+             "oneDNN-VNNI µs | qc / oneDNN-VNNI | oneDNN kernel |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in layers:
+        gops = r["ops"] / r["qc"] / 1e3
+        lines.append(
+            f"| {r['name']} | {r['ops'] / 1e6:.1f} M | {r['qc']:.1f} | {gops:.0f} | "
+            f"{100 * gops / peak:.0f}% | {r['onednn']:.1f} | {r['onednn_vnni']:.1f} | "
+            f"{r['qc'] / r['onednn_vnni']:.2f}× | {r['impl']} |")
+    if models:
+        lines += ["", "## Whole models (224×224, batch 1, median ms)", "",
+                  "| model | qc int8 | PyTorch int8 (onednn) | PyTorch float | "
+                  "qc / PyTorch int8 | float / qc | qc compile (ONNX→.so, with "
+                  "calibration on 4 samples) |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for r in models:
+            lines.append(
+                f"| {r['name']} | {r['qc'] / 1e3:.2f} | {r['torch_int8'] / 1e3:.2f} | "
+                f"{r['torch_float'] / 1e3:.2f} | {r['qc'] / r['torch_int8']:.2f}× | "
+                f"{r['torch_float'] / r['qc']:.1f}× | {r['compile_s']:.1f} s |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def plot(path, peak, layers):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = [r["name"] for r in layers]
+    y = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(names) + 1.5))
+    ax.barh(y - 0.2, [r["ops"] / r["qc"] / 1e3 for r in layers], 0.4, label="qc")
+    ax.barh(y + 0.2, [r["ops"] / r["onednn_vnni"] / 1e3 for r in layers], 0.4,
+            label="oneDNN (VNNI)")
+    ax.axvline(peak, color="k", linestyle="--", label=f"peak {peak:.0f}")
+    ax.set_yticks(y)
+    ax.set_yticklabels(names, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("GOPS, one core")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="fewer layers, rounds and runs; no whole models")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    args = ap.parse_args()
+    command = "/usr/bin/python3 bench/run.py" + (" --quick" if args.quick else "")
+    if args.quick:
+        args.rounds, args.runs = 2, 5
+    ensure_peers()
+    with tempfile.TemporaryDirectory(prefix="qc-bench-") as work:
+        tools = build_tools(work)
+        peaks = [float(run([tools["peak"]]).split()[1]) for _ in range(3)]
+        peak = median(peaks)
+        print(f"peak: {peak:.0f} GOPS (vpdpbusd zmm, one core)", flush=True)
+        layers = RESNET50 + MOBILENET_V2
+        if args.quick:
+            layers = layers[1:4] + MOBILENET_V2[1:3]
+        print("layers:", flush=True)
+        lrows = bench_layers(tools, layers, work, args.rounds, args.runs)
+        mrows = []
+        if not args.quick:
+            print("models:", flush=True)
+            mrows = bench_models(tools, ["resnet18", "mobilenet_v2"], work,
+                                 args.rounds, max(5, args.runs // 2))
+    write_results(args.results, command, peak, lrows, mrows)
+    plot(os.path.join(os.path.dirname(args.results), "results.png"), peak, lrows)
+    print(f"wrote {args.results}")
+
+
+if __name__ == "__main__":
+    main()
