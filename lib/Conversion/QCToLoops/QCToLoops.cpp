@@ -125,6 +125,21 @@ public:
                                     b.getI64IntegerAttr(64));
   }
 
+  /// dst[dstAt + i] = f(src[srcAt + i]) for i < n (n static), in vectors of
+  /// 16 bytes and a scalar tail; `f` maps a vector or a scalar.
+  void copyBytes(Value src, Value srcAt, Value dst, Value dstAt, int64_t n,
+                 llvm::function_ref<Value(Value)> f) {
+    const int64_t V = 16;
+    auto vt = VectorType::get({V}, b.getI8Type());
+    for (int64_t i = 0; i + V <= n; i += V) {
+      Value v = vector::LoadOp::create(b, loc, vt, src,
+                                       ValueRange{add(srcAt, index(i))});
+      vector::StoreOp::create(b, loc, f(v), dst, ValueRange{add(dstAt, index(i))});
+    }
+    for (int64_t i = n - n % V; i < n; ++i)
+      store(f(load(src, add(srcAt, index(i)))), dst, add(dstAt, index(i)));
+  }
+
   /// Stores the first `count` lanes of vector `v` at mem[at], mem[at+1], ...
   /// Not a vector.maskedstore: LLVM 22's x86 backend turns a masked store
   /// with one constant lane of a truncated vector into a store of the wide
@@ -311,7 +326,6 @@ public:
       Value fill = e.intConst(static_cast<int8_t>((zx + 128) & 0xff), i8);
       e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
     }
-    Value flip = e.intConst(-128, i8);
     e.loop(0, s.n * s.h, 1, [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
@@ -320,9 +334,8 @@ public:
         Value dst = e.linear({n, e.add(y, e.index(s.pt)), e.add(xx, e.index(s.pl)),
                               e.index(0)},
                              {s.n, hp, wp, cp});
-        e.loop(0, s.c, 1, [&](Value c) {
-          Value v = e.load(x, e.add(src, c));
-          e.store(arith::XOrIOp::create(b, e.loc, v, flip), img, e.add(dst, c));
+        e.copyBytes(x, src, img, dst, s.c, [&](Value v) -> Value {
+          return arith::XOrIOp::create(b, e.loc, v, e.splat(-128, v.getType()));
         });
       });
     });
@@ -450,6 +463,154 @@ public:
       e.loop(0, fullGroups, 1, [&](Value g) { pixelTiles(g, MB); });
     if (lastGroup)
       pixelTiles(e.index(fullGroups), lastGroup);
+    return success();
+  }
+
+  /// Depthwise convolution (groups = C = O), vectorized over channels:
+  /// vectors of L i32 accumulators, T output pixels of a row per tile sharing
+  /// each weight vector. Widening multiply-adds in plain vector ops (every
+  /// ISA has them). The input's zero point moves into the bias
+  /// (Σ(x − zx)·w = Σx·w − zx·Σw) and the image is padded with zx, so
+  /// padding contributes nothing and the loops need no bounds checks.
+  LogicalResult convDepthwise(const ConvShape &s, Value x, Value out,
+                              ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                              ArrayRef<double> realMultipliers, int64_t zx,
+                              int64_t zo, int64_t lo, int64_t hi,
+                              const Residual &res) {
+    OpBuilder &b = e.b;
+    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    const int64_t L = 16, T = 4;
+    const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
+    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+
+    // Weights [ky][kx][c] padded to cp channels; folded bias.
+    SmallVector<int8_t> packed(s.kh * s.kw * cp, 0);
+    SmallVector<int32_t> foldedBias(cp, 0);
+    RequantTables t;
+    for (int64_t c = 0; c < cp; ++c) {
+      if (c >= s.c) {
+        t.pad();
+        continue;
+      }
+      int64_t sum = 0;
+      for (int64_t y = 0; y < s.kh; ++y)
+        for (int64_t xx = 0; xx < s.kw; ++xx) {
+          int8_t v = w[(c * s.kh + y) * s.kw + xx];
+          packed[(y * s.kw + xx) * cp + c] = v;
+          sum += v;
+        }
+      foldedBias[c] = static_cast<int32_t>(int64_t(bias[c]) - zx * sum);
+      t.push(realMultipliers[c]);
+    }
+    SmallVector<int64_t> residualM;
+    for (int64_t c = 0; c < cp; ++c)
+      residualM.push_back(c < s.c ? qc::alignedMultiplier(res.realMultiplier, t.shift[c]) : 0);
+    Value wMem = e.global<int8_t>(packed, i8);
+    Value biasMem = e.global<int32_t>(foldedBias, i32);
+    Value mMem = e.global<int64_t>(t.m, i64);
+    Value rMem = e.global<int64_t>(t.round, i64);
+    Value sMem = e.global<int64_t>(t.shift, i64);
+    Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
+
+    // The padded image, channels padded to cp, padding = zx.
+    Value img = e.alloc(s.n * hp * wp * cp, i8);
+    if (hp != s.h || wp != s.w || cp != s.c) {
+      Value fill = e.intConst(zx, i8);
+      e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
+    }
+    e.loop(0, s.n * s.h, 1, [&](Value nh) {
+      Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
+      Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
+      e.loop(0, s.w, 1, [&](Value xx) {
+        Value src = e.mul(e.add(e.mul(nh, e.index(s.w)), xx), e.index(s.c));
+        Value dst = e.linear({n, e.add(y, e.index(s.pt)), e.add(xx, e.index(s.pl)),
+                              e.index(0)},
+                             {s.n, hp, wp, cp});
+        e.copyBytes(x, src, img, dst, s.c, [](Value v) { return v; });
+      });
+    });
+
+    auto accType = VectorType::get({L}, i32);
+    auto byteVec = VectorType::get({L}, i8);
+    auto wideType = VectorType::get({L}, i64);
+    auto emitTile = [&](Value n, Value oh, Value ow0, int64_t nt) {
+      e.loop(0, cb, 1, [&](Value blk) {
+        Value c0 = e.mul(blk, e.index(L));
+        Value init = vector::LoadOp::create(b, e.loc, accType, biasMem, ValueRange{c0});
+        SmallVector<Value> accs(nt, init);
+        accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
+          return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
+            Value wv = arith::ExtSIOp::create(
+                b, e.loc, accType,
+                vector::LoadOp::create(
+                    b, e.loc, byteVec, wMem,
+                    ValueRange{e.add(e.mul(e.add(e.mul(ky, e.index(s.kw)), kx),
+                                           e.index(cp)),
+                                     c0)}));
+            Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
+            SmallVector<Value> next;
+            for (int64_t j = 0; j < nt; ++j) {
+              Value iw = e.add(e.mul(e.add(ow0, e.index(j)), e.index(s.sw)),
+                               e.mul(kx, e.index(s.dw)));
+              Value at = e.add(e.linear({n, ih, iw, e.index(0)}, {s.n, hp, wp, cp}), c0);
+              Value xv = arith::ExtSIOp::create(
+                  b, e.loc, accType,
+                  vector::LoadOp::create(b, e.loc, byteVec, img, ValueRange{at}));
+              next.push_back(e.add(a2[j], e.mul(xv, wv)));
+            }
+            return next;
+          });
+        });
+        Value mv = vector::LoadOp::create(b, e.loc, wideType, mMem, ValueRange{c0});
+        Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{c0});
+        Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{c0});
+        Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, rmMem,
+                                                         ValueRange{c0})
+                               : Value();
+        Value left, mask;
+        if (s.c % L != 0) {
+          left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(s.c), c0), e.index(L));
+          mask = vector::CreateMaskOp::create(
+              b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
+        }
+        for (int64_t j = 0; j < nt; ++j) {
+          Value at = e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
+                                          {s.n, s.oh, s.ow}),
+                                 e.index(s.c)),
+                           c0);
+          Value extra;
+          if (res.buffer) {
+            Value r = mask ? vector::MaskedLoadOp::create(
+                                 b, e.loc, byteVec, res.buffer, ValueRange{at}, mask,
+                                 e.splat(res.zeroPoint, byteVec)).getResult()
+                           : vector::LoadOp::create(b, e.loc, byteVec, res.buffer,
+                                                    ValueRange{at}).getResult();
+            Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
+            extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
+          }
+          Value q = e.requantize(accs[j], mv, rv, sv, zo, lo, hi, extra);
+          if (!mask) {
+            vector::StoreOp::create(b, e.loc, q, out, ValueRange{at});
+            continue;
+          }
+          Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                              left, e.index(L));
+          e.ifElse(
+              whole,
+              [&] { vector::StoreOp::create(b, e.loc, q, out, ValueRange{at}); },
+              [&] { e.storePrefix(q, out, at, left); });
+        }
+      });
+    };
+    const int64_t full = s.ow - s.ow % T;
+    e.loop(0, s.n, 1, [&](Value n) {
+      e.loop(0, s.oh, 1, [&](Value oh) {
+        if (full > 0)
+          e.loop(0, full, T, [&](Value ow) { emitTile(n, oh, ow, T); });
+        if (full < s.ow)
+          emitTile(n, oh, e.index(full), s.ow - full);
+      });
+    });
     return success();
   }
 
@@ -587,6 +748,9 @@ public:
     if (s.groups == 1)
       return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                      qo.getZeroPoint(), lo, hi, kernel, res);
+    if (s.groups == s.c && s.o == s.c)
+      return convDepthwise(s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                           qo.getZeroPoint(), lo, hi, res);
     return convGrouped(s, x, out, *w, *bv, real, qx.getZeroPoint(),
                        qo.getZeroPoint(), lo, hi, res);
   }

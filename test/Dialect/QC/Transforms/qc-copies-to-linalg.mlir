@@ -18,13 +18,16 @@ func.func @into_subview(%a: memref<4xf32>, %b: memref<10xf32>) {
 // -----
 
 // Every copy of the function is rewritten, in place and in order, including
-// copies inside loops.
+// copies inside loops. Copies between dense buffers of rank > 1 are flat
+// (collapsed to rank 1), so they become one loop.
 
 // CHECK-LABEL: func.func @several
 // CHECK-SAME:    (%[[A:.+]]: memref<2x3xi8>, %[[B:.+]]: memref<2x3xi8>, %[[C:.+]]: memref<2x3xi8>)
-// CHECK:         linalg.copy ins(%[[A]] : memref<2x3xi8>) outs(%[[B]] : memref<2x3xi8>)
+// CHECK:         %[[A1:.+]] = memref.collapse_shape %[[A]] {{\[\[}}0, 1]] : memref<2x3xi8> into memref<6xi8>
+// CHECK-NEXT:    %[[B1:.+]] = memref.collapse_shape %[[B]] {{\[\[}}0, 1]] : memref<2x3xi8> into memref<6xi8>
+// CHECK-NEXT:    linalg.copy ins(%[[A1]] : memref<6xi8>) outs(%[[B1]] : memref<6xi8>)
 // CHECK:         scf.for
-// CHECK-NEXT:      linalg.copy ins(%[[B]] : memref<2x3xi8>) outs(%[[C]] : memref<2x3xi8>)
+// CHECK:           linalg.copy ins(%{{.+}} : memref<6xi8>) outs(%{{.+}} : memref<6xi8>)
 // CHECK-NOT:     memref.copy
 func.func @several(%a: memref<2x3xi8>, %b: memref<2x3xi8>, %c: memref<2x3xi8>) {
   memref.copy %a, %b : memref<2x3xi8> to memref<2x3xi8>
