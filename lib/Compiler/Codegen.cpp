@@ -17,6 +17,7 @@
 #include "llvm/IR/Verifier.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -102,8 +103,11 @@ void addInterface(llvm::Module &m, llvm::Function *graph,
     exported(i32, {}, "num_" + kind + "s");
     b.CreateRet(b.getInt32(n));
     llvm::SmallVector<llvm::Constant *> names, shapes;
-    llvm::SmallVector<llvm::Constant *> ranks;
+    llvm::SmallVector<llvm::Constant *> ranks, types, scales, zeroPoints;
     for (const TensorSignature &s : sigs) {
+      types.push_back(b.getInt32(s.int8 ? 1 : 0));
+      scales.push_back(llvm::ConstantFP::get(b.getDoubleTy(), s.int8 ? s.scale : 0.0));
+      zeroPoints.push_back(b.getInt32(s.int8 ? s.zeroPoint : 0));
       names.push_back(b.CreateGlobalString(s.name, "", 0, &m));
       llvm::SmallVector<uint64_t> dims(s.shape.begin(), s.shape.end());
       auto *arr = llvm::ConstantDataArray::get(ctx, llvm::ArrayRef<uint64_t>(dims));
@@ -120,6 +124,9 @@ void addInterface(llvm::Module &m, llvm::Function *graph,
     llvm::GlobalVariable *nameTable = table(ptr, names);
     llvm::GlobalVariable *shapeTable = table(ptr, shapes);
     llvm::GlobalVariable *rankTable = table(i32, ranks);
+    llvm::GlobalVariable *typeTable = table(i32, types);
+    llvm::GlobalVariable *scaleTable = table(b.getDoubleTy(), scales);
+    llvm::GlobalVariable *zpTable = table(i32, zeroPoints);
     // T NAME_<kind>_<what>(int i): table[i], or `fallback` out of range.
     auto lookup = [&](llvm::Type *ret, llvm::GlobalVariable *t,
                       const std::string &what, llvm::Constant *fallback) {
@@ -136,6 +143,10 @@ void addInterface(llvm::Module &m, llvm::Function *graph,
     lookup(ptr, nameTable, "name", llvm::ConstantPointerNull::get(ptr));
     lookup(ptr, shapeTable, "shape", llvm::ConstantPointerNull::get(ptr));
     lookup(i32, rankTable, "rank", b.getInt32(-1));
+    lookup(i32, typeTable, "type", b.getInt32(-1));
+    lookup(b.getDoubleTy(), scaleTable, "scale",
+           llvm::ConstantFP::get(b.getDoubleTy(), 0.0));
+    lookup(i32, zpTable, "zero_point", b.getInt32(0));
   };
   tables(abi.inputs, "input");
   tables(abi.outputs, "output");
@@ -180,22 +191,43 @@ std::string renderHeader(const LibraryInterface &abi) {
   auto describe = [&](const char *kind, const std::vector<TensorSignature> &sigs) {
     os << "#define " << guard << "_NUM_" << kind << "S " << sigs.size() << "\n";
     for (size_t i = 0; i < sigs.size(); ++i) {
-      os << "/* " << kind << " " << i << ": \"" << sigs[i].name << "\" float32 [";
+      os << "/* " << kind << " " << i << ": \"" << sigs[i].name << "\" "
+         << (sigs[i].int8 ? "int8" : "float32") << " [";
       for (size_t d = 0; d < sigs[i].shape.size(); ++d)
         os << (d ? ", " : "") << sigs[i].shape[d];
-      os << "] */\n";
+      os << "]";
+      if (sigs[i].int8)
+        os << ", real value = SCALE * (q - ZERO_POINT)";
+      os << " */\n";
       os << "#define " << guard << "_" << kind << i << "_SIZE "
          << sigs[i].numElements() << "\n";
+      if (sigs[i].int8)
+        os << "#define " << guard << "_" << kind << i << "_SCALE "
+           << llvm::formatv("{0:e9}", sigs[i].scale).str() << "\n"
+           << "#define " << guard << "_" << kind << i << "_ZERO_POINT "
+           << sigs[i].zeroPoint << "\n";
     }
     os << "\n";
   };
   describe("INPUT", abi.inputs);
   describe("OUTPUT", abi.outputs);
   const std::string &n = abi.name;
-  os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
-        "   float32 buffers of the shapes above. Returns 0 on success, non-zero\n"
-        "   if a pointer is NULL. Safe to call from several threads at once. */\n"
-     << "int " << n << "_run(const float *const *inputs, float *const *outputs);\n\n"
+  bool anyInt8 = false;
+  for (const auto *sigs : {&abi.inputs, &abi.outputs})
+    for (const TensorSignature &s : *sigs)
+      anyInt8 |= s.int8;
+  if (anyInt8)
+    os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
+          "   buffers of the types and shapes above (int8_t or float). Returns 0\n"
+          "   on success, non-zero if a pointer is NULL. Safe to call from\n"
+          "   several threads at once. */\n"
+       << "int " << n << "_run(const void *const *inputs, void *const *outputs);\n\n";
+  else
+    os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
+          "   float32 buffers of the shapes above. Returns 0 on success, non-zero\n"
+          "   if a pointer is NULL. Safe to call from several threads at once. */\n"
+       << "int " << n << "_run(const float *const *inputs, float *const *outputs);\n\n";
+  os
      << "int " << n << "_num_inputs(void);\n"
      << "int " << n << "_num_outputs(void);\n"
      << "const char *" << n << "_input_name(int i);\n"
@@ -203,7 +235,14 @@ std::string renderHeader(const LibraryInterface &abi) {
      << "int " << n << "_input_rank(int i);\n"
      << "int " << n << "_output_rank(int i);\n"
      << "const int64_t *" << n << "_input_shape(int i);\n"
-     << "const int64_t *" << n << "_output_shape(int i);\n\n"
+     << "const int64_t *" << n << "_output_shape(int i);\n"
+     << "/* 0: float32, 1: int8 (with the scale and zero point below). */\n"
+     << "int " << n << "_input_type(int i);\n"
+     << "int " << n << "_output_type(int i);\n"
+     << "double " << n << "_input_scale(int i);\n"
+     << "double " << n << "_output_scale(int i);\n"
+     << "int " << n << "_input_zero_point(int i);\n"
+     << "int " << n << "_output_zero_point(int i);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return h;
 }

@@ -274,6 +274,85 @@ bool quantizeWithAccuracy(OwningOpRef<ModuleOp> &module, const std::string &tabl
 
 } // namespace
 
+/// --io int8: the graph takes each input as the int8 tensor its quantize
+/// would produce and returns each output as the int8 tensor its dequantize
+/// reads; the quantization goes into qc.scale / qc.zero_point attributes.
+static bool makeInt8Interface(func::FuncOp f, std::string &error) {
+  MLIRContext *ctx = f.getContext();
+  OpBuilder b(ctx);
+  Block &entry = f.getBody().front();
+  auto attrName = [&](DictionaryAttr d, std::string fallback) {
+    auto n = d ? d.getAs<StringAttr>("qc.name") : StringAttr();
+    return n ? n.str() : fallback;
+  };
+  auto quantAttrs = [&](quant::UniformQuantizedType q) {
+    return std::make_pair(b.getF64FloatAttr(q.getScale()),
+                          b.getI64IntegerAttr(q.getZeroPoint()));
+  };
+  for (BlockArgument arg : entry.getArguments()) {
+    std::string name = attrName(f.getArgAttrDict(arg.getArgNumber()),
+                                "input" + std::to_string(arg.getArgNumber()));
+    Type qType;
+    bool ok = !arg.use_empty();
+    for (Operation *user : arg.getUsers()) {
+      auto q = dyn_cast<quant::QuantizeCastOp>(user);
+      ok = ok && q && (!qType || q.getType() == qType);
+      if (q)
+        qType = q.getType();
+    }
+    auto tensorType = qType ? dyn_cast<RankedTensorType>(qType) : RankedTensorType();
+    auto uq = tensorType ? dyn_cast<quant::UniformQuantizedType>(
+                               tensorType.getElementType())
+                         : quant::UniformQuantizedType();
+    if (!ok || !uq) {
+      error = "input '" + name +
+              "' is not read as one per-tensor int8 tensor (it feeds a float "
+              "op or differently quantized ops); --io int8 needs every input "
+              "quantized";
+      return false;
+    }
+    arg.setType(tensorType.clone(b.getI8Type()));
+    b.setInsertionPointToStart(&entry);
+    Value typed = quant::StorageCastOp::create(b, arg.getLoc(), tensorType, arg);
+    for (Operation *user : llvm::make_early_inc_range(arg.getUsers()))
+      if (user != typed.getDefiningOp()) {
+        user->getResult(0).replaceAllUsesWith(typed);
+        user->erase();
+      }
+    auto [scale, zp] = quantAttrs(uq);
+    f.setArgAttr(arg.getArgNumber(), "qc.scale", scale);
+    f.setArgAttr(arg.getArgNumber(), "qc.zero_point", zp);
+  }
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  for (OpOperand &operand : ret->getOpOperands()) {
+    unsigned i = operand.getOperandNumber();
+    std::string name = attrName(f.getResultAttrDict(i), "output" + std::to_string(i));
+    auto dq = operand.get().getDefiningOp<quant::DequantizeCastOp>();
+    auto inType = dq ? cast<RankedTensorType>(dq.getInput().getType())
+                     : RankedTensorType();
+    auto uq = inType ? dyn_cast<quant::UniformQuantizedType>(inType.getElementType())
+                     : quant::UniformQuantizedType();
+    if (!uq) {
+      error = "output '" + name +
+              "' is computed in float (not a dequantized int8 tensor); --io "
+              "int8 needs every output quantized";
+      return false;
+    }
+    b.setInsertionPoint(ret);
+    operand.set(quant::StorageCastOp::create(b, dq.getLoc(),
+                                             inType.clone(b.getI8Type()),
+                                             dq.getInput()));
+    if (dq->use_empty())
+      dq->erase();
+    auto [scale, zp] = quantAttrs(uq);
+    f.setResultAttr(i, "qc.scale", scale);
+    f.setResultAttr(i, "qc.zero_point", zp);
+  }
+  f.setFunctionType(FunctionType::get(ctx, entry.getArgumentTypes(),
+                                      ret.getOperandTypes()));
+  return true;
+}
+
 bool compileModel(const CompileOptions &options, std::string &error) {
   DialectRegistry registry;
   registerQCDialects(registry);
@@ -315,6 +394,10 @@ bool compileModel(const CompileOptions &options, std::string &error) {
         (isa<QCDialect>(op->getDialect()) && !isa<ObserveOp>(op)))
       prequantized = true;
   });
+  if (options.int8IO && !options.quantize) {
+    error = "--io int8 needs a quantized library (not --float)";
+    return false;
+  }
   if (prequantized && !options.quantize) {
     error = options.modelPath + ": the model is already quantized; --float does not apply";
     return false;
@@ -361,9 +444,13 @@ bool compileModel(const CompileOptions &options, std::string &error) {
           pm.addNestedPass<func::FuncOp>(createQCExposeLayers());
         }, diags, "exposing layers", error))
       return false;
+    if (options.int8IO && !makeInt8Interface(graphFunction(*module), error)) {
+      error = options.modelPath + ": " + error;
+      return false;
+    }
+    abi.inputs.clear();
     abi.outputs.clear();
-    std::vector<TensorSignature> unusedInputs;
-    if (!readSignature(graphFunction(*module), unusedInputs, abi.outputs, error))
+    if (!readSignature(graphFunction(*module), abi.inputs, abi.outputs, error))
       return false;
     if (options.emit == EmitKind::Mlir)
       return writeText(options.outputPath, [&](llvm::raw_ostream &os) { module->print(os, printingFlags(options)); }, error);

@@ -29,26 +29,37 @@ func::FuncOp graphFunction(ModuleOp module) {
 /// Names and shapes of a graph function's inputs and outputs.
 bool readSignature(func::FuncOp f, std::vector<TensorSignature> &inputs,
                    std::vector<TensorSignature> &outputs, std::string &error) {
-  auto sig = [&](Type t, StringAttr name, std::string fallback,
+  // An i8 tensor carries its quantization in qc.scale / qc.zero_point
+  // (set by makeInt8Interface).
+  auto sig = [&](Type t, DictionaryAttr attrs, std::string fallback,
                  std::vector<TensorSignature> &into) {
     auto tensor = dyn_cast<RankedTensorType>(t);
-    if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32()) {
+    auto name = attrs ? attrs.getAs<StringAttr>("qc.name") : StringAttr();
+    auto scale = attrs ? attrs.getAs<FloatAttr>("qc.scale") : FloatAttr();
+    auto zp = attrs ? attrs.getAs<IntegerAttr>("qc.zero_point") : IntegerAttr();
+    bool int8 = tensor && tensor.getElementType().isInteger(8) && scale && zp;
+    if (!tensor || !tensor.hasStaticShape() ||
+        !(tensor.getElementType().isF32() || int8)) {
       error = "'" + fallback + "' must be a static-shaped f32 tensor";
       return false;
     }
-    into.push_back({name ? name.str() : fallback,
-                    std::vector<int64_t>(tensor.getShape().begin(),
-                                         tensor.getShape().end())});
+    TensorSignature s{name ? name.str() : fallback,
+                      std::vector<int64_t>(tensor.getShape().begin(),
+                                           tensor.getShape().end())};
+    if (int8) {
+      s.int8 = true;
+      s.scale = scale.getValueAsDouble();
+      s.zeroPoint = zp.getInt();
+    }
+    into.push_back(std::move(s));
     return true;
   };
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    if (!sig(f.getArgumentTypes()[i],
-             f.getArgAttrOfType<StringAttr>(i, "qc.name"),
+    if (!sig(f.getArgumentTypes()[i], f.getArgAttrDict(i),
              "input" + std::to_string(i), inputs))
       return false;
   for (unsigned i = 0; i < f.getNumResults(); ++i)
-    if (!sig(f.getResultTypes()[i],
-             f.getResultAttrOfType<StringAttr>(i, "qc.name"),
+    if (!sig(f.getResultTypes()[i], f.getResultAttrDict(i),
              "output" + std::to_string(i), outputs))
       return false;
   return true;

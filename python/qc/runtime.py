@@ -3,6 +3,7 @@
 A compiled library for a model called NAME exports::
 
     int NAME_run(const float *const *inputs, float *const *outputs); /* 0 = ok */
+        (``const void *const *`` when built with ``--io int8``)
     int NAME_num_inputs(void);
     int NAME_num_outputs(void);
     const char *NAME_input_name(int i);
@@ -11,6 +12,8 @@ A compiled library for a model called NAME exports::
     const int64_t *NAME_input_shape(int i);
     int NAME_output_rank(int i);
     const int64_t *NAME_output_shape(int i);
+    int NAME_input_type(int i);  /* 0 float32, 1 int8; also NAME_output_type */
+    double NAME_input_scale(int i);  int NAME_input_zero_point(int i);  (int8)
 """
 import ctypes
 import os
@@ -80,9 +83,9 @@ class BoundRun:
         self.inputs = inputs      # keep the buffers alive
         self.outputs = outputs
         self._in_ptrs = (_FLOAT_P * max(1, len(inputs)))(
-            *[a.ctypes.data_as(_FLOAT_P) for a in inputs])
+            *[ctypes.cast(a.ctypes.data, _FLOAT_P) for a in inputs])
         self._out_ptrs = (_FLOAT_P * max(1, len(outputs)))(
-            *[a.ctypes.data_as(_FLOAT_P) for a in outputs])
+            *[ctypes.cast(a.ctypes.data, _FLOAT_P) for a in outputs])
 
     def __call__(self):
         rc = self._run(self._in_ptrs, self._out_ptrs)
@@ -99,9 +102,13 @@ class CompiledModel:
         path:    absolute path of the library
         inputs:  list of (name, shape tuple)
         outputs: list of (name, shape tuple)
+        input_dtypes / output_dtypes: numpy dtypes (float32, or int8 for a
+                 library built with ``--io int8``)
+        input_quantization / output_quantization: (scale, zero point) per
+                 int8 tensor (real = scale * (q - zero point)), None for float
 
-    Calling the model with one numpy array per input returns one float32 array
-    (or a tuple if the model has several outputs). Calls are not serialised:
+    Calling the model with one numpy array per input returns one array per
+    output (a tuple if the model has several). Calls are not serialised:
     whether a library may be run from several threads at once depends on the
     generated code.
     """
@@ -139,6 +146,23 @@ class CompiledModel:
             query("output_name", ctypes.c_char_p, [c_int]),
             query("output_rank", c_int, [c_int]),
             query("output_shape", ctypes.POINTER(ctypes.c_int64), [c_int]))
+        def quantization(kind, count):
+            # Libraries from before --io int8 have no type functions: float.
+            try:
+                get_type = query(f"{kind}_type", c_int, [c_int])
+                get_scale = query(f"{kind}_scale", ctypes.c_double, [c_int])
+                get_zp = query(f"{kind}_zero_point", c_int, [c_int])
+            except QCError:
+                return [np.dtype(np.float32)] * count, [None] * count
+            dtypes, quant = [], []
+            for i in range(count):
+                int8 = get_type(i) == 1
+                dtypes.append(np.dtype(np.int8 if int8 else np.float32))
+                quant.append((get_scale(i), get_zp(i)) if int8 else None)
+            return dtypes, quant
+
+        self.input_dtypes, self.input_quantization = quantization("input", num_inputs)
+        self.output_dtypes, self.output_quantization = quantization("output", num_outputs)
         for oname, shape in self.outputs:
             if any(d < 0 for d in shape):
                 raise QCError(f"{self.path}: output {oname!r} has a dynamic shape "
@@ -177,8 +201,12 @@ class CompiledModel:
             raise ValueError(f"model {self.name!r} takes {len(self.inputs)} input(s) "
                              f"({names}), got {len(arrays)}")
         prepared = []
-        for (iname, shape), a in zip(self.inputs, arrays):
-            a = np.ascontiguousarray(a, dtype=np.float32)
+        for (iname, shape), dtype, a in zip(self.inputs, self.input_dtypes, arrays):
+            if dtype == np.int8 and np.asarray(a).dtype != np.int8:
+                raise ValueError(f"input {iname!r} is int8 (library built with --io "
+                                 f"int8); quantize it with input_quantization, "
+                                 f"got {np.asarray(a).dtype}")
+            a = np.ascontiguousarray(a, dtype=dtype)
             if not _shape_matches(shape, a.shape):
                 hint = ""
                 if (len(shape) >= 1 and shape[0] == 1 and a.ndim == len(shape)
@@ -192,7 +220,8 @@ class CompiledModel:
     def bind(self, *arrays):
         """Validate/convert inputs, allocate outputs; return a :class:`BoundRun`."""
         ins = self._prepare_inputs(arrays)
-        outs = [np.empty(shape, dtype=np.float32) for _, shape in self.outputs]
+        outs = [np.empty(shape, dtype=dtype)
+                for (_, shape), dtype in zip(self.outputs, self.output_dtypes)]
         return BoundRun(self._run, ins, outs)
 
     def __call__(self, *arrays):
@@ -232,13 +261,13 @@ class CompiledModel:
             for r, o in zip(results, outs):
                 r.append(o)
         stacked = []
-        for (_, shape), r in zip(self.outputs, results):
+        for (_, shape), dtype, r in zip(self.outputs, self.output_dtypes, results):
             if len(shape) >= 1 and shape[0] == 1:
                 stacked.append(np.concatenate(r, axis=0) if r else
-                               np.empty((0,) + tuple(shape[1:]), np.float32))
+                               np.empty((0,) + tuple(shape[1:]), dtype))
             else:
                 stacked.append(np.stack(r) if r else
-                               np.empty((0,) + tuple(shape), np.float32))
+                               np.empty((0,) + tuple(shape), dtype))
         return stacked[0] if len(stacked) == 1 else tuple(stacked)
 
 

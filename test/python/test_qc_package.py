@@ -281,3 +281,39 @@ def test_digits_int8_matches_float(digits_models):
     assert acc_f >= 95.0, f"float accuracy {acc_f:.2f}%"
     assert acc_q >= acc_f - 1.0, f"int8 {acc_q:.2f}% vs float {acc_f:.2f}%"
     assert agree >= 99.0, f"argmax agreement {agree:.2f}%"
+
+
+# ---------------------------------------------------------------------------
+# int8 inputs and outputs (qc-compile --io int8)
+
+@needs_qc_compile
+def test_int8_io_matches_float_io(tmp_path):
+    """The --io int8 library, fed the int8 input the float library's own
+    quantize computes (x * f32(1/scale), round half to even, saturate), returns
+    exactly the int8 output the float library dequantizes."""
+    onnx_path = os.path.join(DIGITS, "digits.onnx")
+    calib = os.path.join(DIGITS, "calib.npy")
+    flib = qc.load(qc.compile(onnx_path, calib, output=tmp_path / "libf.so",
+                              name="f", qc_compile=QC_COMPILE), name="f")
+    ilib_path = tmp_path / "libi.so"
+    subprocess.run([QC_COMPILE, onnx_path, "--calibration-data", calib, "--io", "int8",
+                    "--name", "i", "-o", str(ilib_path)], check=True)
+    ilib = qc.load(ilib_path, name="i")
+    assert ilib.input_dtypes == [np.dtype(np.int8)]
+    assert ilib.output_dtypes == [np.dtype(np.int8)]
+    (s_in, z_in), (s_out, z_out) = ilib.input_quantization[0], ilib.output_quantization[0]
+    header = (tmp_path / "i.h").read_text()
+    assert f"#define I_INPUT0_ZERO_POINT {z_in}" in header
+    assert "int i_run(const void *const *inputs, void *const *outputs);" in header
+
+    x = np.load(os.path.join(DIGITS, "test_x.npy"))[:50].astype(np.float32)
+    inv = np.float32(1.0 / s_in)
+    q = np.clip(np.rint(x * inv), -128 - z_in, 127 - z_in) + z_in
+    q = q.astype(np.int8)
+    got = ilib.run_batch(q)
+    assert got.dtype == np.int8
+    real = (got.astype(np.float32) - np.float32(z_out)) * np.float32(s_out)
+    np.testing.assert_array_equal(real, flib.run_batch(x))
+    # A float array for an int8 input is refused, not silently converted.
+    with pytest.raises(ValueError, match="int8"):
+        ilib(x[:1])

@@ -60,6 +60,11 @@ static cl::opt<bool> printLocations(
 static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Shape of a model input, binding symbolic dims: name=1x3x224x224 (repeatable)"),
     cl::cat(category));
+static cl::opt<std::string> io(
+    "io", cl::desc("Element type of the library's inputs and outputs: float "
+                   "(default) or int8 (quantized tensors; the header gives "
+                   "each one's scale and zero point)"),
+    cl::value_desc("float|int8"), cl::init("float"));
 static cl::opt<bool> exposeLayers(
     "expose-layers", cl::desc("Also output every integer layer's (dequantized) result"),
     cl::cat(category));
@@ -97,6 +102,12 @@ int main(int argc, char **argv) {
   options.headerPath = header;
   options.printLocations = printLocations;
   options.exposeLayers = exposeLayers;
+  if (io != "float" && io != "int8") {
+    llvm::errs() << "qc-compile: error: --io must be float or int8, not '" << io
+                 << "'\n";
+    return 1;
+  }
+  options.int8IO = io == "int8";
   options.calibrationMethod = calibrationMethod;
   options.reportPath = reportPath;
   options.reportData = reportData;

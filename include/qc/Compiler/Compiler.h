@@ -46,6 +46,9 @@ struct CompileOptions {
   /// `--input-shape name=1x3x224x224`: binds symbolic input dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
   bool exposeLayers = false;    ///< every integer op's result is an output too
+  /// The library takes and returns int8 tensors (each with the scale and
+  /// zero point its header states) instead of float32.
+  bool int8IO = false;
   /// Write the per-layer accuracy report (JSON) here.
   std::string reportPath;
   /// Data the report and the accuracy target are measured on (default: the
@@ -61,6 +64,9 @@ struct CompileOptions {
 struct TensorSignature {
   std::string name;
   std::vector<int64_t> shape;
+  bool int8 = false;       ///< int8 with `scale`, `zeroPoint` (else float32)
+  double scale = 0;
+  int64_t zeroPoint = 0;
   int64_t numElements() const;
 };
 
