@@ -270,6 +270,10 @@ def write_results(path, command, peak, layers, models):
                 f"| {r['name']} | {r['qc'] / 1e3:.2f} | {r['torch_int8'] / 1e3:.2f} | "
                 f"{r['torch_float'] / 1e3:.2f} | {r['qc'] / r['torch_int8']:.2f}× | "
                 f"{r['torch_float'] / r['qc']:.1f}× | {r['compile_s']:.1f} s |")
+    analysis = os.path.join(ROOT, "bench", "analysis.md")
+    if os.path.exists(analysis):
+        with open(analysis) as f:
+            lines += ["", f.read().rstrip()]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
