@@ -26,7 +26,9 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -195,6 +197,31 @@ bool quantizeWithAccuracy(OwningOpRef<ModuleOp> &module, const std::string &tabl
     }
     if (!loadCalibrationData(path, abi.inputs, data, error))
       return false;
+  }
+  // Every layer named in --keep-float must be one of the calibrated tensors.
+  if (!options.keepFloat.empty()) {
+    auto buffer = llvm::MemoryBuffer::getFile(table);
+    llvm::Expected<llvm::json::Value> json =
+        buffer ? llvm::json::parse((*buffer)->getBuffer())
+               : llvm::Expected<llvm::json::Value>(llvm::createStringError(
+                     buffer.getError(), "cannot read"));
+    const llvm::json::Object *tensors =
+        json && json->getAsObject() ? json->getAsObject()->getObject("tensors")
+                                    : nullptr;
+    if (!json)
+      llvm::consumeError(json.takeError());
+    if (tensors) {
+      std::vector<std::string> known;
+      for (const auto &kv : *tensors)
+        known.push_back(kv.first.str());
+      llvm::sort(known);
+      for (const std::string &k : options.keepFloat)
+        if (!tensors->get(k)) {
+          error = "--keep-float: no layer named '" + k +
+                  "' (layers: " + llvm::join(known, ", ") + ")";
+          return false;
+        }
+    }
   }
   OwningOpRef<ModuleOp> floatModule(module->clone());
   std::vector<std::string> keep = options.keepFloat;

@@ -9,7 +9,6 @@
 #include "qc/Dialect/QC/Utils/QuantMath.h"
 
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/StringSet.h"
 
 #include <cmath>
 
@@ -29,18 +28,6 @@ struct QCComputeQuantParamsPass
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     Type i8 = IntegerType::get(ctx, 8), f32 = Float32Type::get(ctx);
-    // Every layer named in keep-float must exist.
-    llvm::StringSet<> names;
-    getOperation().walk([&](qc::ObserveOp obs) { names.insert(obs.getName()); });
-    for (const std::string &k : keepFloat)
-      if (!names.contains(k)) {
-        std::string known;
-        for (const auto &n : names)
-          known += (known.empty() ? "" : ", ") + n.getKey().str();
-        getOperation().emitError() << "keep-float: no layer named '" << k
-                                   << "' (layers: " << known << ")";
-        return signalPassFailure();
-      }
     WalkResult result = getOperation().walk([&](qc::ObserveOp obs) {
       qc::StatsAttr stats = obs.getStatsAttr();
       if (!stats) {
