@@ -315,7 +315,10 @@ public:
     Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
     Value wMem = e.global<int8_t>(packed, i8);
     Value biasMem = e.global<int32_t>(foldedBias, i32);
-    Value mMem = e.global<int64_t>(t.m, i64);
+    // Multipliers are below 2^31: kept as i32 and sign-extended, LLVM
+    // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
+    SmallVector<int32_t> m32(t.m.begin(), t.m.end());
+    Value mMem = e.global<int32_t>(m32, i32);
     Value rMem = e.global<int64_t>(t.round, i64);
     Value sMem = e.global<int64_t>(t.shift, i64);
     Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
@@ -410,7 +413,9 @@ public:
       // Epilogue in registers: requantize, residual, clamp, store.
       for (int64_t m = 0; m < mbg; ++m) {
         Value chan = e.add(chan0, e.index(m * L));
-        Value mv = vector::LoadOp::create(b, e.loc, wideType, mMem, ValueRange{chan});
+        Value mv = arith::ExtSIOp::create(
+            b, e.loc, wideType,
+            vector::LoadOp::create(b, e.loc, accType, mMem, ValueRange{chan}));
         Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{chan});
         Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{chan});
         Value mask, left;
@@ -507,7 +512,10 @@ public:
       residualM.push_back(c < s.c ? qc::alignedMultiplier(res.realMultiplier, t.shift[c]) : 0);
     Value wMem = e.global<int8_t>(packed, i8);
     Value biasMem = e.global<int32_t>(foldedBias, i32);
-    Value mMem = e.global<int64_t>(t.m, i64);
+    // Multipliers are below 2^31: kept as i32 and sign-extended, LLVM
+    // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
+    SmallVector<int32_t> m32(t.m.begin(), t.m.end());
+    Value mMem = e.global<int32_t>(m32, i32);
     Value rMem = e.global<int64_t>(t.round, i64);
     Value sMem = e.global<int64_t>(t.shift, i64);
     Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
@@ -561,7 +569,9 @@ public:
             return next;
           });
         });
-        Value mv = vector::LoadOp::create(b, e.loc, wideType, mMem, ValueRange{c0});
+        Value mv = arith::ExtSIOp::create(
+            b, e.loc, wideType,
+            vector::LoadOp::create(b, e.loc, accType, mMem, ValueRange{c0}));
         Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{c0});
         Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{c0});
         Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, rmMem,
