@@ -835,6 +835,17 @@ LogicalResult Importer::importNode(const OnnxNode &n) {
   if (n.outputs.empty() || n.outputs[0].empty())
     return fail("node has no output");
 
+  // A Cast of a QuantizeLinear output to its own storage type (PyTorch's
+  // exporter writes QuantizeLinear -> Cast(uint8) -> DequantizeLinear) is
+  // the same int8 value.
+  if (n.opType == "Cast" && n.inputs.size() == 1 &&
+      quantizedValues.contains(n.inputs[0]) && !n.outputs.empty() &&
+      n.getInt("to", 0) == quantizedValues.lookup(n.inputs[0]).storageType) {
+    QuantParams p = quantizedValues.lookup(n.inputs[0]);
+    quantizedValues[n.outputs[0]] = p;
+    values[n.outputs[0]] = values.lookup(n.inputs[0]);
+    return success();
+  }
   if (n.opType != "DequantizeLinear")
     for (const std::string &in : n.inputs)
       if (quantizedValues.contains(in))

@@ -455,6 +455,29 @@ def case_qdq_conv_float_weights():
     return m
 
 
+def case_qdq_conv_cast():
+    # PyTorch's exporter: QuantizeLinear -> Cast(to=uint8) -> DequantizeLinear.
+    m = qdq_conv_model()
+    g = m.graph
+    nodes = list(g.node)
+    nodes[1] = helper.make_node("DequantizeLinear", ["xc", "xs", "xz"], ["xd"],
+                                name="dq_x")
+    nodes.insert(1, helper.make_node("Cast", ["xq"], ["xc"], name="cast_x",
+                                     to=U8))
+    del g.node[:]
+    g.node.extend(nodes)
+    return m
+
+
+def case_bad_qdq_cast_other():
+    # A Cast of the int8 value to another type is a real conversion.
+    m = case_qdq_conv_cast()
+    for n in m.graph.node:
+        if n.op_type == "Cast":
+            n.attribute[0].i = TensorProto.FLOAT
+    return m
+
+
 def case_bad_qdq_reader():
     return qdq_conv_model(bad="reader")
 

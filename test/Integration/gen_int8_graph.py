@@ -170,6 +170,10 @@ CASES = {
     "conv_1x1": lambda g: conv(g, 2, 5, 7, 37, 33, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     "conv_dilated": lambda g: conv(g, 1, 12, 10, 8, 16, 3, 3, (1, 1), (2, 3), (2, 3, 2, 3), 1, clamp=(-20, 90)),
     "conv_5x5": lambda g: conv(g, 1, 13, 13, 5, 7, 5, 5, (3, 3), (1, 1), (2, 2, 2, 2), 1),
+    # (7 - 1) / 2 + 1 = 4 and (6 - 1) / 2 + 1 = 3 rounded down: the last
+    # row/column is never read (a strided conv on an uncropped input).
+    "conv_stride_floor": lambda g: conv(g, 1, 7, 6, 20, 40, 1, 1, (2, 2), (1, 1), (0, 0, 0, 0), 1),
+    "depthwise_stride_floor": lambda g: conv(g, 1, 8, 9, 20, 20, 3, 3, (2, 2), (1, 1), (1, 0, 1, 0), 20),
     "conv_residual": lambda g: conv(g, 1, 6, 7, 10, 19, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
                                     clamp=(-5, 127), residual=True),
     "depthwise_residual": lambda g: conv(g, 1, 5, 5, 12, 12, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 12,

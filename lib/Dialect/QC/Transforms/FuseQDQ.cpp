@@ -32,6 +32,42 @@ Value dequantizedActivation(Value v) {
   return dq.getInput();
 }
 
+/// The input of a tosa.slice that only crops the end rows/columns of an NHWC
+/// tensor (what the importer emits when a strided window leaves them unread;
+/// TOSA wants the division by the stride exact), if `v` is one and a window
+/// of `conv`'s geometry over the uncropped input gives the same output.
+/// qc.conv2d rounds the window count down, so it reads the uncropped input.
+template <typename ConvT>
+Value uncroppedConvInput(ConvT conv) {
+  Value v = conv.getInput();
+  auto slice = v.getDefiningOp<tosa::SliceOp>();
+  if (!slice)
+    return v;
+  DenseElementsAttr start;
+  if (!matchPattern(slice.getStart(), m_Constant(&start)) ||
+      llvm::any_of(start.getValues<APInt>(), [](const APInt &s) { return !s.isZero(); }))
+    return v;
+  auto in = cast<RankedTensorType>(slice.getInput1().getType());
+  auto cropped = cast<RankedTensorType>(v.getType());
+  auto out = cast<RankedTensorType>(conv.getType());
+  auto w = cast<RankedTensorType>(conv.getWeight().getType());
+  if (in.getRank() != 4 || in.getDimSize(0) != cropped.getDimSize(0) ||
+      in.getDimSize(3) != cropped.getDimSize(3))
+    return v;
+  // Kernel dims: OHWI (conv2d) or [KH, KW, C, M] (depthwise).
+  bool depthwise = std::is_same_v<ConvT, tosa::DepthwiseConv2DOp>;
+  int64_t k[2] = {w.getDimSize(depthwise ? 0 : 1), w.getDimSize(depthwise ? 1 : 2)};
+  ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
+                    dil = conv.getDilation();
+  for (int i = 0; i < 2; ++i) {
+    int64_t span = in.getDimSize(1 + i) + pad[2 * i] + pad[2 * i + 1] -
+                   dil[i] * (k[i] - 1) - 1;
+    if (span < 0 || span / stride[i] + 1 != out.getDimSize(1 + i))
+      return v;
+  }
+  return slice.getInput1();
+}
+
 /// A constant i8 weight: dcast(scast(arith.constant)).
 struct ConstWeight {
   Value typed;               // the quant-typed tensor (scast result)
@@ -161,7 +197,7 @@ struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
 
     Value result;
     if (auto conv = dyn_cast<tosa::Conv2DOp>(anchor)) {
-      Value x = dequantizedActivation(conv.getInput());
+      Value x = dequantizedActivation(uncroppedConvInput(conv));
       auto w = dequantizedWeight(conv.getWeight());
       if (!x || !w)
         return failure();
@@ -175,7 +211,7 @@ struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
           conv.getDilationAttr(), qcPad(rewriter, conv.getPad()),
           rewriter.getI64IntegerAttr(1), cmin, cmax, qc::KernelAttr());
     } else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(anchor)) {
-      Value x = dequantizedActivation(dw.getInput());
+      Value x = dequantizedActivation(uncroppedConvInput(dw));
       auto w = dequantizedWeight(dw.getWeight());
       if (!x || !w)
         return failure();

@@ -322,3 +322,36 @@ func.func @keep_float(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
   %od = quant.dcast %oq : tensor<1x4x4x2x!y> to tensor<1x4x4x2xf32>
   return %od : tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// A 1×1 stride-2 conv on 5×5 reads rows/columns 0, 2, 4; the importer crops
+// the unread end (TOSA wants an exact division by the stride). The integer
+// conv rounds the window count down, so it reads the uncropped input: the
+// slice is looked through and the conv is integer.
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.05:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5}>
+
+// CHECK-LABEL: func.func @cropped_strided
+// CHECK:         %[[Q:.+]] = quant.qcast %{{.+}} : tensor<1x6x6x2xf32>
+// CHECK:         qc.conv2d %[[Q]], {{.+}}stride = array<i64: 2, 2>{{.+}} -> tensor<1x3x3x1x!quant.uniform<i8:f32, 5.000000e-02:3>>
+// CHECK-NOT:     tosa.slice
+// CHECK-NOT:     tosa.conv2d
+func.func @cropped_strided(%x: tensor<1x6x6x2xf32>) -> tensor<1x3x3x1xf32> {
+  %q = quant.qcast %x : tensor<1x6x6x2xf32> to tensor<1x6x6x2x!x>
+  %d = quant.dcast %q : tensor<1x6x6x2x!x> to tensor<1x6x6x2xf32>
+  %start = tosa.const_shape {values = dense<0> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %size = tosa.const_shape {values = dense<[1, 5, 5, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %s = tosa.slice %d, %start, %size : (tensor<1x6x6x2xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x5x5x2xf32>
+  %wi = arith.constant dense<[[[[1, 2]]]]> : tensor<1x1x1x2xi8>
+  %ws = quant.scast %wi : tensor<1x1x1x2xi8> to tensor<1x1x1x2x!w>
+  %wd = quant.dcast %ws : tensor<1x1x1x2x!w> to tensor<1x1x1x2xf32>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %c = tosa.conv2d %s, %wd, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x5x5x2xf32>, tensor<1x1x1x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x1xf32>
+  %oq = quant.qcast %c : tensor<1x3x3x1xf32> to tensor<1x3x3x1x!y>
+  %od = quant.dcast %oq : tensor<1x3x3x1x!y> to tensor<1x3x3x1xf32>
+  return %od : tensor<1x3x3x1xf32>
+}
