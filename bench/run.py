@@ -13,8 +13,10 @@ Measures, all in one run and on one core:
     its default ISA choice and limited with ONEDNN_MAX_CPU_ISA=
     AVX512_CORE_VNNI);
   * whole torchvision resnet18 and mobilenet_v2 (224x224, weights=None):
-    qc int8 against PyTorch 1.13 int8 (FX quantization, onednn engine) and
-    PyTorch float, plus qc's ONNX-to-.so compile time.
+    qc int8 (calibrated by qc, and PyTorch's own int8 model exported as QDQ
+    ONNX) against PyTorch 1.13 int8 (FX quantization, onednn engine), ONNX
+    Runtime 1.30 int8 on the same QDQ file (npm onnxruntime-node), and both
+    in float, plus qc's ONNX-to-.so compile time.
 Peers and qc alternate within each round; every number is the median over
 rounds of per-process medians. GOPS count 2 ops per multiply-accumulate.
 Writes the table to stdout, bench/RESULTS.md (with this command) and
@@ -23,6 +25,7 @@ bench/results.png.
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -182,7 +185,13 @@ def torch_models(names, work):
             for i in range(len(calib)):
                 prepared(torch.from_numpy(calib[i:i + 1]))
         qnet = convert_fx(prepared)
-        out[name] = dict(onnx=path, calib=os.path.join(work, f"{name}_calib.npy"),
+        # PyTorch's own int8 model as QDQ ONNX: what ONNX Runtime runs, and
+        # what qc compiles without calibrating.
+        qdq = os.path.join(work, f"{name}_qdq.onnx")
+        torch.onnx.export(qnet, x, qdq, opset_version=13,
+                          input_names=["image"], output_names=["logits"])
+        out[name] = dict(onnx=path, qdq=qdq,
+                         calib=os.path.join(work, f"{name}_calib.npy"),
                          float=net, int8=qnet, x=x)
     return out
 
@@ -200,9 +209,36 @@ def time_torch(net, x, runs):
     return median(ts)
 
 
+def ensure_ort():
+    """ONNX Runtime 1.30 from npm (onnxruntime-node) in the build dir; None
+    if node/npm are missing or the install fails."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return None
+    d = os.path.join(BUILD, "bench-node")
+    pkg = os.path.join(d, "node_modules", "onnxruntime-node")
+    if not os.path.isdir(pkg):
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, ".npmrc"), "w") as f:
+            f.write("onnxruntime-node-install=skip\n")  # no GPU add-on download
+        p = subprocess.run(["npm", "install", "--no-audit", "--no-fund",
+                            "onnxruntime-node@1.30.0"], cwd=d,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            print(f"bench: npm install onnxruntime-node failed:\n{p.stderr}")
+            return None
+    return os.path.join(d, "node_modules")
+
+
+def time_ort(node_path, model, runs):
+    out = run(["node", os.path.join(ROOT, "bench", "ort_time.js"), model,
+               str(runs), "1"], env={"NODE_PATH": node_path})
+    return float(out.split()[0])
+
+
 def bench_models(tools, names, work, rounds, runs):
     qc_compile = os.path.join(BUILD, "bin", "qc-compile")
     models = torch_models(names, work)
+    ort = ensure_ort()
     rows = []
     for name in names:
         m = models[name]
@@ -211,18 +247,27 @@ def bench_models(tools, names, work, rounds, runs):
         run([qc_compile, m["onnx"], "--calibration-data", m["calib"], "--name",
              name, "-o", lib])
         compile_s = time.perf_counter() - t0
-        t_qc, t_ti, t_tf = [], [], []
+        qlib = os.path.join(work, f"lib{name}_qdq.so")
+        run([qc_compile, m["qdq"], "--name", f"{name}_qdq", "-o", qlib])
+        t = {k: [] for k in ("qc", "qc_qdq", "torch_int8", "torch_float",
+                             "ort_int8", "ort_float")}
+        one = {"OMP_NUM_THREADS": "1"}
         for _ in range(rounds):
-            t_qc.append(float(run([tools["qc_time"], lib, name, str(runs)],
-                                  env={"OMP_NUM_THREADS": "1"})))
-            t_ti.append(time_torch(m["int8"], m["x"], runs))
-            t_tf.append(time_torch(m["float"], m["x"], max(3, runs // 3)))
-        rows.append(dict(name=name, qc=median(t_qc), torch_int8=median(t_ti),
-                         torch_float=median(t_tf), compile_s=compile_s))
-        r = rows[-1]
-        print(f"  {name:24s} qc {r['qc'] / 1e3:7.2f} ms  torch int8 "
-              f"{r['torch_int8'] / 1e3:7.2f} ms  torch float "
-              f"{r['torch_float'] / 1e3:7.2f} ms  compile {compile_s:.1f} s",
+            t["qc"].append(float(run([tools["qc_time"], lib, name, str(runs)], env=one)))
+            t["qc_qdq"].append(float(run([tools["qc_time"], qlib, f"{name}_qdq",
+                                          str(runs)], env=one)))
+            t["torch_int8"].append(time_torch(m["int8"], m["x"], runs))
+            t["torch_float"].append(time_torch(m["float"], m["x"], max(3, runs // 3)))
+            if ort:
+                t["ort_int8"].append(time_ort(ort, m["qdq"], runs))
+                t["ort_float"].append(time_ort(ort, m["onnx"], max(3, runs // 3)))
+        r = {k: (median(v) if v else float("nan")) for k, v in t.items()}
+        r.update(name=name, compile_s=compile_s)
+        rows.append(r)
+        print(f"  {name:24s} qc {r['qc'] / 1e3:7.2f} ms  qc(QDQ) {r['qc_qdq'] / 1e3:7.2f} ms"
+              f"  torch int8 {r['torch_int8'] / 1e3:7.2f} ms  ORT int8 "
+              f"{r['ort_int8'] / 1e3:7.2f} ms  torch float {r['torch_float'] / 1e3:7.2f} ms"
+              f"  ORT float {r['ort_float'] / 1e3:7.2f} ms  compile {compile_s:.1f} s",
               flush=True)
     return rows
 
@@ -261,15 +306,22 @@ def write_results(path, command, peak, layers, models):
             f"{r['qc'] / r['onednn_vnni']:.2f}× | {r['impl']} |")
     if models:
         lines += ["", "## Whole models (224×224, batch 1, median ms)", "",
-                  "| model | qc int8 | PyTorch int8 (onednn) | PyTorch float | "
-                  "qc / PyTorch int8 | float / qc | qc compile (ONNX→.so, with "
-                  "calibration on 4 samples) |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+                  "qc: the float ONNX export calibrated by qc on 4 samples; qc (QDQ): "
+                  "PyTorch's own int8 model exported as QDQ ONNX and compiled by qc "
+                  "without calibration; ONNX Runtime 1.30 (npm onnxruntime-node, one "
+                  "intra-op thread) runs the same QDQ file and the float export.", "",
+                  "| model | qc int8 | qc (QDQ) | PyTorch int8 (onednn) | ORT int8 | "
+                  "PyTorch float | ORT float | qc / PyTorch int8 | qc / ORT int8 | "
+                  "float / qc | qc compile (ONNX→.so incl. calibration) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in models:
             lines.append(
-                f"| {r['name']} | {r['qc'] / 1e3:.2f} | {r['torch_int8'] / 1e3:.2f} | "
-                f"{r['torch_float'] / 1e3:.2f} | {r['qc'] / r['torch_int8']:.2f}× | "
-                f"{r['torch_float'] / r['qc']:.1f}× | {r['compile_s']:.1f} s |")
+                f"| {r['name']} | {r['qc'] / 1e3:.2f} | {r['qc_qdq'] / 1e3:.2f} | "
+                f"{r['torch_int8'] / 1e3:.2f} | {r['ort_int8'] / 1e3:.2f} | "
+                f"{r['torch_float'] / 1e3:.2f} | {r['ort_float'] / 1e3:.2f} | "
+                f"{r['qc'] / r['torch_int8']:.2f}× | {r['qc'] / r['ort_int8']:.2f}× | "
+                f"{min(r['torch_float'], r['ort_float']) / r['qc']:.1f}× | "
+                f"{r['compile_s']:.1f} s |")
     analysis = os.path.join(ROOT, "bench", "analysis.md")
     if os.path.exists(analysis):
         with open(analysis) as f:

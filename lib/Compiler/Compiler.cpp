@@ -439,6 +439,7 @@ bool compileModel(const CompileOptions &options, std::string &error) {
     if (!runPipeline(*module, [&](OpPassManager &pm) {
           pm.addNestedPass<func::FuncOp>(createQCQuantizeConstants());
           pm.addNestedPass<func::FuncOp>(createQCFuseQDQ());
+          pm.addNestedPass<func::FuncOp>(createQCFuseEpilogue());
           pm.addPass(createQCSelectKernels());
         }, diags, "quantization", error))
       return false;

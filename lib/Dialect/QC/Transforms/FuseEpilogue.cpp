@@ -1,4 +1,4 @@
-//===- FuseEpilogue.cpp - residual adds into conv epilogues ---------------===//
+//===- FuseEpilogue.cpp - residual adds and clamps into epilogues ---------===//
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Dialect/QC/Utils/QuantMath.h"
@@ -72,6 +72,46 @@ struct FuseResidualAdd : OpRewritePattern<qc::AddOp> {
   }
 };
 
+/// lut(op(...)) where the table is clamp(q, lo, hi) and keeps the
+/// quantization (a ReLU6 exported as its own Q/DQ pair after the conv, as
+/// PyTorch writes it) is op(...) with its clamp narrowed to [lo, hi]: one
+/// pass over memory instead of two, same bits.
+struct FoldClampTable : OpRewritePattern<qc::LookupTableOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qc::LookupTableOp lut,
+                                PatternRewriter &rewriter) const override {
+    if (lut.getInput().getType() != lut.getType())
+      return failure();
+    Operation *producer = lut.getInput().getDefiningOp();
+    if (!producer || !producer->hasOneUse() ||
+        !isa<qc::Conv2DOp, qc::FullyConnectedOp, qc::AddOp>(producer))
+      return failure();
+    ArrayRef<int8_t> table = lut.getTable();
+    // The table must be clamp(q, lo, hi): lo = table[-128], hi = table[127].
+    int64_t lo = table.front(), hi = table.back();
+    if (lo > hi)
+      return failure();
+    for (int q = -128; q <= 127; ++q)
+      if (table[q + 128] != std::clamp<int64_t>(q, lo, hi))
+        return failure();
+    auto oldMin = producer->getAttrOfType<IntegerAttr>("clamp_min");
+    auto oldMax = producer->getAttrOfType<IntegerAttr>("clamp_max");
+    int64_t newMin = std::max<int64_t>(lo, oldMin ? oldMin.getInt() : -128);
+    int64_t newMax = std::min<int64_t>(hi, oldMax ? oldMax.getInt() : 127);
+    if (newMin > newMax)
+      return failure();
+    rewriter.modifyOpInPlace(producer, [&] {
+      producer->setAttr("clamp_min", rewriter.getI64IntegerAttr(newMin));
+      producer->setAttr("clamp_max", rewriter.getI64IntegerAttr(newMax));
+      if (auto layer = lut->getAttr("qc.layer"))
+        producer->setAttr("qc.layer", layer);
+    });
+    rewriter.replaceOp(lut, producer->getResult(0));
+    return success();
+  }
+};
+
 struct QCFuseEpiloguePass
     : qc::impl::QCFuseEpilogueBase<QCFuseEpiloguePass> {
   void runOnOperation() override {
@@ -90,5 +130,5 @@ struct QCFuseEpiloguePass
 } // namespace
 
 void qc::populateFuseEpiloguePatterns(RewritePatternSet &patterns) {
-  patterns.add<FuseResidualAdd>(patterns.getContext());
+  patterns.add<FuseResidualAdd, FoldClampTable>(patterns.getContext());
 }

@@ -24,7 +24,7 @@
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
 // CHECK-DAG:     memref.global "private" constant @[[W:__qc_const_[0-9]+]] : memref<64xi8> = dense<[1, 2, 3, 4, -1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG:     memref.global "private" constant @[[B:__qc_const_[0-9]+]] : memref<16xi32> = dense<[-1170, -5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG:     memref.global "private" constant @[[M:__qc_const_[0-9]+]] : memref<16xi64> = dense<[1073741824, 1073741824, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @[[M:__qc_const_[0-9]+]] : memref<16xi32> = dense<[1073741824, 1073741824, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG:     memref.global "private" constant @[[S:__qc_const_[0-9]+]] : memref<16xi64> = dense<[32, 33, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]>
 // CHECK-DAG:     memref.global "private" constant @[[R:__qc_const_[0-9]+]] : memref<16xi64> = dense<[2147483648, 4294967296, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]>
 // CHECK:       func.func @main(%[[X:.+]]: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {

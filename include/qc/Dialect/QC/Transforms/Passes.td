@@ -138,7 +138,7 @@ def QCExposeLayers : Pass<"qc-expose-layers", "mlir::func::FuncOp"> {
 }
 
 def QCFuseEpilogue : Pass<"qc-fuse-epilogue", "mlir::func::FuncOp"> {
-  let summary = "Fuses a residual add into the epilogue of the conv before it";
+  let summary = "Fuses residual adds and clamp tables into integer epilogues";
   let description = [{
     `qc.add(qc.conv2d(x, w, b), r)` ⇒ `qc.conv2d(x, w, b) residual(r)` with the
     add's output quantization and clamp:
@@ -146,6 +146,10 @@ def QCFuseEpilogue : Pass<"qc-fuse-epilogue", "mlir::func::FuncOp"> {
     with one rounding instead of two, and no intermediate int8 tensor. Applies
     when the conv has no other use and no clamp of its own, and the residual
     multiplier fits 53 bits at the channel's shift.
+
+    A `qc.lut` that keeps its input's quantization and whose table is
+    `clamp(q, lo, hi)` (ReLU6 exported with its own quantize/dequantize pair)
+    folds into the clamp of the conv, fully-connected or add before it.
   }];
 }
 
