@@ -477,19 +477,31 @@ public:
   /// ISA has them). The input's zero point moves into the bias
   /// (Σ(x − zx)·w = Σx·w − zx·Σw) and the image is padded with zx, so
   /// padding contributes nothing and the loops need no bounds checks.
+  ///
+  /// With a 4-way dot-product kernel and kw ≤ 4 the taps of one kernel row
+  /// are reduced by one dot4: the input is first unfolded along W into
+  /// U[n][h][ow][c][4] = x_u8[n][h][ow·sw + kx·dw][c] (kx < kw, else 0) and
+  /// the weights into [ky][c][4], so each (pixel, 16 channels, ky) is one
+  /// dot product of 64 bytes (the u8 input's +128 folds into the bias as in
+  /// convDot).
   LogicalResult convDepthwise(const ConvShape &s, Value x, Value out,
                               ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
                               ArrayRef<double> realMultipliers, int64_t zx,
                               int64_t zo, int64_t lo, int64_t hi,
-                              const Residual &res) {
+                              qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
     const int64_t L = 16, T = 4;
     const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
 
-    // Weights [ky][kx][c] padded to cp channels; folded bias.
-    SmallVector<int8_t> packed(s.kh * s.kw * cp, 0);
+    const bool dot = kernel && kernel.getName() != "dot4.generic" &&
+                     kernel.getLanes() == L && s.kw <= 4;
+    // +128 of the u8 input on the dot path.
+    const int64_t zxFold = dot ? zx + 128 : zx;
+    // Weights [ky][kx][c] (or [ky][c][4] for dot4) padded to cp channels;
+    // folded bias.
+    SmallVector<int8_t> packed(dot ? s.kh * cp * 4 : s.kh * s.kw * cp, 0);
     SmallVector<int32_t> foldedBias(cp, 0);
     RequantTables t;
     for (int64_t c = 0; c < cp; ++c) {
@@ -501,10 +513,10 @@ public:
       for (int64_t y = 0; y < s.kh; ++y)
         for (int64_t xx = 0; xx < s.kw; ++xx) {
           int8_t v = w[(c * s.kh + y) * s.kw + xx];
-          packed[(y * s.kw + xx) * cp + c] = v;
+          packed[dot ? (y * cp + c) * 4 + xx : (y * s.kw + xx) * cp + c] = v;
           sum += v;
         }
-      foldedBias[c] = static_cast<int32_t>(int64_t(bias[c]) - zx * sum);
+      foldedBias[c] = static_cast<int32_t>(int64_t(bias[c]) - zxFold * sum);
       t.push(realMultipliers[c]);
     }
     SmallVector<int64_t> residualM;
@@ -520,10 +532,11 @@ public:
     Value sMem = e.global<int64_t>(t.shift, i64);
     Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
 
-    // The padded image, channels padded to cp, padding = zx.
+    // The padded image, channels padded to cp, padding = zx (as u8 on the
+    // dot path: x xor 0x80).
     Value img = e.alloc(s.n * hp * wp * cp, i8);
     if (hp != s.h || wp != s.w || cp != s.c) {
-      Value fill = e.intConst(zx, i8);
+      Value fill = e.intConst(static_cast<int8_t>(dot ? (zx + 128) & 0xff : zx), i8);
       e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
     }
     e.loop(0, s.n * s.h, 1, [&](Value nh) {
@@ -534,9 +547,48 @@ public:
         Value dst = e.linear({n, e.add(y, e.index(s.pt)), e.add(xx, e.index(s.pl)),
                               e.index(0)},
                              {s.n, hp, wp, cp});
-        e.copyBytes(x, src, img, dst, s.c, [](Value v) { return v; });
+        e.copyBytes(x, src, img, dst, s.c, [&](Value v) -> Value {
+          if (!dot)
+            return v;
+          return arith::XOrIOp::create(b, e.loc, v, e.splat(-128, v.getType()));
+        });
       });
     });
+
+    // Dot path: the image unfolded along W, U[n][h][ow][c][4].
+    Value unfolded;
+    if (dot) {
+      unfolded = e.alloc(s.n * hp * s.ow * cp * 4, i8);
+      auto v16 = VectorType::get({L}, i8);
+      Value zero16 = e.splat(0, v16);
+      e.loop(0, s.n * hp, 1, [&](Value nh) {
+        e.loop(0, s.ow, 1, [&](Value o) {
+          Value row = e.mul(nh, e.index(wp));
+          Value dstBase = e.mul(e.add(e.mul(nh, e.index(s.ow)), o), e.index(cp * 4));
+          e.loop(0, cb, 1, [&](Value blk) {
+            Value c0 = e.mul(blk, e.index(L));
+            SmallVector<Value> taps;
+            for (int64_t k = 0; k < 4; ++k) {
+              if (k >= s.kw) {
+                taps.push_back(zero16);
+                continue;
+              }
+              Value col = e.add(e.mul(o, e.index(s.sw)), e.index(k * s.dw));
+              taps.push_back(vector::LoadOp::create(
+                  b, e.loc, v16, img,
+                  ValueRange{e.add(e.mul(e.add(row, col), e.index(cp)), c0)}));
+            }
+            // [t0 t1 t2 t3] per channel: interleave(interleave(t0, t2),
+            // interleave(t1, t3)).
+            Value a = vector::InterleaveOp::create(b, e.loc, taps[0], taps[2]);
+            Value c = vector::InterleaveOp::create(b, e.loc, taps[1], taps[3]);
+            Value all = vector::InterleaveOp::create(b, e.loc, a, c);
+            vector::StoreOp::create(b, e.loc, all, unfolded,
+                                    ValueRange{e.add(dstBase, e.mul(c0, e.index(4)))});
+          });
+        });
+      });
+    }
 
     auto accType = VectorType::get({L}, i32);
     auto byteVec = VectorType::get({L}, i8);
@@ -546,6 +598,28 @@ public:
         Value c0 = e.mul(blk, e.index(L));
         Value init = vector::LoadOp::create(b, e.loc, accType, biasMem, ValueRange{c0});
         SmallVector<Value> accs(nt, init);
+        if (dot) {
+          auto bytesType = VectorType::get({4 * L}, i8);
+          accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
+            Value wv = vector::LoadOp::create(
+                b, e.loc, bytesType, wMem,
+                ValueRange{e.mul(e.add(e.mul(ky, e.index(cp)), c0), e.index(4))});
+            Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
+            SmallVector<Value> next;
+            for (int64_t j = 0; j < nt; ++j) {
+              Value at = e.mul(
+                  e.add(e.mul(e.linear({n, ih, e.add(ow0, e.index(j))},
+                                       {s.n, hp, s.ow}),
+                              e.index(cp)),
+                        c0),
+                  e.index(4));
+              Value xv = vector::LoadOp::create(b, e.loc, bytesType, unfolded,
+                                                ValueRange{at});
+              next.push_back(qc::Dot4Op::create(b, e.loc, a1[j], xv, wv, kernel));
+            }
+            return next;
+          });
+        } else
         accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
           return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
             Value wv = arith::ExtSIOp::create(
@@ -760,7 +834,7 @@ public:
                      qo.getZeroPoint(), lo, hi, kernel, res);
     if (s.groups == s.c && s.o == s.c)
       return convDepthwise(s, x, out, *w, *bv, real, qx.getZeroPoint(),
-                           qo.getZeroPoint(), lo, hi, res);
+                           qo.getZeroPoint(), lo, hi, kernel, res);
     return convGrouped(s, x, out, *w, *bv, real, qx.getZeroPoint(),
                        qo.getZeroPoint(), lo, hi, res);
   }
