@@ -1,7 +1,7 @@
 // Times a qc-compiled library: loads libNAME.so, fills its inputs with
 // random floats and calls NAME_run RUNS times (after 3 warm-up calls).
 //
-//   qc_time LIB.so NAME RUNS
+//   qc_time LIB.so NAME RUNS [THREADS]
 //
 // Prints the median time of one call in microseconds.
 #include <dlfcn.h>
@@ -52,8 +52,8 @@ static int cmp(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: qc_time LIB.so NAME RUNS\n");
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: qc_time LIB.so NAME RUNS [THREADS]\n");
     return 2;
   }
   void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
@@ -64,6 +64,10 @@ int main(int argc, char **argv) {
   const char *name = argv[2];
   int runs = atoi(argv[3]);
   RunFn run = (RunFn)sym(lib, name, "run");
+  if (argc == 5) {
+    typedef void (*SetFn)(int);
+    ((SetFn)sym(lib, name, "set_num_threads"))(atoi(argv[4]));
+  }
   int nin = ((CountFn)sym(lib, name, "num_inputs"))();
   int nout = ((CountFn)sym(lib, name, "num_outputs"))();
   float **in = buffers(nin, (RankFn)sym(lib, name, "input_rank"),

@@ -147,7 +147,7 @@ def bench_layers(tools, layers, work, rounds, runs):
         t_qc, t_dn, t_dv, impl = [], [], [], ""
         for _ in range(rounds):
             t_qc.append(float(run([tools["qc_time"], libs[i], f"layer{i}",
-                                   str(runs)], env=one)))
+                                   str(runs), "1"], env=one)))
             out = run(dnnl_args, env=one).split()
             t_dn.append(float(out[0]))
             impl = out[1]
@@ -196,8 +196,9 @@ def torch_models(names, work):
     return out
 
 
-def time_torch(net, x, runs):
+def time_torch(net, x, runs, threads=1):
     import torch
+    torch.set_num_threads(threads)
     with torch.no_grad():
         for _ in range(3):
             net(x)
@@ -229,9 +230,9 @@ def ensure_ort():
     return os.path.join(d, "node_modules")
 
 
-def time_ort(node_path, model, runs):
+def time_ort(node_path, model, runs, threads=1):
     out = run(["node", os.path.join(ROOT, "bench", "ort_time.js"), model,
-               str(runs), "1"], env={"NODE_PATH": node_path})
+               str(runs), str(threads)], env={"NODE_PATH": node_path})
     return float(out.split()[0])
 
 
@@ -250,16 +251,20 @@ def bench_models(tools, names, work, rounds, runs):
         qlib = os.path.join(work, f"lib{name}_qdq.so")
         run([qc_compile, m["qdq"], "--name", f"{name}_qdq", "-o", qlib])
         t = {k: [] for k in ("qc", "qc_qdq", "torch_int8", "torch_float",
-                             "ort_int8", "ort_float")}
+                             "ort_int8", "ort_float", "qc_2t", "torch_int8_2t",
+                             "ort_int8_2t")}
         one = {"OMP_NUM_THREADS": "1"}
         for _ in range(rounds):
-            t["qc"].append(float(run([tools["qc_time"], lib, name, str(runs)], env=one)))
+            t["qc"].append(float(run([tools["qc_time"], lib, name, str(runs), "1"], env=one)))
+            t["qc_2t"].append(float(run([tools["qc_time"], lib, name, str(runs), "2"])))
+            t["torch_int8_2t"].append(time_torch(m["int8"], m["x"], runs, threads=2))
             t["qc_qdq"].append(float(run([tools["qc_time"], qlib, f"{name}_qdq",
-                                          str(runs)], env=one)))
+                                          str(runs), "1"], env=one)))
             t["torch_int8"].append(time_torch(m["int8"], m["x"], runs))
             t["torch_float"].append(time_torch(m["float"], m["x"], max(3, runs // 3)))
             if ort:
                 t["ort_int8"].append(time_ort(ort, m["qdq"], runs))
+                t["ort_int8_2t"].append(time_ort(ort, m["qdq"], runs, threads=2))
                 t["ort_float"].append(time_ort(ort, m["onnx"], max(3, runs // 3)))
         r = {k: (median(v) if v else float("nan")) for k, v in t.items()}
         r.update(name=name, compile_s=compile_s)
@@ -267,7 +272,9 @@ def bench_models(tools, names, work, rounds, runs):
         print(f"  {name:24s} qc {r['qc'] / 1e3:7.2f} ms  qc(QDQ) {r['qc_qdq'] / 1e3:7.2f} ms"
               f"  torch int8 {r['torch_int8'] / 1e3:7.2f} ms  ORT int8 "
               f"{r['ort_int8'] / 1e3:7.2f} ms  torch float {r['torch_float'] / 1e3:7.2f} ms"
-              f"  ORT float {r['ort_float'] / 1e3:7.2f} ms  compile {compile_s:.1f} s",
+              f"  ORT float {r['ort_float'] / 1e3:7.2f} ms  compile {compile_s:.1f} s"
+              f"  | 2 threads: qc {r['qc_2t'] / 1e3:7.2f} ms  torch int8 "
+              f"{r['torch_int8_2t'] / 1e3:7.2f} ms  ORT int8 {r['ort_int8_2t'] / 1e3:7.2f} ms",
               flush=True)
     return rows
 
@@ -322,6 +329,17 @@ def write_results(path, command, peak, layers, models):
                 f"{r['qc'] / r['torch_int8']:.2f}× | {r['qc'] / r['ort_int8']:.2f}× | "
                 f"{min(r['torch_float'], r['ort_float']) / r['qc']:.1f}× | "
                 f"{r['compile_s']:.1f} s |")
+        lines += ["", "Two threads (qc: `NAME_set_num_threads(2)`; PyTorch "
+                  "`torch.set_num_threads(2)`; ONNX Runtime two intra-op threads):", "",
+                  "| model | qc 1 thread | qc 2 threads | qc speed-up | PyTorch int8 2t | "
+                  "ORT int8 2t | qc 2t / PyTorch 2t | qc 2t / ORT 2t |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in models:
+            lines.append(
+                f"| {r['name']} | {r['qc'] / 1e3:.2f} | {r['qc_2t'] / 1e3:.2f} | "
+                f"{r['qc'] / r['qc_2t']:.2f}× | {r['torch_int8_2t'] / 1e3:.2f} | "
+                f"{r['ort_int8_2t'] / 1e3:.2f} | {r['qc_2t'] / r['torch_int8_2t']:.2f}× | "
+                f"{r['qc_2t'] / r['ort_int8_2t']:.2f}× |")
     analysis = os.path.join(ROOT, "bench", "analysis.md")
     if os.path.exists(analysis):
         with open(analysis) as f:

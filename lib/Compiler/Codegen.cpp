@@ -11,7 +11,9 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
@@ -243,6 +245,10 @@ std::string renderHeader(const LibraryInterface &abi) {
      << "double " << n << "_output_scale(int i);\n"
      << "int " << n << "_input_zero_point(int i);\n"
      << "int " << n << "_output_zero_point(int i);\n\n"
+     << "/* Threads used by " << n << "_run (the calling thread and a pool\n"
+        "   the library starts on first use); n <= 0 means the CPUs online. */\n"
+     << "void " << n << "_set_num_threads(int n);\n"
+     << "int " << n << "_get_num_threads(void);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return h;
 }
@@ -252,11 +258,13 @@ std::string renderHeader(const LibraryInterface &abi) {
 /// malloc/free. A graph run allocates the same sizes in the same order every
 /// time, so after the first call no buffer comes from the system again; with
 /// plain malloc every large buffer was a fresh mmap whose page faults cost a
-/// quarter of resnet18's time. Each block carries its size in a 64-byte
-/// header. The cache keeps at most kSlots blocks per thread (they live as
-/// long as the thread).
+/// quarter of resnet18's time. Each block carries its capacity in a 64-byte
+/// header; an allocation takes the smallest cached block of capacity n to 2n,
+/// so blocks freed by late layers serve the early ones of the next call. The
+/// cache keeps at most kSlots blocks per thread (they live as long as the
+/// thread).
 static void defineAllocator(llvm::Module &m) {
-  constexpr unsigned kSlots = 32;
+  constexpr unsigned kSlots = 256;
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
@@ -279,44 +287,59 @@ static void defineAllocator(llvm::Module &m) {
     return b.CreateThreadLocalAddress(g);
   };
 
-  // void *_mlir_memref_to_llvm_alloc(uint64_t n)
+  // void *_mlir_memref_to_llvm_alloc(uint64_t n): the smallest cached block
+  // of capacity in [n, 2n] (an exact size when there is one), else malloc.
   if (llvm::Function *f = m.getFunction("_mlir_memref_to_llvm_alloc")) {
     f->setLinkage(llvm::GlobalValue::InternalLinkage);
     auto *entry = llvm::BasicBlock::Create(ctx, "entry", f);
     auto *loop = llvm::BasicBlock::Create(ctx, "loop", f);
+    auto *after = llvm::BasicBlock::Create(ctx, "after", f);
     auto *hit = llvm::BasicBlock::Create(ctx, "hit", f);
-    auto *next = llvm::BasicBlock::Create(ctx, "next", f);
     auto *miss = llvm::BasicBlock::Create(ctx, "miss", f);
     auto *fail = llvm::BasicBlock::Create(ctx, "fail", f);
     auto *ok = llvm::BasicBlock::Create(ctx, "ok", f);
     llvm::IRBuilder<> b(entry);
     llvm::Value *n = f->getArg(0);
     llvm::Value *ptrs = threadLocal(b, slotPtr), *sizes = threadLocal(b, slotSize);
+    llvm::Value *limit = b.CreateShl(n, 1);
     b.CreateBr(loop);
     b.SetInsertPoint(loop);
     llvm::PHINode *i = b.CreatePHI(i64, 2);
+    llvm::PHINode *best = b.CreatePHI(i64, 2);      // slot index or kSlots
+    llvm::PHINode *bestSize = b.CreatePHI(i64, 2);  // its capacity
     i->addIncoming(b.getInt64(0), entry);
-    llvm::Value *pAddr = b.CreateGEP(slotsPtrTy, ptrs, {b.getInt64(0), i});
-    llvm::Value *sAddr = b.CreateGEP(slotsSizeTy, sizes, {b.getInt64(0), i});
-    llvm::Value *p = b.CreateLoad(ptr, pAddr);
-    llvm::Value *match = b.CreateAnd(b.CreateIsNotNull(p),
-                                     b.CreateICmpEQ(b.CreateLoad(i64, sAddr), n));
-    b.CreateCondBr(match, hit, next);
+    best->addIncoming(b.getInt64(kSlots), entry);
+    bestSize->addIncoming(llvm::ConstantInt::getAllOnesValue(i64), entry);
+    llvm::Value *p = b.CreateLoad(
+        ptr, b.CreateGEP(slotsPtrTy, ptrs, {b.getInt64(0), i}));
+    llvm::Value *size = b.CreateLoad(
+        i64, b.CreateGEP(slotsSizeTy, sizes, {b.getInt64(0), i}));
+    llvm::Value *fits = b.CreateAnd(
+        b.CreateIsNotNull(p),
+        b.CreateAnd(b.CreateICmpUGE(size, n), b.CreateICmpULE(size, limit)));
+    llvm::Value *better = b.CreateAnd(fits, b.CreateICmpULT(size, bestSize));
+    llvm::Value *nextBest = b.CreateSelect(better, i, best);
+    llvm::Value *nextSize = b.CreateSelect(better, size, bestSize);
+    llvm::Value *i1 = b.CreateAdd(i, b.getInt64(1));
+    i->addIncoming(i1, loop);
+    best->addIncoming(nextBest, loop);
+    bestSize->addIncoming(nextSize, loop);
+    b.CreateCondBr(b.CreateICmpULT(i1, b.getInt64(kSlots)), loop, after);
+    b.SetInsertPoint(after);
+    b.CreateCondBr(b.CreateICmpULT(nextBest, b.getInt64(kSlots)), hit, miss);
     b.SetInsertPoint(hit);
+    llvm::Value *pAddr = b.CreateGEP(slotsPtrTy, ptrs, {b.getInt64(0), nextBest});
+    llvm::Value *found = b.CreateLoad(ptr, pAddr);
     b.CreateStore(llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr)),
                   pAddr);
-    b.CreateRet(p);
-    b.SetInsertPoint(next);
-    llvm::Value *i1 = b.CreateAdd(i, b.getInt64(1));
-    i->addIncoming(i1, next);
-    b.CreateCondBr(b.CreateICmpULT(i1, b.getInt64(kSlots)), loop, miss);
+    b.CreateRet(found);
     b.SetInsertPoint(miss);
     llvm::Value *h = b.CreateCall(sysMalloc, {b.CreateAdd(n, b.getInt64(64))});
     b.CreateCondBr(b.CreateIsNull(h), fail, ok);
     b.SetInsertPoint(fail);
     b.CreateRet(h);
     b.SetInsertPoint(ok);
-    b.CreateStore(n, h);
+    b.CreateStore(n, h); // the block's capacity
     b.CreateRet(b.CreateGEP(b.getInt8Ty(), h, b.getInt64(64)));
   }
 
@@ -360,6 +383,103 @@ static void defineAllocator(llvm::Module &m) {
   }
 }
 
+/// The thread pool (lib/Runtime/qc_runtime.c) as x86-64 bitcode.
+static const unsigned char kRuntimeX86_64[] = {
+#include "QCRuntimeX86_64.inc"
+};
+
+/// Links the thread pool into `m` (its symbols internal), defines its
+/// default thread count, exports NAME_set_num_threads / NAME_get_num_threads
+/// and gives every `__qc_parallel_for_N` declaration (left by
+/// qc-outline-parallel) its body: pack the arguments into an array of 8-byte
+/// slots and call qc_parallel_for with a trampoline that unpacks them into a
+/// call of `__qc_task_N(args..., begin, end)`.
+static bool addThreadPool(llvm::Module &m, const LibraryInterface &abi,
+                          std::string &error) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx), *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *threads = new llvm::GlobalVariable(
+      m, i32, true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantInt::get(i32, abi.threads), "qc_default_threads");
+  (void)threads;
+  llvm::MemoryBufferRef buffer(
+      llvm::StringRef(reinterpret_cast<const char *>(kRuntimeX86_64),
+                      sizeof(kRuntimeX86_64)),
+      "qc_runtime.bc");
+  llvm::Expected<std::unique_ptr<llvm::Module>> runtime =
+      llvm::parseBitcodeFile(buffer, ctx);
+  if (!runtime) {
+    error = "internal error: runtime bitcode: " + llvm::toString(runtime.takeError());
+    return false;
+  }
+  (*runtime)->setTargetTriple(m.getTargetTriple());
+  (*runtime)->setDataLayout(m.getDataLayout());
+  if (llvm::Linker::linkModules(m, std::move(*runtime))) {
+    error = "internal error: linking the runtime failed";
+    return false;
+  }
+  for (const char *name : {"qc_parallel_for", "qc_set_num_threads",
+                           "qc_get_num_threads"})
+    if (llvm::Function *f = m.getFunction(name))
+      f->setLinkage(llvm::GlobalValue::InternalLinkage);
+  m.getNamedGlobal("qc_default_threads")
+      ->setLinkage(llvm::GlobalValue::InternalLinkage);
+
+  llvm::IRBuilder<> b(ctx);
+  // void NAME_set_num_threads(int n); int NAME_get_num_threads(void)
+  {
+    auto *f = llvm::Function::Create(
+        llvm::FunctionType::get(b.getVoidTy(), {i32}, false),
+        llvm::GlobalValue::ExternalLinkage, abi.name + "_set_num_threads", m);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
+    b.CreateCall(m.getFunction("qc_set_num_threads"), {f->getArg(0)});
+    b.CreateRetVoid();
+    auto *g = llvm::Function::Create(llvm::FunctionType::get(i32, {}, false),
+                                     llvm::GlobalValue::ExternalLinkage,
+                                     abi.name + "_get_num_threads", m);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", g));
+    b.CreateRet(b.CreateCall(m.getFunction("qc_get_num_threads")));
+  }
+
+  llvm::Function *parallelFor = m.getFunction("qc_parallel_for");
+  const std::string prefix = "__qc_parallel_for_";
+  for (llvm::Function &dispatch : m) {
+    if (!dispatch.isDeclaration() || !dispatch.getName().starts_with(prefix))
+      continue;
+    std::string id = dispatch.getName().drop_front(prefix.size()).str();
+    llvm::Function *task = m.getFunction("__qc_task_" + id);
+    if (!task || task->arg_size() != dispatch.arg_size() + 1) {
+      error = "internal error: no task for " + dispatch.getName().str();
+      return false;
+    }
+    size_t nargs = dispatch.arg_size() - 1;
+    // void tramp(ptr ctx, i64 begin, i64 end)
+    auto *tramp = llvm::Function::Create(
+        llvm::FunctionType::get(b.getVoidTy(), {ptr, i64, i64}, false),
+        llvm::GlobalValue::InternalLinkage, "__qc_tramp_" + id, m);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", tramp));
+    llvm::SmallVector<llvm::Value *> args;
+    for (size_t i = 0; i < nargs; ++i)
+      args.push_back(b.CreateLoad(task->getArg(i)->getType(),
+                                  b.CreateConstGEP1_64(i64, tramp->getArg(0), i)));
+    args.push_back(tramp->getArg(1));
+    args.push_back(tramp->getArg(2));
+    b.CreateCall(task, args);
+    b.CreateRetVoid();
+    // The dispatch: pack and call the pool.
+    dispatch.setLinkage(llvm::GlobalValue::InternalLinkage);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", &dispatch));
+    llvm::Value *slots =
+        b.CreateAlloca(llvm::ArrayType::get(i64, std::max<size_t>(nargs, 1)));
+    for (size_t i = 0; i < nargs; ++i)
+      b.CreateStore(dispatch.getArg(i), b.CreateConstGEP1_64(i64, slots, i));
+    b.CreateCall(parallelFor, {tramp, slots, dispatch.getArg(nargs)});
+    b.CreateRetVoid();
+  }
+  return true;
+}
+
 bool emitLibrary(ModuleOp module, StringRef graphFunction,
                  const LibraryInterface &abi, TargetAttr target, EmitKind kind,
                  const std::string &path, const std::string &linker,
@@ -398,6 +518,9 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
   }
   graph->setLinkage(llvm::GlobalValue::InternalLinkage);
   for (llvm::Function &f : *m)
+    if (f.getName().starts_with("__qc_task_"))
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::Function &f : *m)
     if (!f.isDeclaration()) {
       f.addFnAttr("target-cpu", target.getCpu());
       if (!target.getFeatures().empty())
@@ -405,6 +528,23 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
     }
   addInterface(*m, graph, abi);
   defineAllocator(*m);
+  if (triple.getArch() == llvm::Triple::x86_64) {
+    if (!addThreadPool(*m, abi, error))
+      return false;
+  } else {
+    // No runtime for this target yet: one thread, the same ABI.
+    llvm::IRBuilder<> b(m->getContext());
+    auto *set = llvm::Function::Create(
+        llvm::FunctionType::get(b.getVoidTy(), {b.getInt32Ty()}, false),
+        llvm::GlobalValue::ExternalLinkage, abi.name + "_set_num_threads", *m);
+    b.SetInsertPoint(llvm::BasicBlock::Create(m->getContext(), "entry", set));
+    b.CreateRetVoid();
+    auto *get = llvm::Function::Create(
+        llvm::FunctionType::get(b.getInt32Ty(), {}, false),
+        llvm::GlobalValue::ExternalLinkage, abi.name + "_get_num_threads", *m);
+    b.SetInsertPoint(llvm::BasicBlock::Create(m->getContext(), "entry", get));
+    b.CreateRet(b.getInt32(1));
+  }
   if (llvm::verifyModule(*m, &llvm::errs())) {
     error = "internal error: generated LLVM IR does not verify";
     return false;

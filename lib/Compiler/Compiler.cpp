@@ -404,7 +404,7 @@ bool compileModel(const CompileOptions &options, std::string &error) {
     error = options.modelPath + ": expected one function (or one named @main)";
     return false;
   }
-  LibraryInterface abi{options.name, {}, {}};
+  LibraryInterface abi{options.name, {}, {}, options.threads};
   if (!readSignature(graph, abi.inputs, abi.outputs, error)) {
     error = options.modelPath + ": " + error;
     return false;

@@ -234,7 +234,8 @@ bool loadObservedFloatGraph(ModuleOp floatModule, StringRef name,
                    "preparing the observed float build", error))
     return false;
   func::FuncOp f = graphFunction(*module);
-  LibraryInterface abi{name.str(), {}, {}};
+  // One thread per call: calibration already runs samples in parallel.
+  LibraryInterface abi{name.str(), {}, {}, 1};
   if (!readSignature(f, abi.inputs, abi.outputs, error))
     return false;
   auto observed = f->getAttrOfType<ArrayAttr>("qc.observed");

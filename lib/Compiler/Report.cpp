@@ -83,7 +83,8 @@ bool measureAccuracy(ModuleOp floatModule, ModuleOp quantModule,
       }, diags, "exposing layers", error))
     return false;
   func::FuncOp f = graphFunction(*exposed);
-  LibraryInterface abi{"qc_report_int8", {}, {}};
+  // One thread per call: the samples already run in parallel.
+  LibraryInterface abi{"qc_report_int8", {}, {}, 1};
   if (!readSignature(f, abi.inputs, abi.outputs, error))
     return false;
   size_t numModelOutputs = firstObserved;

@@ -93,6 +93,7 @@ void buildFloatToLLVMPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createQCExpandMath());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createQCOutlineParallel());
   addLowerToLLVM(pm);
 }
 

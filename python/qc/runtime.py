@@ -168,6 +168,19 @@ class CompiledModel:
                 raise QCError(f"{self.path}: output {oname!r} has a dynamic shape "
                               f"{_fmt_shape(shape)}; only static shapes are supported")
 
+    def set_num_threads(self, n):
+        """Threads the library uses (n <= 0: the CPUs online)."""
+        f = self._sym("set_num_threads")
+        f.argtypes = [ctypes.c_int]
+        f.restype = None
+        f(int(n))
+
+    def get_num_threads(self):
+        f = self._sym("get_num_threads")
+        f.argtypes = []
+        f.restype = ctypes.c_int
+        return f()
+
     def _sym(self, suffix):
         sym = f"{self.name}_{suffix}"
         try:

@@ -317,3 +317,25 @@ def test_int8_io_matches_float_io(tmp_path):
     # A float array for an int8 input is refused, not silently converted.
     with pytest.raises(ValueError, match="int8"):
         ilib(x[:1])
+
+
+@needs_qc_compile
+def test_threads_give_identical_results(tmp_path):
+    """The library's thread pool splits output tiles: any thread count gives
+    the same bits; --threads sets the default, set_num_threads changes it."""
+    onnx_path = os.path.join(DIGITS, "digits.onnx")
+    calib = os.path.join(DIGITS, "calib.npy")
+    lib_path = tmp_path / "libt.so"
+    subprocess.run([QC_COMPILE, onnx_path, "--calibration-data", calib, "--threads", "3",
+                    "--name", "t", "-o", str(lib_path)], check=True)
+    lib = qc.load(lib_path, name="t")
+    assert lib.get_num_threads() == 3
+    x = np.load(os.path.join(DIGITS, "test_x.npy"))[:100].astype(np.float32)
+    results = []
+    for n in (1, 2, 4):
+        lib.set_num_threads(n)
+        assert lib.get_num_threads() == n
+        results.append(lib.run_batch(x))
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+    assert "void t_set_num_threads(int n);" in (tmp_path / "t.h").read_text()

@@ -86,6 +86,15 @@ static bool validCName(StringRef s) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // libLLVM registers a "threads" option of its own; qc-compile's --threads
+  // replaces it (registered here, after the library's).
+  if (cl::Option *llvmThreads = cl::getRegisteredOptions().lookup("threads"))
+    llvmThreads->removeArgument();
+  static cl::opt<int> threads(
+      "threads",
+      cl::desc("Threads the generated library uses by default (0: the CPUs "
+               "online; NAME_set_num_threads changes it at run time)"),
+      cl::init(0), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "qc: float model to calibrated int8 shared library\n");
 
@@ -108,6 +117,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.int8IO = io == "int8";
+  if (threads < 0) {
+    llvm::errs() << "qc-compile: error: --threads must be 0 or more\n";
+    return 1;
+  }
+  options.threads = threads;
   options.calibrationMethod = calibrationMethod;
   options.reportPath = reportPath;
   options.reportData = reportData;

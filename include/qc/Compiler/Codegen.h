@@ -12,6 +12,8 @@ namespace qc {
 struct LibraryInterface {
   std::string name; ///< symbol prefix
   std::vector<TensorSignature> inputs, outputs;
+  /// Default size of the library's thread pool (0: the CPUs online).
+  int threads = 0;
 };
 
 /// Translates `module` (LLVM dialect; its graph function is `graphFunction`

@@ -49,6 +49,9 @@ struct CompileOptions {
   /// The library takes and returns int8 tensors (each with the scale and
   /// zero point its header states) instead of float32.
   bool int8IO = false;
+  /// Default size of the generated library's thread pool (0: the CPUs
+  /// online when it first runs); NAME_set_num_threads changes it.
+  int threads = 0;
   /// Write the per-layer accuracy report (JSON) here.
   std::string reportPath;
   /// Data the report and the accuracy target are measured on (default: the

@@ -175,6 +175,16 @@ public:
             llvm::function_ref<void(Value)> body) {
     loop(index(lb), index(ub), step, body);
   }
+  /// A loop whose iterations write disjoint outputs: marked for
+  /// qc-outline-parallel, which runs it on the library's thread pool.
+  void parallelLoop(int64_t lb, int64_t ub, int64_t step,
+                    llvm::function_ref<void(Value)> body) {
+    auto f = scf::ForOp::create(b, loc, index(lb), index(ub), index(step));
+    f->setAttr("qc.parallel", b.getUnitAttr());
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(f.getBody()->getTerminator());
+    body(f.getInductionVar());
+  }
   /// A loop carrying `init`; body returns the next values.
   SmallVector<Value>
   loopCarried(int64_t lb, int64_t ub, ValueRange init,
@@ -329,7 +339,7 @@ public:
       Value fill = e.intConst(static_cast<int8_t>((zx + 128) & 0xff), i8);
       e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
     }
-    e.loop(0, s.n * s.h, 1, [&](Value nh) {
+    e.parallelLoop(0, s.n * s.h, 1, [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
       e.loop(0, s.w, 1, [&](Value xx) {
@@ -459,15 +469,27 @@ public:
     const int64_t fullGroups = ob / MB, lastGroup = ob % MB;
     const int64_t nb = std::min(NB, pixels);
     const int64_t fullPixels = pixels - pixels % nb, lastTile = pixels % nb;
-    auto pixelTiles = [&](Value g, int64_t mbg) {
-      e.loop(0, fullPixels, nb, [&](Value p0) { emitTile(p0, nb, g, mbg); });
+    // The full tiles of all full groups are one parallel loop (group-major,
+    // so a thread's consecutive tiles share weights); remainders follow.
+    const int64_t tiles = fullPixels / nb;
+    if (fullGroups > 0 && tiles > 0)
+      e.parallelLoop(0, fullGroups * tiles, 1, [&](Value t) {
+        Value g = arith::DivUIOp::create(b, e.loc, t, e.index(tiles));
+        Value p0 = e.mul(arith::RemUIOp::create(b, e.loc, t, e.index(tiles)),
+                         e.index(nb));
+        emitTile(p0, nb, g, MB);
+      });
+    if (fullGroups > 0 && lastTile)
+      e.loop(0, fullGroups, 1, [&](Value g) {
+        emitTile(e.index(fullPixels), lastTile, g, MB);
+      });
+    if (lastGroup) {
+      e.loop(0, fullPixels, nb, [&](Value p0) {
+        emitTile(p0, nb, e.index(fullGroups), lastGroup);
+      });
       if (lastTile)
-        emitTile(e.index(fullPixels), lastTile, g, mbg);
-    };
-    if (fullGroups > 0)
-      e.loop(0, fullGroups, 1, [&](Value g) { pixelTiles(g, MB); });
-    if (lastGroup)
-      pixelTiles(e.index(fullGroups), lastGroup);
+        emitTile(e.index(fullPixels), lastTile, e.index(fullGroups), lastGroup);
+    }
     return success();
   }
 
@@ -539,7 +561,7 @@ public:
       Value fill = e.intConst(static_cast<int8_t>(dot ? (zx + 128) & 0xff : zx), i8);
       e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
     }
-    e.loop(0, s.n * s.h, 1, [&](Value nh) {
+    e.parallelLoop(0, s.n * s.h, 1, [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
       e.loop(0, s.w, 1, [&](Value xx) {
@@ -561,7 +583,7 @@ public:
       unfolded = e.alloc(s.n * hp * s.ow * cp * 4, i8);
       auto v16 = VectorType::get({L}, i8);
       Value zero16 = e.splat(0, v16);
-      e.loop(0, s.n * hp, 1, [&](Value nh) {
+      e.parallelLoop(0, s.n * hp, 1, [&](Value nh) {
         e.loop(0, s.ow, 1, [&](Value o) {
           Value row = e.mul(nh, e.index(wp));
           Value dstBase = e.mul(e.add(e.mul(nh, e.index(s.ow)), o), e.index(cp * 4));
@@ -687,13 +709,14 @@ public:
       });
     };
     const int64_t full = s.ow - s.ow % T;
-    e.loop(0, s.n, 1, [&](Value n) {
-      e.loop(0, s.oh, 1, [&](Value oh) {
-        if (full > 0)
-          e.loop(0, full, T, [&](Value ow) { emitTile(n, oh, ow, T); });
-        if (full < s.ow)
-          emitTile(n, oh, e.index(full), s.ow - full);
-      });
+    // Output rows (n, oh) in parallel.
+    e.parallelLoop(0, s.n * s.oh, 1, [&](Value row) {
+      Value n = arith::DivUIOp::create(b, e.loc, row, e.index(s.oh));
+      Value oh = arith::RemUIOp::create(b, e.loc, row, e.index(s.oh));
+      if (full > 0)
+        e.loop(0, full, T, [&](Value ow) { emitTile(n, oh, ow, T); });
+      if (full < s.ow)
+        emitTile(n, oh, e.index(full), s.ow - full);
     });
     return success();
   }

@@ -200,6 +200,25 @@ def QCLowerDotProducts : Pass<"qc-lower-dot-products", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def QCOutlineParallel : Pass<"qc-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Outlines loops marked qc.parallel into tasks of the library's thread pool";
+  let description = [{
+    A kernel's outer `scf.for` marked `qc.parallel` (constant bounds, no
+    loop-carried values; every iteration writes its own outputs) becomes a
+    private function `@__qc_task_N(captured..., %begin, %end)` running
+    iterations [begin, end), and the loop becomes a call of the declared
+    `@__qc_parallel_for_N(captured..., %iterations)`. Code generation gives
+    that declaration its body: it packs the arguments and calls the thread
+    pool (lib/Runtime/qc_runtime.c) with a trampoline to the task. Captured
+    constants, globals and stack scratch buffers are cloned into the task
+    (each call gets its own scratch); a loop capturing a value that the
+    bare-pointer calling convention cannot pass stays serial. Runs after
+    bufferization, on targets whose runtime is built (x86-64).
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def QCExpandMath : Pass<"qc-expand-math", "mlir::func::FuncOp"> {
   let summary = "Expands math ops that have no LLVM lowering (math.erf)";
   let description = [{
