@@ -279,6 +279,8 @@ static void defineAllocator(llvm::Module &m) {
   };
   llvm::GlobalVariable *slotPtr = tls(slotsPtrTy, "__qc_cache_ptr");
   llvm::GlobalVariable *slotSize = tls(slotsSizeTy, "__qc_cache_size");
+  // Slots [used, kSlots) have never held a block: scans stop at `used`.
+  llvm::GlobalVariable *slotUsed = tls(i64, "__qc_cache_used");
   llvm::FunctionCallee sysMalloc =
       m.getOrInsertFunction("malloc", llvm::FunctionType::get(ptr, {i64}, false));
   llvm::FunctionCallee sysFree = m.getOrInsertFunction(
@@ -302,7 +304,8 @@ static void defineAllocator(llvm::Module &m) {
     llvm::Value *n = f->getArg(0);
     llvm::Value *ptrs = threadLocal(b, slotPtr), *sizes = threadLocal(b, slotSize);
     llvm::Value *limit = b.CreateShl(n, 1);
-    b.CreateBr(loop);
+    llvm::Value *used = b.CreateLoad(i64, threadLocal(b, slotUsed));
+    b.CreateCondBr(b.CreateICmpEQ(used, b.getInt64(0)), miss, loop);
     b.SetInsertPoint(loop);
     llvm::PHINode *i = b.CreatePHI(i64, 2);
     llvm::PHINode *best = b.CreatePHI(i64, 2);      // slot index or kSlots
@@ -324,7 +327,7 @@ static void defineAllocator(llvm::Module &m) {
     i->addIncoming(i1, loop);
     best->addIncoming(nextBest, loop);
     bestSize->addIncoming(nextSize, loop);
-    b.CreateCondBr(b.CreateICmpULT(i1, b.getInt64(kSlots)), loop, after);
+    b.CreateCondBr(b.CreateICmpULT(i1, used), loop, after);
     b.SetInsertPoint(after);
     b.CreateCondBr(b.CreateICmpULT(nextBest, b.getInt64(kSlots)), hit, miss);
     b.SetInsertPoint(hit);
@@ -372,6 +375,11 @@ static void defineAllocator(llvm::Module &m) {
     b.SetInsertPoint(keep);
     b.CreateStore(p, pAddr);
     b.CreateStore(n, sAddr);
+    llvm::Value *usedAddr = threadLocal(b, slotUsed);
+    llvm::Value *i1Keep = b.CreateAdd(i, b.getInt64(1));
+    llvm::Value *usedNow = b.CreateLoad(i64, usedAddr);
+    b.CreateStore(b.CreateSelect(b.CreateICmpUGT(i1Keep, usedNow), i1Keep, usedNow),
+                  usedAddr);
     b.CreateRetVoid();
     b.SetInsertPoint(next);
     llvm::Value *i1 = b.CreateAdd(i, b.getInt64(1));

@@ -176,11 +176,16 @@ public:
     loop(index(lb), index(ub), step, body);
   }
   /// A loop whose iterations write disjoint outputs: marked for
-  /// qc-outline-parallel, which runs it on the library's thread pool.
-  void parallelLoop(int64_t lb, int64_t ub, int64_t step,
+  /// qc-outline-parallel, which runs it on the library's thread pool, when
+  /// `work` (multiply-adds; copies count 8 per byte) pays for a dispatch
+  /// (a few µs):
+  /// small layers stay on the calling thread.
+  static constexpr int64_t kParallelWork = int64_t(1) << 21;
+  void parallelLoop(int64_t lb, int64_t ub, int64_t step, int64_t work,
                     llvm::function_ref<void(Value)> body) {
     auto f = scf::ForOp::create(b, loc, index(lb), index(ub), index(step));
-    f->setAttr("qc.parallel", b.getUnitAttr());
+    if (work >= kParallelWork)
+      f->setAttr("qc.parallel", b.getUnitAttr());
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(f.getBody()->getTerminator());
     body(f.getInductionVar());
@@ -339,7 +344,7 @@ public:
       Value fill = e.intConst(static_cast<int8_t>((zx + 128) & 0xff), i8);
       e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
     }
-    e.parallelLoop(0, s.n * s.h, 1, [&](Value nh) {
+    e.parallelLoop(0, s.n * s.h, 1, 8 * s.n * s.h * s.w * s.c, [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
       e.loop(0, s.w, 1, [&](Value xx) {
@@ -473,7 +478,7 @@ public:
     // so a thread's consecutive tiles share weights); remainders follow.
     const int64_t tiles = fullPixels / nb;
     if (fullGroups > 0 && tiles > 0)
-      e.parallelLoop(0, fullGroups * tiles, 1, [&](Value t) {
+      e.parallelLoop(0, fullGroups * tiles, 1, pixels * s.o * s.c * s.kh * s.kw, [&](Value t) {
         Value g = arith::DivUIOp::create(b, e.loc, t, e.index(tiles));
         Value p0 = e.mul(arith::RemUIOp::create(b, e.loc, t, e.index(tiles)),
                          e.index(nb));
@@ -561,7 +566,7 @@ public:
       Value fill = e.intConst(static_cast<int8_t>(dot ? (zx + 128) & 0xff : zx), i8);
       e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
     }
-    e.parallelLoop(0, s.n * s.h, 1, [&](Value nh) {
+    e.parallelLoop(0, s.n * s.h, 1, 8 * s.n * s.h * s.w * s.c, [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
       e.loop(0, s.w, 1, [&](Value xx) {
@@ -583,7 +588,7 @@ public:
       unfolded = e.alloc(s.n * hp * s.ow * cp * 4, i8);
       auto v16 = VectorType::get({L}, i8);
       Value zero16 = e.splat(0, v16);
-      e.parallelLoop(0, s.n * hp, 1, [&](Value nh) {
+      e.parallelLoop(0, s.n * hp, 1, 32 * s.n * hp * s.ow * cp, [&](Value nh) {
         e.loop(0, s.ow, 1, [&](Value o) {
           Value row = e.mul(nh, e.index(wp));
           Value dstBase = e.mul(e.add(e.mul(nh, e.index(s.ow)), o), e.index(cp * 4));
@@ -710,7 +715,7 @@ public:
     };
     const int64_t full = s.ow - s.ow % T;
     // Output rows (n, oh) in parallel.
-    e.parallelLoop(0, s.n * s.oh, 1, [&](Value row) {
+    e.parallelLoop(0, s.n * s.oh, 1, s.n * s.oh * s.ow * s.c * s.kh * s.kw, [&](Value row) {
       Value n = arith::DivUIOp::create(b, e.loc, row, e.index(s.oh));
       Value oh = arith::RemUIOp::create(b, e.loc, row, e.index(s.oh));
       if (full > 0)
