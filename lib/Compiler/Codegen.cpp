@@ -288,6 +288,13 @@ static void defineAllocator(llvm::Module &m) {
   auto threadLocal = [&](llvm::IRBuilder<> &b, llvm::GlobalVariable *g) {
     return b.CreateThreadLocalAddress(g);
   };
+  // Addresses of slot i's pointer and size, given the two arrays' addresses.
+  auto slot = [&](llvm::IRBuilder<> &b, llvm::Value *ptrs, llvm::Value *sizes,
+                  llvm::Value *i) {
+    return std::make_pair(
+        b.CreateGEP(slotsPtrTy, ptrs, {b.getInt64(0), i}),
+        b.CreateGEP(slotsSizeTy, sizes, {b.getInt64(0), i}));
+  };
 
   // void *_mlir_memref_to_llvm_alloc(uint64_t n): the smallest cached block
   // of capacity in [n, 2n] (an exact size when there is one), else malloc.
@@ -313,10 +320,9 @@ static void defineAllocator(llvm::Module &m) {
     i->addIncoming(b.getInt64(0), entry);
     best->addIncoming(b.getInt64(kSlots), entry);
     bestSize->addIncoming(llvm::ConstantInt::getAllOnesValue(i64), entry);
-    llvm::Value *p = b.CreateLoad(
-        ptr, b.CreateGEP(slotsPtrTy, ptrs, {b.getInt64(0), i}));
-    llvm::Value *size = b.CreateLoad(
-        i64, b.CreateGEP(slotsSizeTy, sizes, {b.getInt64(0), i}));
+    auto [pSlot, sSlot] = slot(b, ptrs, sizes, i);
+    llvm::Value *p = b.CreateLoad(ptr, pSlot);
+    llvm::Value *size = b.CreateLoad(i64, sSlot);
     llvm::Value *fits = b.CreateAnd(
         b.CreateIsNotNull(p),
         b.CreateAnd(b.CreateICmpUGE(size, n), b.CreateICmpULE(size, limit)));
@@ -331,7 +337,7 @@ static void defineAllocator(llvm::Module &m) {
     b.SetInsertPoint(after);
     b.CreateCondBr(b.CreateICmpULT(nextBest, b.getInt64(kSlots)), hit, miss);
     b.SetInsertPoint(hit);
-    llvm::Value *pAddr = b.CreateGEP(slotsPtrTy, ptrs, {b.getInt64(0), nextBest});
+    llvm::Value *pAddr = slot(b, ptrs, sizes, nextBest).first;
     llvm::Value *found = b.CreateLoad(ptr, pAddr);
     b.CreateStore(llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr)),
                   pAddr);
@@ -369,8 +375,7 @@ static void defineAllocator(llvm::Module &m) {
     b.SetInsertPoint(loop);
     llvm::PHINode *i = b.CreatePHI(i64, 2);
     i->addIncoming(b.getInt64(0), start);
-    llvm::Value *pAddr = b.CreateGEP(slotsPtrTy, ptrs, {b.getInt64(0), i});
-    llvm::Value *sAddr = b.CreateGEP(slotsSizeTy, sizes, {b.getInt64(0), i});
+    auto [pAddr, sAddr] = slot(b, ptrs, sizes, i);
     b.CreateCondBr(b.CreateIsNull(b.CreateLoad(ptr, pAddr)), keep, next);
     b.SetInsertPoint(keep);
     b.CreateStore(p, pAddr);
@@ -404,13 +409,16 @@ static const unsigned char kRuntimeX86_64[] = {
 /// call of `__qc_task_N(args..., begin, end)`.
 static bool addThreadPool(llvm::Module &m, const LibraryInterface &abi,
                           std::string &error) {
+  if (m.getTargetTriple().getArch() != llvm::Triple::x86_64) {
+    error = "no thread-pool runtime is built for " + m.getTargetTriple().str();
+    return false;
+  }
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Type *i32 = llvm::Type::getInt32Ty(ctx), *i64 = llvm::Type::getInt64Ty(ctx);
   llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *threads = new llvm::GlobalVariable(
-      m, i32, true, llvm::GlobalValue::ExternalLinkage,
-      llvm::ConstantInt::get(i32, abi.threads), "qc_default_threads");
-  (void)threads;
+  new llvm::GlobalVariable(m, i32, true, llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(i32, abi.threads),
+                           "qc_default_threads");
   llvm::MemoryBufferRef buffer(
       llvm::StringRef(reinterpret_cast<const char *>(kRuntimeX86_64),
                       sizeof(kRuntimeX86_64)),
@@ -536,23 +544,8 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
     }
   addInterface(*m, graph, abi);
   defineAllocator(*m);
-  if (triple.getArch() == llvm::Triple::x86_64) {
-    if (!addThreadPool(*m, abi, error))
-      return false;
-  } else {
-    // No runtime for this target yet: one thread, the same ABI.
-    llvm::IRBuilder<> b(m->getContext());
-    auto *set = llvm::Function::Create(
-        llvm::FunctionType::get(b.getVoidTy(), {b.getInt32Ty()}, false),
-        llvm::GlobalValue::ExternalLinkage, abi.name + "_set_num_threads", *m);
-    b.SetInsertPoint(llvm::BasicBlock::Create(m->getContext(), "entry", set));
-    b.CreateRetVoid();
-    auto *get = llvm::Function::Create(
-        llvm::FunctionType::get(b.getInt32Ty(), {}, false),
-        llvm::GlobalValue::ExternalLinkage, abi.name + "_get_num_threads", *m);
-    b.SetInsertPoint(llvm::BasicBlock::Create(m->getContext(), "entry", get));
-    b.CreateRet(b.getInt32(1));
-  }
+  if (!addThreadPool(*m, abi, error))
+    return false;
   if (llvm::verifyModule(*m, &llvm::errs())) {
     error = "internal error: generated LLVM IR does not verify";
     return false;

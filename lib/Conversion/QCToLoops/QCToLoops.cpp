@@ -164,16 +164,17 @@ public:
   }
 
   /// for (iv = lb; iv < ub; iv += step) body(iv)
-  void loop(Value lb, Value ub, int64_t step,
-            llvm::function_ref<void(Value)> body) {
+  scf::ForOp loop(Value lb, Value ub, int64_t step,
+                  llvm::function_ref<void(Value)> body) {
     auto f = scf::ForOp::create(b, loc, lb, ub, index(step));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(f.getBody()->getTerminator());
     body(f.getInductionVar());
+    return f;
   }
-  void loop(int64_t lb, int64_t ub, int64_t step,
-            llvm::function_ref<void(Value)> body) {
-    loop(index(lb), index(ub), step, body);
+  scf::ForOp loop(int64_t lb, int64_t ub, int64_t step,
+                  llvm::function_ref<void(Value)> body) {
+    return loop(index(lb), index(ub), step, body);
   }
   /// A loop whose iterations write disjoint outputs: marked for
   /// qc-outline-parallel, which runs it on the library's thread pool, when
@@ -183,12 +184,9 @@ public:
   static constexpr int64_t kParallelWork = int64_t(1) << 21;
   void parallelLoop(int64_t lb, int64_t ub, int64_t step, int64_t work,
                     llvm::function_ref<void(Value)> body) {
-    auto f = scf::ForOp::create(b, loc, index(lb), index(ub), index(step));
+    scf::ForOp f = loop(lb, ub, step, body);
     if (work >= kParallelWork)
       f->setAttr("qc.parallel", b.getUnitAttr());
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(f.getBody()->getTerminator());
-    body(f.getInductionVar());
   }
   /// A loop carrying `init`; body returns the next values.
   SmallVector<Value>
@@ -281,6 +279,118 @@ class Lowering {
 public:
   explicit Lowering(Emitter &e) : e(e) {}
 
+  /// A conv's per-channel requantization (multiplier, rounding term, shift
+  /// and the fused residual's multiplier) as globals for storeVectors.
+  struct EpilogueTables {
+    Value m, round, shift, residualM;
+    int64_t channels; ///< real output channels (lanes from here on are padding)
+  };
+  EpilogueTables epilogueTables(const RequantTables &t, int64_t channels,
+                                const Residual &res) {
+    OpBuilder &b = e.b;
+    Type i32 = b.getI32Type(), i64 = b.getI64Type();
+    EpilogueTables tb;
+    tb.channels = channels;
+    // Multipliers are below 2^31: kept as i32 and sign-extended, LLVM
+    // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
+    SmallVector<int32_t> m32(t.m.begin(), t.m.end());
+    tb.m = e.global<int32_t>(m32, i32);
+    tb.round = e.global<int64_t>(t.round, i64);
+    tb.shift = e.global<int64_t>(t.shift, i64);
+    if (res.buffer) {
+      SmallVector<int64_t> residualM;
+      for (int64_t c = 0, n = t.m.size(); c < n; ++c)
+        residualM.push_back(c < channels ? qc::alignedMultiplier(res.realMultiplier, t.shift[c]) : 0);
+      tb.residualM = e.global<int64_t>(residualM, i64);
+    }
+    return tb;
+  }
+
+  /// Epilogue in registers for one vector of L output channels starting at
+  /// `chan`: requantize each pixel's accumulator accs[j] (adding the fused
+  /// residual), clamp and store it at out[at[j]]. A partial vector (the
+  /// channels end inside it) is stored whole when all its lanes are in
+  /// range, else lane by lane (see Emitter::storePrefix).
+  void storeVectors(const EpilogueTables &tb, Value chan, ArrayRef<Value> accs,
+                    ArrayRef<Value> at, Value out, int64_t zo, int64_t lo,
+                    int64_t hi, const Residual &res) {
+    OpBuilder &b = e.b;
+    auto accType = cast<VectorType>(accs.front().getType());
+    const int64_t L = accType.getNumElements();
+    auto wideType = accType.clone(b.getI64Type());
+    auto byteVec = accType.clone(b.getI8Type());
+    Value mv = arith::ExtSIOp::create(
+        b, e.loc, wideType,
+        vector::LoadOp::create(b, e.loc, accType, tb.m, ValueRange{chan}));
+    Value rv = vector::LoadOp::create(b, e.loc, wideType, tb.round, ValueRange{chan});
+    Value sv = vector::LoadOp::create(b, e.loc, wideType, tb.shift, ValueRange{chan});
+    Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, tb.residualM,
+                                                     ValueRange{chan})
+                           : Value();
+    Value mask, left;
+    if (tb.channels % L != 0) {
+      left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(tb.channels), chan),
+                                    e.index(L));
+      mask = vector::CreateMaskOp::create(
+          b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
+    }
+    for (size_t j = 0; j < accs.size(); ++j) {
+      Value acc = accs[j], where = at[j];
+      Value extra;
+      if (res.buffer) {
+        Value r = mask ? vector::MaskedLoadOp::create(
+                             b, e.loc, byteVec, res.buffer, ValueRange{where}, mask,
+                             e.splat(res.zeroPoint, byteVec)).getResult()
+                       : vector::LoadOp::create(b, e.loc, byteVec, res.buffer,
+                                                ValueRange{where}).getResult();
+        Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
+        extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
+      }
+      Value q = e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
+      if (!mask) {
+        vector::StoreOp::create(b, e.loc, q, out, ValueRange{where});
+        continue;
+      }
+      Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                          left, e.index(L));
+      e.ifElse(
+          whole,
+          [&] { vector::StoreOp::create(b, e.loc, q, out, ValueRange{where}); },
+          [&] { e.storePrefix(q, out, where, left); });
+    }
+  }
+
+  /// The padded image of the NHWC int8 input `x` with channels padded to
+  /// `cp`: padding holds zx. With `toUnsigned` every value is x + 128
+  /// (= x xor 0x80, the unsigned operand of a dot4) and padding zx + 128.
+  Value paddedImage(const ConvShape &s, Value x, int64_t cp, int64_t zx,
+                    bool toUnsigned) {
+    OpBuilder &b = e.b;
+    Type i8 = b.getI8Type();
+    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+    Value img = e.alloc(s.n * hp * wp * cp, i8);
+    if (hp != s.h || wp != s.w || cp != s.c) {
+      Value fill = e.intConst(static_cast<int8_t>((toUnsigned ? zx + 128 : zx) & 0xff), i8);
+      e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
+    }
+    e.parallelLoop(0, s.n * s.h, 1, 8 * s.n * s.h * s.w * s.c, [&](Value nh) {
+      Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
+      Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
+      e.loop(0, s.w, 1, [&](Value xx) {
+        Value src = e.mul(e.add(e.mul(nh, e.index(s.w)), xx), e.index(s.c));
+        Value dst = e.linear({n, e.add(y, e.index(s.pt)), e.add(xx, e.index(s.pl)),
+                              e.index(0)},
+                             {s.n, hp, wp, cp});
+        e.copyBytes(x, src, img, dst, s.c, [&](Value v) -> Value {
+          if (!toUnsigned)
+            return v;
+          return arith::XOrIOp::create(b, e.loc, v, e.splat(-128, v.getType()));
+        });
+      });
+    });
+    return img;
+  }
+
   /// Dot-product kernel for a groups = 1 convolution.
   LogicalResult convDot(Operation *op, const ConvShape &s, Value x, Value out,
                         ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
@@ -324,44 +434,14 @@ public:
       foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - (128 + zx) * sum);
       t.push(realMultipliers[o]);
     }
-    SmallVector<int64_t> residualM;
-    for (int64_t o = 0; o < ob * L; ++o)
-      residualM.push_back(o < s.o ? qc::alignedMultiplier(res.realMultiplier, t.shift[o]) : 0);
-    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Value wMem = e.global<int8_t>(packed, i8);
     Value biasMem = e.global<int32_t>(foldedBias, i32);
-    // Multipliers are below 2^31: kept as i32 and sign-extended, LLVM
-    // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
-    SmallVector<int32_t> m32(t.m.begin(), t.m.end());
-    Value mMem = e.global<int32_t>(m32, i32);
-    Value rMem = e.global<int64_t>(t.round, i64);
-    Value sMem = e.global<int64_t>(t.shift, i64);
-    Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
-
-    // The padded u8 image: x + 128 (= x xor 0x80), padding = zx + 128.
-    Value img = e.alloc(s.n * hp * wp * cp, i8);
-    if (hp != s.h || wp != s.w || cp != s.c) {
-      Value fill = e.intConst(static_cast<int8_t>((zx + 128) & 0xff), i8);
-      e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
-    }
-    e.parallelLoop(0, s.n * s.h, 1, 8 * s.n * s.h * s.w * s.c, [&](Value nh) {
-      Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
-      Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
-      e.loop(0, s.w, 1, [&](Value xx) {
-        Value src = e.mul(e.add(e.mul(nh, e.index(s.w)), xx), e.index(s.c));
-        Value dst = e.linear({n, e.add(y, e.index(s.pt)), e.add(xx, e.index(s.pl)),
-                              e.index(0)},
-                             {s.n, hp, wp, cp});
-        e.copyBytes(x, src, img, dst, s.c, [&](Value v) -> Value {
-          return arith::XOrIOp::create(b, e.loc, v, e.splat(-128, v.getType()));
-        });
-      });
-    });
+    EpilogueTables tables = epilogueTables(t, s.o, res);
+    Value img = paddedImage(s, x, cp, zx, /*toUnsigned=*/true);
 
     auto accType = VectorType::get({L}, i32);
     auto bytesType = VectorType::get({4 * L}, i8);
-    auto wideType = VectorType::get({L}, i64);
-    auto byteVec = VectorType::get({L}, i8);
     const int64_t pixels = s.n * s.oh * s.ow;
     // One tile: output pixels p0 .. p0+nb-1 (flattened n, oh, ow) and the
     // mbg channel vectors of group g.
@@ -427,46 +507,12 @@ public:
       });
       // Epilogue in registers: requantize, residual, clamp, store.
       for (int64_t m = 0; m < mbg; ++m) {
-        Value chan = e.add(chan0, e.index(m * L));
-        Value mv = arith::ExtSIOp::create(
-            b, e.loc, wideType,
-            vector::LoadOp::create(b, e.loc, accType, mMem, ValueRange{chan}));
-        Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{chan});
-        Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{chan});
-        Value mask, left;
-        if (s.o % L != 0) {
-          left = arith::MinSIOp::create(
-              b, e.loc, e.sub(e.index(s.o), chan), e.index(L));
-          mask = vector::CreateMaskOp::create(
-              b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
-        }
-        Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, rmMem,
-                                                         ValueRange{chan})
-                               : Value();
-        for (int64_t j = 0; j < nb; ++j) {
-          Value at = e.add(outBase[j], e.index(m * L));
-          Value extra;
-          if (res.buffer) {
-            Value r = mask ? vector::MaskedLoadOp::create(
-                                 b, e.loc, byteVec, res.buffer, ValueRange{at}, mask,
-                                 e.splat(res.zeroPoint, byteVec)).getResult()
-                           : vector::LoadOp::create(b, e.loc, byteVec, res.buffer,
-                                                    ValueRange{at}).getResult();
-            Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
-            extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
-          }
-          Value q = e.requantize(accs[m * nb + j], mv, rv, sv, zo, lo, hi, extra);
-          if (!mask) {
-            vector::StoreOp::create(b, e.loc, q, out, ValueRange{at});
-            continue;
-          }
-          Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
-                                              left, e.index(L));
-          e.ifElse(
-              whole,
-              [&] { vector::StoreOp::create(b, e.loc, q, out, ValueRange{at}); },
-              [&] { e.storePrefix(q, out, at, left); });
-        }
+        SmallVector<Value> at;
+        for (int64_t j = 0; j < nb; ++j)
+          at.push_back(e.add(outBase[j], e.index(m * L)));
+        storeVectors(tables, e.add(chan0, e.index(m * L)),
+                     ArrayRef<Value>(accs).slice(m * nb, nb), at, out, zo, lo,
+                     hi, res);
       }
     };
     // Channel groups outside (a group's weights stay in cache while every
@@ -517,7 +563,7 @@ public:
                               int64_t zo, int64_t lo, int64_t hi,
                               qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
-    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
     const int64_t L = 16, T = 4;
     const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
@@ -546,41 +592,11 @@ public:
       foldedBias[c] = static_cast<int32_t>(int64_t(bias[c]) - zxFold * sum);
       t.push(realMultipliers[c]);
     }
-    SmallVector<int64_t> residualM;
-    for (int64_t c = 0; c < cp; ++c)
-      residualM.push_back(c < s.c ? qc::alignedMultiplier(res.realMultiplier, t.shift[c]) : 0);
     Value wMem = e.global<int8_t>(packed, i8);
     Value biasMem = e.global<int32_t>(foldedBias, i32);
-    // Multipliers are below 2^31: kept as i32 and sign-extended, LLVM
-    // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
-    SmallVector<int32_t> m32(t.m.begin(), t.m.end());
-    Value mMem = e.global<int32_t>(m32, i32);
-    Value rMem = e.global<int64_t>(t.round, i64);
-    Value sMem = e.global<int64_t>(t.shift, i64);
-    Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
-
-    // The padded image, channels padded to cp, padding = zx (as u8 on the
-    // dot path: x xor 0x80).
-    Value img = e.alloc(s.n * hp * wp * cp, i8);
-    if (hp != s.h || wp != s.w || cp != s.c) {
-      Value fill = e.intConst(static_cast<int8_t>(dot ? (zx + 128) & 0xff : zx), i8);
-      e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
-    }
-    e.parallelLoop(0, s.n * s.h, 1, 8 * s.n * s.h * s.w * s.c, [&](Value nh) {
-      Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
-      Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
-      e.loop(0, s.w, 1, [&](Value xx) {
-        Value src = e.mul(e.add(e.mul(nh, e.index(s.w)), xx), e.index(s.c));
-        Value dst = e.linear({n, e.add(y, e.index(s.pt)), e.add(xx, e.index(s.pl)),
-                              e.index(0)},
-                             {s.n, hp, wp, cp});
-        e.copyBytes(x, src, img, dst, s.c, [&](Value v) -> Value {
-          if (!dot)
-            return v;
-          return arith::XOrIOp::create(b, e.loc, v, e.splat(-128, v.getType()));
-        });
-      });
-    });
+    EpilogueTables tables = epilogueTables(t, s.c, res);
+    // On the dot path the image is unsigned (x xor 0x80).
+    Value img = paddedImage(s, x, cp, zx, /*toUnsigned=*/dot);
 
     // Dot path: the image unfolded along W, U[n][h][ow][c][4].
     Value unfolded;
@@ -619,7 +635,6 @@ public:
 
     auto accType = VectorType::get({L}, i32);
     auto byteVec = VectorType::get({L}, i8);
-    auto wideType = VectorType::get({L}, i64);
     auto emitTile = [&](Value n, Value oh, Value ow0, int64_t nt) {
       e.loop(0, cb, 1, [&](Value blk) {
         Value c0 = e.mul(blk, e.index(L));
@@ -670,47 +685,13 @@ public:
             return next;
           });
         });
-        Value mv = arith::ExtSIOp::create(
-            b, e.loc, wideType,
-            vector::LoadOp::create(b, e.loc, accType, mMem, ValueRange{c0}));
-        Value rv = vector::LoadOp::create(b, e.loc, wideType, rMem, ValueRange{c0});
-        Value sv = vector::LoadOp::create(b, e.loc, wideType, sMem, ValueRange{c0});
-        Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, rmMem,
-                                                         ValueRange{c0})
-                               : Value();
-        Value left, mask;
-        if (s.c % L != 0) {
-          left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(s.c), c0), e.index(L));
-          mask = vector::CreateMaskOp::create(
-              b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
-        }
-        for (int64_t j = 0; j < nt; ++j) {
-          Value at = e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
-                                          {s.n, s.oh, s.ow}),
-                                 e.index(s.c)),
-                           c0);
-          Value extra;
-          if (res.buffer) {
-            Value r = mask ? vector::MaskedLoadOp::create(
-                                 b, e.loc, byteVec, res.buffer, ValueRange{at}, mask,
-                                 e.splat(res.zeroPoint, byteVec)).getResult()
-                           : vector::LoadOp::create(b, e.loc, byteVec, res.buffer,
-                                                    ValueRange{at}).getResult();
-            Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
-            extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
-          }
-          Value q = e.requantize(accs[j], mv, rv, sv, zo, lo, hi, extra);
-          if (!mask) {
-            vector::StoreOp::create(b, e.loc, q, out, ValueRange{at});
-            continue;
-          }
-          Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
-                                              left, e.index(L));
-          e.ifElse(
-              whole,
-              [&] { vector::StoreOp::create(b, e.loc, q, out, ValueRange{at}); },
-              [&] { e.storePrefix(q, out, at, left); });
-        }
+        SmallVector<Value> at;
+        for (int64_t j = 0; j < nt; ++j)
+          at.push_back(e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
+                                            {s.n, s.oh, s.ow}),
+                                   e.index(s.c)),
+                             c0));
+        storeVectors(tables, c0, accs, at, out, zo, lo, hi, res);
       });
     };
     const int64_t full = s.ow - s.ow % T;

@@ -103,13 +103,6 @@ LogicalResult verifyWindowAttrs(Operation *op, ArrayRef<int64_t> kernel,
   return success();
 }
 
-/// Output extent of a window op along one spatial dimension.
-int64_t windowOutSize(int64_t in, int64_t k, int64_t stride, int64_t dilation,
-                      int64_t padBefore, int64_t padAfter) {
-  int64_t span = in + padBefore + padAfter - dilation * (k - 1) - 1;
-  return span < 0 ? 0 : span / stride + 1;
-}
-
 LogicalResult verifyPooledShape(Operation *op, RankedTensorType in,
                                 RankedTensorType out, ArrayRef<int64_t> kernel,
                                 ArrayRef<int64_t> stride,
@@ -327,3 +320,10 @@ LogicalResult Dot4Op::verify() {
 
 #define GET_OP_CLASSES
 #include "qc/Dialect/QC/IR/QCOps.cpp.inc"
+
+int64_t qc::windowOutSize(int64_t in, int64_t k, int64_t stride,
+                          int64_t dilation, int64_t padBefore,
+                          int64_t padAfter) {
+  int64_t span = in + padBefore + padAfter - dilation * (k - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}

@@ -59,12 +59,10 @@ Value uncroppedConvInput(ConvT conv) {
   int64_t k[2] = {w.getDimSize(depthwise ? 0 : 1), w.getDimSize(depthwise ? 1 : 2)};
   ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
                     dil = conv.getDilation();
-  for (int i = 0; i < 2; ++i) {
-    int64_t span = in.getDimSize(1 + i) + pad[2 * i] + pad[2 * i + 1] -
-                   dil[i] * (k[i] - 1) - 1;
-    if (span < 0 || span / stride[i] + 1 != out.getDimSize(1 + i))
+  for (int i = 0; i < 2; ++i)
+    if (qc::windowOutSize(in.getDimSize(1 + i), k[i], stride[i], dil[i],
+                          pad[2 * i], pad[2 * i + 1]) != out.getDimSize(1 + i))
       return v;
-  }
   return slice.getInput1();
 }
 

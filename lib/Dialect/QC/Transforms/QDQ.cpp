@@ -73,35 +73,34 @@ LogicalResult quantizeWeight(OpOperand &use, int32_t axis) {
   auto channelOf = [&](int64_t i) { return (i / inner) % channels; };
 
   SmallVector<float> w = llvm::to_vector(attr.getValues<float>());
-  SmallVector<double> maxAbs(channels, 0.0);
-  for (int64_t i = 0, e = w.size(); i < e; ++i)
-    maxAbs[channelOf(i)] = std::max<double>(maxAbs[channelOf(i)], std::fabs(w[i]));
-  SmallVector<double> scales(channels);
-  for (int64_t c = 0; c < channels; ++c)
-    scales[c] = qc::chooseWeightScale(maxAbs[c]);
+  // q = round(w / scale) per channel, within [-127, 127]. With `exact`, fails
+  // unless every weight is k * scale as DequantizeLinear computes it.
   SmallVector<int8_t> q(w.size());
-  for (int64_t i = 0, e = w.size(); i < e; ++i) {
-    double v = qc::roundHalfEven(double(w[i]) / scales[channelOf(i)]);
-    q[i] = static_cast<int8_t>(std::clamp(v, -127.0, 127.0));
-  }
-  // The model's own scales (an imported QDQ model) are kept when every
-  // weight is exactly k * scale (as DequantizeLinear computes it) with
-  // |k| <= 127; otherwise the weight is quantized afresh.
-  if (auto given = use.get().getDefiningOp()->getAttrOfType<DenseF64ArrayAttr>(
-          "qc.weight_scales");
-      given && int64_t(given.size()) == channels) {
-    SmallVector<int8_t> exact(w.size());
-    bool ok = true;
-    for (int64_t i = 0, e = w.size(); ok && i < e; ++i) {
-      double s = given[channelOf(i)];
+  auto quantize = [&](ArrayRef<double> scales, bool exact) {
+    for (int64_t i = 0, e = w.size(); i < e; ++i) {
+      double s = scales[channelOf(i)];
       double k = qc::roundHalfEven(double(w[i]) / s);
-      ok = std::fabs(k) <= 127.0 && float(k) * float(s) == w[i];
-      exact[i] = static_cast<int8_t>(k);
+      if (exact && !(std::fabs(k) <= 127.0 && float(k) * float(s) == w[i]))
+        return false;
+      q[i] = static_cast<int8_t>(std::clamp(k, -127.0, 127.0));
     }
-    if (ok) {
-      scales.assign(given.asArrayRef().begin(), given.asArrayRef().end());
-      q = std::move(exact);
-    }
+    return true;
+  };
+  // The model's own scales (an imported QDQ model) are kept when they
+  // reproduce every weight exactly; otherwise scale = max|w|/127 per channel.
+  SmallVector<double> scales;
+  auto given = use.get().getDefiningOp()->getAttrOfType<DenseF64ArrayAttr>(
+      "qc.weight_scales");
+  if (given && int64_t(given.size()) == channels &&
+      quantize(given.asArrayRef(), /*exact=*/true)) {
+    scales.assign(given.asArrayRef().begin(), given.asArrayRef().end());
+  } else {
+    SmallVector<double> maxAbs(channels, 0.0);
+    for (int64_t i = 0, e = w.size(); i < e; ++i)
+      maxAbs[channelOf(i)] = std::max<double>(maxAbs[channelOf(i)], std::fabs(w[i]));
+    for (int64_t c = 0; c < channels; ++c)
+      scales.push_back(qc::chooseWeightScale(maxAbs[c]));
+    quantize(scales, /*exact=*/false);
   }
 
   MLIRContext *ctx = type.getContext();

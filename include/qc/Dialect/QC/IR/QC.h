@@ -27,6 +27,11 @@ namespace qc {
 /// The name a location carries (a NameLoc, possibly inside a FusedLoc): the
 /// ONNX node or tensor an op came from; "" if there is none.
 std::string locationName(mlir::Location loc);
+
+/// Output extent of a window op (conv, pooling) along one spatial dimension:
+/// the count of windows that fit, rounded down.
+int64_t windowOutSize(int64_t in, int64_t k, int64_t stride, int64_t dilation,
+                      int64_t padBefore, int64_t padAfter);
 } // namespace qc
 
 #endif // QC_DIALECT_QC_IR_QC_H
