@@ -431,9 +431,14 @@ bool compileModel(const CompileOptions &options, std::string &error) {
   }
 
   if (prequantized) {
-    // Kernels chosen for another target are chosen again.
+    // Kernels this target cannot run (chosen for another one) are chosen
+    // again; the others are kept.
+    auto info = getTargetInfo(
+        (*module)->getAttrOfType<TargetAttr>("qc.target"));
     (*module)->walk([&](Operation *op) {
-      if (isa<Conv2DOp, FullyConnectedOp>(op))
+      auto kernel = op->getAttrOfType<KernelAttr>("kernel");
+      if (isa<Conv2DOp, FullyConnectedOp>(op) && kernel &&
+          !info->supportsKernel(kernel))
         op->removeAttr("kernel");
     });
     if (!runPipeline(*module, [&](OpPassManager &pm) {

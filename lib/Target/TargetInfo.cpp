@@ -15,7 +15,7 @@ namespace qc {
 TargetInfo::~TargetInfo() = default;
 
 StringRef knownTargetNames() {
-  return "host, generic, x86_64-avx512vnni, x86_64-avx2";
+  return "host, generic, x86_64-avx512vnni, x86_64-avxvnni, x86_64-avx2";
 }
 
 FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
@@ -36,6 +36,9 @@ FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
     return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu",
                            "icelake-server",
                            "+avx512f,+avx512bw,+avx512vl,+avx512vnni");
+  if (name == "x86_64-avxvnni")
+    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "alderlake",
+                           "+avx2,+fma,+avxvnni");
   if (name == "x86_64-avx2")
     return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "haswell",
                            "+avx2,+fma");
@@ -74,6 +77,9 @@ public:
   KernelAttr selectKernel(MLIRContext *ctx, int64_t outChannels,
                           int64_t pixels) const override {
     return tileKernel(ctx, "dot4.generic", 16, 4, 1, outChannels, pixels);
+  }
+  bool supportsKernel(KernelAttr kernel) const override {
+    return kernel.getName() == "dot4.generic";
   }
   Value emitDot4(OpBuilder &b, Location loc, KernelAttr, Value acc, Value u,
                  Value s) const override {

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Writes a random integer qc graph (.mlir) for one op case, for bit-exact tests.
 
-usage: gen_int8_graph.py CASE [SEED] > graph.mlir
+usage: gen_int8_graph.py CASE [SEED] [--kernel NAME,LANES,BLOCK,CHANNEL_BLOCKS] > graph.mlir
 
 The graph takes f32 inputs, quantizes them (quant.qcast), runs the op with
 random weights, biases and quantization parameters, and dequantizes every
 result. qc-ref-check then compares the compiled library with the reference.
+--kernel fixes the kernel of every conv and fully-connected op instead of
+leaving the choice to qc-select-kernels (to run one ISA's kernel shape on a
+CPU that has a wider or differently encoded form of the same instructions).
 """
 import sys
 
@@ -42,6 +45,7 @@ class Graph:
         self.args = []
         self.results = []
         self.n = 0
+        self.kernel = ""
 
     def fresh(self):
         self.n += 1
@@ -106,7 +110,7 @@ def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None, residua
     g.lines.append(
         f"{v} = qc.conv2d {x}, {wt}, {b}{res} {{stride = array<i64: {stride[0]}, {stride[1]}>, "
         f"dilation = array<i64: {dil[0]}, {dil[1]}>, pad = array<i64: {', '.join(map(str, pad))}>, "
-        f"groups = {groups}{extra}}} : {shape(xs, qtype(*xq))}, {shape(ws, wty)}, tensor<{o}xi32>{res_type} -> {shape(os_, qtype(*oq))}")
+        f"groups = {groups}{extra}{g.kernel}}} : {shape(xs, qtype(*xq))}, {shape(ws, wty)}, tensor<{o}xi32>{res_type} -> {shape(os_, qtype(*oq))}")
     g.output(v, os_, oq)
 
 
@@ -116,7 +120,8 @@ def fully_connected(g, m, k, nout):
     b = g.bias(nout)
     oq = g.act()
     v = g.fresh()
-    g.lines.append(f"{v} = qc.fully_connected {x}, {wt}, {b} : {shape(xs, qtype(*xq))}, "
+    attrs = f" {{{g.kernel[2:]}}}" if g.kernel else ""
+    g.lines.append(f"{v} = qc.fully_connected {x}, {wt}, {b}{attrs} : {shape(xs, qtype(*xq))}, "
                    f"{shape(ws, wty)}, tensor<{nout}xi32> -> {shape([m, nout], qtype(*oq))}")
     g.output(v, [m, nout], oq)
 
@@ -195,11 +200,21 @@ CASES = {
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in CASES:
-        sys.exit("usage: gen_int8_graph.py {" + ",".join(CASES) + "} [SEED]")
-    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    args = sys.argv[1:]
+    kernel = ""
+    if "--kernel" in args:
+        i = args.index("--kernel")
+        name, lanes, block, cb = args[i + 1].split(",")
+        kernel = (f', kernel = #qc.kernel<name = "{name}", lanes = {int(lanes)}, '
+                  f"block = {int(block)}, channel_blocks = {int(cb)}>")
+        del args[i:i + 2]
+    if not args or args[0] not in CASES:
+        sys.exit("usage: gen_int8_graph.py {" + ",".join(CASES) +
+                 "} [SEED] [--kernel NAME,LANES,BLOCK,CHANNEL_BLOCKS]")
+    seed = int(args[1]) if len(args) > 1 else 0
     g = Graph(np.random.default_rng(seed))
-    CASES[sys.argv[1]](g)
+    g.kernel = kernel
+    CASES[args[0]](g)
     sys.stdout.write(g.text())
 
 

@@ -19,8 +19,9 @@
 
 namespace qc {
 
-/// Resolves `--target` (`host`, `generic`, `x86_64-avx512vnni`, `x86_64-avx2`)
-/// to a target attribute; an unknown name is an error naming the known ones.
+/// Resolves `--target` (`host`, `generic`, `x86_64-avx512vnni`,
+/// `x86_64-avxvnni`, `x86_64-avx2`) to a target attribute; an unknown name
+/// is an error naming the known ones.
 mlir::FailureOr<TargetAttr> resolveTarget(mlir::MLIRContext *ctx,
                                           llvm::StringRef name,
                                           std::string &error);
@@ -38,6 +39,10 @@ public:
   /// tile fitted to the shape).
   virtual KernelAttr selectKernel(mlir::MLIRContext *ctx, int64_t outChannels,
                                   int64_t pixels) const = 0;
+
+  /// Whether code for `kernel` runs on this target (a kernel recorded in
+  /// the IR for another target is chosen again).
+  virtual bool supportsKernel(KernelAttr kernel) const = 0;
 
   /// acc[l] += Σ_{j<4} u[4l+j]·s[4l+j] with `acc` a vector<L x i32>, `u`
   /// unsigned and `s` signed vector<4L x i8>, exactly (no saturation).

@@ -564,12 +564,12 @@ public:
                               qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    const int64_t L = 16, T = 4;
+    // Dot path: vectors of the kernel's lanes; otherwise 16 (LLVM splits
+    // them to the ISA's width).
+    const bool dot = kernel && kernel.getName() != "dot4.generic" && s.kw <= 4;
+    const int64_t L = dot ? kernel.getLanes() : 16, T = 4;
     const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
-
-    const bool dot = kernel && kernel.getName() != "dot4.generic" &&
-                     kernel.getLanes() == L && s.kw <= 4;
     // +128 of the u8 input on the dot path.
     const int64_t zxFold = dot ? zx + 128 : zx;
     // Weights [ky][kx][c] (or [ky][c][4] for dot4) padded to cp channels;
@@ -602,8 +602,8 @@ public:
     Value unfolded;
     if (dot) {
       unfolded = e.alloc(s.n * hp * s.ow * cp * 4, i8);
-      auto v16 = VectorType::get({L}, i8);
-      Value zero16 = e.splat(0, v16);
+      auto tapType = VectorType::get({L}, i8);
+      Value zeroTap = e.splat(0, tapType);
       e.parallelLoop(0, s.n * hp, 1, 32 * s.n * hp * s.ow * cp, [&](Value nh) {
         e.loop(0, s.ow, 1, [&](Value o) {
           Value row = e.mul(nh, e.index(wp));
@@ -613,12 +613,12 @@ public:
             SmallVector<Value> taps;
             for (int64_t k = 0; k < 4; ++k) {
               if (k >= s.kw) {
-                taps.push_back(zero16);
+                taps.push_back(zeroTap);
                 continue;
               }
               Value col = e.add(e.mul(o, e.index(s.sw)), e.index(k * s.dw));
               taps.push_back(vector::LoadOp::create(
-                  b, e.loc, v16, img,
+                  b, e.loc, tapType, img,
                   ValueRange{e.add(e.mul(e.add(row, col), e.index(cp)), c0)}));
             }
             // [t0 t1 t2 t3] per channel: interleave(interleave(t0, t2),
@@ -1297,6 +1297,11 @@ struct QCLowerDotProductsPass
     SmallVector<qc::Dot4Op> dots;
     module.walk([&](qc::Dot4Op d) { dots.push_back(d); });
     for (qc::Dot4Op d : dots) {
+      if (!target->supportsKernel(d.getKernel())) {
+        d.emitOpError("kernel '")
+            << d.getKernel().getName() << "' does not run on this target";
+        return signalPassFailure();
+      }
       OpBuilder b(d);
       Value r = target->emitDot4(b, d.getLoc(), d.getKernel(), d.getAcc(),
                                  d.getLhs(), d.getRhs());

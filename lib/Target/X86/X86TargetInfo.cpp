@@ -1,14 +1,16 @@
-//===- X86TargetInfo.cpp - x86-64: AVX-512 VNNI and the fallback ----------===//
+//===- X86TargetInfo.cpp - x86-64: AVX-512 VNNI, AVX-VNNI, fallback ------===//
 //
 // With AVX-512 VNNI the 4-way dot product is one `vpdpbusd` on zmm registers
-// (u8 × s8 → i32, no saturation of the products' sum). Without it the portable
-// widening dot product is used, which never saturates either.
+// (u8 × s8 → i32, no saturation of the products' sum); with AVX-VNNI (no
+// AVX-512) the same instruction, VEX-encoded, on ymm registers. Without
+// either the portable widening dot product is used, which never saturates.
 //
 //===----------------------------------------------------------------------===//
 
 #include "X86TargetInfo.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 
@@ -25,7 +27,10 @@ class X86TargetInfo : public TargetInfo {
 public:
   explicit X86TargetInfo(TargetAttr target)
       : vnni512(hasFeature(target.getFeatures(), "avx512vnni") &&
-                hasFeature(target.getFeatures(), "avx512bw")) {}
+                hasFeature(target.getFeatures(), "avx512bw")),
+        vnni256(hasFeature(target.getFeatures(), "avxvnni") ||
+                (hasFeature(target.getFeatures(), "avx512vnni") &&
+                 hasFeature(target.getFeatures(), "avx512vl"))) {}
 
   KernelAttr selectKernel(MLIRContext *ctx, int64_t outChannels,
                           int64_t pixels) const override {
@@ -35,22 +40,39 @@ public:
     if (vnni512)
       return tileKernel(ctx, "dot4.vpdpbusd.zmm", 16, 24, 4, outChannels,
                         pixels);
+    // 16 ymm registers: up to 12 accumulators (at most 2 channel vectors),
+    // their weight vectors and the broadcast input.
+    if (vnni256)
+      return tileKernel(ctx, "dot4.vpdpbusd.ymm", 8, 12, 2, outChannels,
+                        pixels);
     return tileKernel(ctx, "dot4.generic", 16, 4, 1, outChannels, pixels);
+  }
+
+  bool supportsKernel(KernelAttr kernel) const override {
+    StringRef name = kernel.getName();
+    return name == "dot4.generic" || (name == "dot4.vpdpbusd.zmm" && vnni512) ||
+           (name == "dot4.vpdpbusd.ymm" && vnni256);
   }
 
   Value emitDot4(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,
                  Value u, Value s) const override {
-    if (kernel.getName() == "dot4.vpdpbusd.zmm")
-      return LLVM::CallIntrinsicOp::create(
-                 b, loc, acc.getType(),
-                 b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-                 ValueRange{acc, u, s})
+    // One intrinsic per width; LLVM encodes the 256-bit one as EVEX with
+    // AVX512VL and as `{vex} vpdpbusd` with AVX-VNNI only.
+    StringRef intrinsic =
+        llvm::StringSwitch<StringRef>(kernel.getName())
+            .Case("dot4.vpdpbusd.zmm", "llvm.x86.avx512.vpdpbusd.512")
+            .Case("dot4.vpdpbusd.ymm", "llvm.x86.avx512.vpdpbusd.256")
+            .Default("");
+    if (!intrinsic.empty())
+      return LLVM::CallIntrinsicOp::create(b, loc, acc.getType(),
+                                           b.getStringAttr(intrinsic),
+                                           ValueRange{acc, u, s})
           .getResult(0);
     return emitGenericDot4(b, loc, acc, u, s);
   }
 
 private:
-  bool vnni512;
+  bool vnni512, vnni256;
 };
 
 } // namespace

@@ -38,15 +38,25 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 
 // -----
 
-// A target that is not x86 only has the generic kernel, whatever the op says.
+// The ymm kernel: vpdpbusd on 256-bit vectors, the same intrinsic on an
+// AVX-VNNI target (VEX-encoded by LLVM) and on an AVX-512 VNNI one (EVEX).
 
-// CHECK-LABEL: func.func @not_x86
-// CHECK-NOT:     llvm.call_intrinsic
-// CHECK:         vector.multi_reduction <add>, %{{.+}}, %{{.+}} [1] : vector<8x4xi32> to vector<8xi32>
-// CHECK-NOT:     qc.dot4
-module attributes {qc.target = #qc.target<name = "aarch64", triple = "aarch64-unknown-linux-gnu", cpu = "generic", features = "+dotprod">} {
-  func.func @not_x86(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
-    %r = qc.dot4 %acc, %u, %s {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 8, block = 4>} : vector<8xi32>, vector<32xi8>, vector<32xi8>
+// CHECK-LABEL: func.func @avxvnni
+// CHECK-NEXT:    llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%{{.+}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+module attributes {qc.target = #qc.target<name = "x86_64-avxvnni", triple = "x86_64-unknown-linux-gnu", cpu = "alderlake", features = "+avx2,+fma,+avxvnni">} {
+  func.func @avxvnni(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+    %r = qc.dot4 %acc, %u, %s {kernel = #qc.kernel<name = "dot4.vpdpbusd.ymm", lanes = 8, block = 12>} : vector<8xi32>, vector<32xi8>, vector<32xi8>
+    return %r : vector<8xi32>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: func.func @ymm_on_avx512
+// CHECK-NEXT:    llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @ymm_on_avx512(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+    %r = qc.dot4 %acc, %u, %s {kernel = #qc.kernel<name = "dot4.vpdpbusd.ymm", lanes = 8, block = 6, channel_blocks = 2>} : vector<8xi32>, vector<32xi8>, vector<32xi8>
     return %r : vector<8xi32>
   }
 }

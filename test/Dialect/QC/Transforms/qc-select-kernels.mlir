@@ -128,3 +128,23 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
     return %0 : tensor<3x4x!y>
   }
 }
+
+// -----
+
+// AVX-VNNI without AVX-512: vpdpbusd on ymm (8 channels per vector), at most
+// 12 accumulators in 2 channel vectors: 40 channels are 5 vectors, 2 × 6.
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32, 0.01>
+
+// CHECK-LABEL: func.func @avxvnni
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.ymm", lanes = 8, block = 6, channel_blocks = 2>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.ymm", lanes = 8, block = 3>
+module attributes {qc.target = #qc.target<name = "x86_64-avxvnni", triple = "x86_64-unknown-linux-gnu", cpu = "alderlake", features = "+avx2,+fma,+avxvnni">} {
+  func.func @avxvnni(%x: tensor<1x10x10x8x!x>, %w: tensor<40x1x1x8x!w>, %a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> (tensor<1x10x10x40x!y>, tensor<3x4x!y>) {
+    %0 = qc.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x10x10x8x!x>, tensor<40x1x1x8x!w> -> tensor<1x10x10x40x!y>
+    %1 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
+    return %0, %1 : tensor<1x10x10x40x!y>, tensor<3x4x!y>
+  }
+}

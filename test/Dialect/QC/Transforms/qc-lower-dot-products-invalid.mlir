@@ -1,0 +1,32 @@
+// RUN: qc-opt %s -split-input-file --qc-lower-dot-products -verify-diagnostics
+
+// A kernel the module's target cannot run is an error, not a silent fallback
+// (qc-compile chooses such kernels again before lowering).
+
+module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
+  func.func @zmm_on_avx2(%acc: vector<16xi32>, %u: vector<64xi8>, %s: vector<64xi8>) -> vector<16xi32> {
+    // expected-error @below {{kernel 'dot4.vpdpbusd.zmm' does not run on this target}}
+    %r = qc.dot4 %acc, %u, %s {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : vector<16xi32>, vector<64xi8>, vector<64xi8>
+    return %r : vector<16xi32>
+  }
+}
+
+// -----
+
+module attributes {qc.target = #qc.target<name = "x86_64-avxvnni", triple = "x86_64-unknown-linux-gnu", cpu = "alderlake", features = "+avx2,+fma,+avxvnni">} {
+  func.func @zmm_on_avxvnni(%acc: vector<16xi32>, %u: vector<64xi8>, %s: vector<64xi8>) -> vector<16xi32> {
+    // expected-error @below {{kernel 'dot4.vpdpbusd.zmm' does not run on this target}}
+    %r = qc.dot4 %acc, %u, %s {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : vector<16xi32>, vector<64xi8>, vector<64xi8>
+    return %r : vector<16xi32>
+  }
+}
+
+// -----
+
+module attributes {qc.target = #qc.target<name = "aarch64", triple = "aarch64-unknown-linux-gnu", cpu = "generic", features = "+dotprod">} {
+  func.func @vnni_on_aarch64(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+    // expected-error @below {{kernel 'dot4.vpdpbusd.ymm' does not run on this target}}
+    %r = qc.dot4 %acc, %u, %s {kernel = #qc.kernel<name = "dot4.vpdpbusd.ymm", lanes = 8, block = 4>} : vector<8xi32>, vector<32xi8>, vector<32xi8>
+    return %r : vector<8xi32>
+  }
+}
