@@ -11,7 +11,8 @@ Measures, all in one run and on one core:
     returns int8 tensors like the peer; the time includes qc's staging copy
     of the input into its padded unsigned image) against oneDNN 2.6 (u8/s8 NHWC with per-channel output scales and ReLU,
     its default ISA choice and limited with ONEDNN_MAX_CPU_ISA=
-    AVX512_CORE_VNNI);
+    AVX512_CORE_VNNI) and Halide 14 (bench/halide_conv.cpp: a VNNI schedule
+    with register tiles, JIT-compiled);
   * whole torchvision resnet18 and mobilenet_v2 (224x224, weights=None):
     qc int8 (calibrated by qc, and PyTorch's own int8 model exported as QDQ
     ONNX) against PyTorch 1.13 int8 (FX quantization, onednn engine), ONNX
@@ -84,9 +85,13 @@ def run(cmd, env=None, **kw):
 
 
 def ensure_peers():
-    if not os.path.exists("/usr/include/oneapi/dnnl/dnnl.hpp"):
+    missing = [pkg for header, pkg in
+               [("/usr/include/oneapi/dnnl/dnnl.hpp", "libdnnl-dev"),
+                ("/usr/include/halide14/Halide.h", "libhalide14-0-dev")]
+               if not os.path.exists(header)]
+    if missing:
         sudo = [] if os.geteuid() == 0 else ["sudo"]
-        run(sudo + ["apt-get", "install", "-y", "-qq", "libdnnl-dev"],
+        run(sudo + ["apt-get", "install", "-y", "-qq"] + missing,
             env={"DEBIAN_FRONTEND": "noninteractive"})
 
 
@@ -102,7 +107,28 @@ def build_tools(out):
     tools["onednn"] = os.path.join(out, "onednn_conv")
     run(["clang++-22", "-O2", os.path.join(src, "onednn_conv.cpp"), "-ldnnl",
          "-o", tools["onednn"]])
+    tools["halide"] = os.path.join(out, "halide_conv")
+    run(["clang++-22", "-O2", "-std=c++17", "-I/usr/include/halide14",
+         os.path.join(src, "halide_conv.cpp"), "-lHalide14", "-lpthread",
+         "-ldl", "-o", tools["halide"]])
     return tools
+
+
+def time_halide(args, env):
+    """Halide's time and target for one layer. Halide 14's VNNI target
+    (Sapphire Rapids) may emit AVX512-FP16 instructions a CPU lacks: on
+    SIGILL the layer is timed again without it, and the row says so."""
+    e = dict(os.environ)
+    e.update(env)
+    p = subprocess.run(args, capture_output=True, text=True, env=e)
+    if p.returncode == 0:
+        t, target = p.stdout.split()
+        return float(t), "vnni" if "sapphirerapids" in target else "no vnni"
+    e["HALIDE_CONV_NO_VNNI"] = "1"
+    p = subprocess.run(args, capture_output=True, text=True, env=e)
+    if p.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(args)} failed:\n{p.stderr}")
+    return float(p.stdout.split()[0]), "no vnni (SIGILL with vnni)"
 
 
 def layer_mlir(h, w, c, o, k, stride, groups):
@@ -138,13 +164,14 @@ def bench_layers(tools, layers, work, rounds, runs):
         run([qc_compile, mlir, "--name", f"layer{i}", "--io", "int8", "-o", lib])
         libs.append(lib)
     rows = []
-    one = {"OMP_NUM_THREADS": "1"}
+    one = {"OMP_NUM_THREADS": "1", "HL_NUM_THREADS": "1"}
     vnni = dict(one, ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
     for i, (name, h, w, c, o, k, s, g) in enumerate(layers):
         pad = k // 2
         dnnl_args = [tools["onednn"], "1", str(h), str(w), str(c), str(o),
                      str(k), str(k), str(s), str(pad), str(g), str(runs)]
-        t_qc, t_dn, t_dv, impl = [], [], [], ""
+        halide_args = [tools["halide"]] + dnnl_args[1:]
+        t_qc, t_dn, t_dv, t_hl, impl, hl_target = [], [], [], [], "", ""
         for _ in range(rounds):
             t_qc.append(float(run([tools["qc_time"], libs[i], f"layer{i}",
                                    str(runs), "1"], env=one)))
@@ -152,12 +179,15 @@ def bench_layers(tools, layers, work, rounds, runs):
             t_dn.append(float(out[0]))
             impl = out[1]
             t_dv.append(float(run(dnnl_args, env=vnni).split()[0]))
+            t, hl_target = time_halide(halide_args, one)
+            t_hl.append(t)
         ops = layer_ops(h, w, c, o, k, s, g)
         rows.append(dict(name=name, ops=ops, qc=median(t_qc),
                          onednn=median(t_dn), onednn_vnni=median(t_dv),
-                         impl=impl))
+                         impl=impl, halide=median(t_hl), halide_target=hl_target))
         print(f"  {name:24s} qc {rows[-1]['qc']:9.1f} us  oneDNN "
-              f"{rows[-1]['onednn']:9.1f} us  ({impl})", flush=True)
+              f"{rows[-1]['onednn']:9.1f} us  ({impl})  Halide "
+              f"{rows[-1]['halide']:9.1f} us ({hl_target})", flush=True)
     return rows
 
 
@@ -307,16 +337,21 @@ def write_results(path, command, peak, layers, models):
              "qc runs each layer as a library built with `--io int8` (int8 in, "
              "int8 out; its time includes staging the input into its padded "
              "u8 image); oneDNN runs u8→u8 with per-channel scales and ReLU. "
+             "Halide 14 runs bench/halide_conv.cpp (u8 NHWC, weights "
+             "reordered outside the timing, VNNI 4-way reduction, 16 "
+             "channels × 8 pixels register tile, padded image built per call). "
              "GOPS = 2·MACs / time.", "",
              "| layer | ops | qc µs | qc GOPS | % peak | oneDNN µs | "
-             "oneDNN-VNNI µs | qc / oneDNN-VNNI | oneDNN kernel |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "oneDNN-VNNI µs | qc / oneDNN-VNNI | oneDNN kernel | Halide µs | "
+             "qc / Halide | Halide target |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|"]
     for r in layers:
         gops = r["ops"] / r["qc"] / 1e3
         lines.append(
             f"| {r['name']} | {r['ops'] / 1e6:.1f} M | {r['qc']:.1f} | {gops:.0f} | "
             f"{100 * gops / peak:.0f}% | {r['onednn']:.1f} | {r['onednn_vnni']:.1f} | "
-            f"{r['qc'] / r['onednn_vnni']:.2f}× | {r['impl']} |")
+            f"{r['qc'] / r['onednn_vnni']:.2f}× | {r['impl']} | "
+            f"{r['halide']:.1f} | {r['qc'] / r['halide']:.2f}× | {r['halide_target']} |")
     if models:
         lines += ["", "## Whole models (224×224, batch 1, median ms)", "",
                   "qc: the float ONNX export calibrated by qc on 4 samples; qc (QDQ): "
@@ -361,9 +396,11 @@ def plot(path, peak, layers):
     names = [r["name"] for r in layers]
     y = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(names) + 1.5))
-    ax.barh(y - 0.2, [r["ops"] / r["qc"] / 1e3 for r in layers], 0.4, label="qc")
-    ax.barh(y + 0.2, [r["ops"] / r["onednn_vnni"] / 1e3 for r in layers], 0.4,
+    ax.barh(y - 0.27, [r["ops"] / r["qc"] / 1e3 for r in layers], 0.27, label="qc")
+    ax.barh(y, [r["ops"] / r["onednn_vnni"] / 1e3 for r in layers], 0.27,
             label="oneDNN (VNNI)")
+    ax.barh(y + 0.27, [r["ops"] / r["halide"] / 1e3 for r in layers], 0.27,
+            label="Halide 14")
     ax.axvline(peak, color="k", linestyle="--", label=f"peak {peak:.0f}")
     ax.set_yticks(y)
     ax.set_yticklabels(names, fontsize=7)
