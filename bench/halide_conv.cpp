@@ -88,6 +88,15 @@ int main(int argc, char **argv) {
       input, cast<uint8_t>(0), {{0, c}, {0, w}, {0, h}, {0, n}});
   Func acc("acc"), out("out");
   Buffer<int8_t> weights;
+  // The padded image (channels to a multiple of 4, borders zero) is one
+  // pass over the input per call, so the reductions have no bounds logic.
+  Func image("image");
+  image(co, x, y, b) = select(
+      co < c, padded(min(co, c - 1), x - pad, y - pad, b), cast<uint8_t>(0));
+  image.compute_root().vectorize(co, 16, TailStrategy::GuardWithIf);
+  image.bound(co, 0, c4)
+      .bound(x, 0, (ow - 1) * stride + kw)
+      .bound(y, 0, (oh - 1) * stride + kh);
   if (!depthwise) {
     // weights(ci, o, c/4, kx, ky): 4 input channels of 16 outputs adjacent.
     weights = Buffer<int8_t>(4, op, c4 / 4, kw, kh);
@@ -95,15 +104,6 @@ int main(int argc, char **argv) {
       weights(i, oc, q, xx, yy) =
           (q * 4 + i < c && oc < o) ? int8_t(int(rng() % 255) - 127) : 0;
     });
-    // The padded image (channels to a multiple of 4, borders zero) is one
-    // pass over the input per call, so the reduction has no bounds logic.
-    Func image("image");
-    image(co, x, y, b) = select(co < c, padded(min(co, c - 1), x - pad, y - pad, b),
-                                cast<uint8_t>(0));
-    image.compute_root().vectorize(co, 16, TailStrategy::GuardWithIf);
-    image.bound(co, 0, c4)
-        .bound(x, 0, (ow - 1) * stride + kw)
-        .bound(y, 0, (oh - 1) * stride + kh);
     RDom r(0, 4, 0, c4 / 4, 0, kw, 0, kh);
     Expr in = image(r.y * 4 + r.x, x * stride + r.z, y * stride + r.w, b);
     acc(co, x, y, b) = bias(co);
@@ -130,7 +130,7 @@ int main(int argc, char **argv) {
     weights = Buffer<int8_t>(op, kw, kh);
     weights.for_each_value([&](int8_t &v) { v = int8_t(int(rng() % 255) - 127); });
     RDom r(0, kw, 0, kh);
-    Expr in = padded(co, x * stride + r.x - pad, y * stride + r.y - pad, b);
+    Expr in = image(co, x * stride + r.x, y * stride + r.y, b);
     acc(co, x, y, b) = bias(co);
     acc(co, x, y, b) += cast<int32_t>(cast<int16_t>(in) *
                                       cast<int16_t>(weights(co, r.x, r.y)));
