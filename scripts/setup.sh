@@ -12,8 +12,9 @@ PACKAGES=(
   # python package, tests, example model
   python3 python3-numpy python3-onnx python3-pytest python3-sklearn python3-torch
   python3-torchvision python3-matplotlib
-  # cross execution (later ISAs)
-  qemu-user
+  # cross compilation (C library and headers of the sysroots) and execution
+  # under qemu (bench/run.py installs its own peers)
+  qemu-user g++-aarch64-linux-gnu g++-riscv64-linux-gnu
 )
 
 missing=()

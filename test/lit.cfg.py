@@ -31,6 +31,7 @@ tools = [
     ToolSubst("%qc-compile", command=os.path.join(config.qc_tools_dir, "qc-compile")),
     "qc-opt",
     "qc-ref-check",
+    "qc-run-lib",
     "llc",
     "mlir-opt",
 ]
@@ -51,8 +52,15 @@ if platform.machine() == "x86_64":
     for flag in ["avx2", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8"]:
         if host_has_cpu_flag(flag):
             config.available_features.add("cpu-" + flag.replace("_", "-"))
-for emu in ["qemu-aarch64", "qemu-riscv64"]:
+# Cross execution: qemu-user with the Debian cross sysroot as its -L prefix
+# (%qemu-aarch64 / %qemu-riscv64), and the sysroot's C library to link with.
+for arch in ["aarch64", "riscv64"]:
+    emu = "qemu-" + arch
     if shutil.which(emu):
         config.available_features.add(emu)
+    sysroot = "/usr/%s-linux-gnu" % arch
+    if os.path.exists(os.path.join(sysroot, "lib", "libc.so")):
+        config.available_features.add(arch + "-sysroot")
+    config.substitutions.append(("%" + emu, "%s -L %s" % (emu, sysroot)))
 if shutil.which("ld.lld-22") or os.path.exists(os.path.join(config.llvm_tools_dir, "ld.lld")):
     config.available_features.add("lld")

@@ -171,12 +171,24 @@ std::string findLinker(const std::string &given, std::string &error) {
   return {};
 }
 
-/// Library search directories for linking against libc/libm of `triple`.
-std::vector<std::string> libraryDirs(const llvm::Triple &triple) {
-  std::string multiarch = triple.getArchName().str() + "-linux-gnu";
+/// Library search directories for linking against libc/libm of `triple`:
+/// the system's own for x86-64, else the Debian cross sysroot (e.g.
+/// /usr/aarch64-linux-gnu/lib from libc6-dev-arm64-cross), which must exist.
+std::vector<std::string> libraryDirs(const llvm::Triple &triple,
+                                     std::string &error) {
   if (triple.getArch() == llvm::Triple::x86_64)
     return {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"};
-  return {"/usr/" + multiarch + "/lib"};
+  std::string multiarch = triple.getArchName().str() + "-linux-gnu";
+  std::string dir = "/usr/" + multiarch + "/lib";
+  if (!llvm::sys::fs::exists(dir + "/libc.so")) {
+    std::string pkg = triple.getArch() == llvm::Triple::aarch64
+                          ? "libc6-dev-arm64-cross"
+                          : "libc6-dev-" + triple.getArchName().str() + "-cross";
+    error = "no " + triple.getArchName().str() + " C library to link against: " +
+            dir + "/libc.so is missing (install " + pkg + ")";
+    return {};
+  }
+  return {dir};
 }
 
 } // namespace
@@ -396,10 +408,32 @@ static void defineAllocator(llvm::Module &m) {
   }
 }
 
-/// The thread pool (lib/Runtime/qc_runtime.c) as x86-64 bitcode.
+/// The thread pool (lib/Runtime/qc_runtime.c) as bitcode, per architecture.
 static const unsigned char kRuntimeX86_64[] = {
-#include "QCRuntimeX86_64.inc"
+#include "QCRuntime_x86_64.inc"
 };
+static const unsigned char kRuntimeAArch64[] = {
+#include "QCRuntime_aarch64.inc"
+};
+static const unsigned char kRuntimeRISCV64[] = {
+#include "QCRuntime_riscv64.inc"
+};
+
+static llvm::StringRef runtimeBitcode(const llvm::Triple &triple) {
+  auto bytes = [](const unsigned char *p, size_t n) {
+    return llvm::StringRef(reinterpret_cast<const char *>(p), n);
+  };
+  switch (triple.getArch()) {
+  case llvm::Triple::x86_64:
+    return bytes(kRuntimeX86_64, sizeof(kRuntimeX86_64));
+  case llvm::Triple::aarch64:
+    return bytes(kRuntimeAArch64, sizeof(kRuntimeAArch64));
+  case llvm::Triple::riscv64:
+    return bytes(kRuntimeRISCV64, sizeof(kRuntimeRISCV64));
+  default:
+    return {};
+  }
+}
 
 /// Links the thread pool into `m` (its symbols internal), defines its
 /// default thread count, exports NAME_set_num_threads / NAME_get_num_threads
@@ -409,7 +443,8 @@ static const unsigned char kRuntimeX86_64[] = {
 /// call of `__qc_task_N(args..., begin, end)`.
 static bool addThreadPool(llvm::Module &m, const LibraryInterface &abi,
                           std::string &error) {
-  if (m.getTargetTriple().getArch() != llvm::Triple::x86_64) {
+  llvm::StringRef bitcode = runtimeBitcode(m.getTargetTriple());
+  if (bitcode.empty()) {
     error = "no thread-pool runtime is built for " + m.getTargetTriple().str();
     return false;
   }
@@ -419,10 +454,7 @@ static bool addThreadPool(llvm::Module &m, const LibraryInterface &abi,
   new llvm::GlobalVariable(m, i32, true, llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantInt::get(i32, abi.threads),
                            "qc_default_threads");
-  llvm::MemoryBufferRef buffer(
-      llvm::StringRef(reinterpret_cast<const char *>(kRuntimeX86_64),
-                      sizeof(kRuntimeX86_64)),
-      "qc_runtime.bc");
+  llvm::MemoryBufferRef buffer(bitcode, "qc_runtime.bc");
   llvm::Expected<std::unique_ptr<llvm::Module>> runtime =
       llvm::parseBitcodeFile(buffer, ctx);
   if (!runtime) {
@@ -510,6 +542,9 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
     return false;
   }
   llvm::TargetOptions targetOptions;
+  // RISC-V Linux passes floats in FP registers (lp64d), as libc expects.
+  if (triple.getArch() == llvm::Triple::riscv64)
+    targetOptions.MCOptions.ABIName = "lp64d";
   std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
       triple, target.getCpu(), target.getFeatures(), targetOptions,
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
@@ -527,6 +562,9 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
   }
   m->setTargetTriple(triple);
   m->setDataLayout(tm->createDataLayout());
+  if (triple.getArch() == llvm::Triple::riscv64)
+    m->addModuleFlag(llvm::Module::Error, "target-abi",
+                     llvm::MDString::get(llvmContext, "lp64d"));
   llvm::Function *graph = m->getFunction(graphFunction);
   if (!graph) {
     error = "internal error: no graph function '" + graphFunction.str() + "'";
@@ -621,9 +659,13 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
   }
 
   std::string linkerPath;
+  std::vector<std::string> libDirs;
   if (kind == EmitKind::So) {
     linkerPath = findLinker(linker, error);
     if (linkerPath.empty())
+      return false;
+    libDirs = libraryDirs(triple, error);
+    if (libDirs.empty())
       return false;
   }
   std::string objPath = kind == EmitKind::Obj ? tmpPath : uniqueSibling(".o.tmp");
@@ -639,8 +681,11 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
     std::string soname = llvm::sys::path::filename(path).str();
     std::vector<std::string> args = {linkerPath, "-shared", "-o", tmpPath,
                                      objPath, "-soname", soname,
-                                     "--as-needed", "-z", "noexecstack"};
-    for (const std::string &d : libraryDirs(triple))
+                                     "--as-needed", "-z", "noexecstack",
+                                     // Every symbol resolved now (libc/libm),
+                                     // not at the user's dlopen.
+                                     "-z", "defs"};
+    for (const std::string &d : libDirs)
       args.push_back("-L" + d);
     args.push_back("-lm");
     args.push_back("-lc");

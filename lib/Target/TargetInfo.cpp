@@ -1,6 +1,7 @@
 //===- TargetInfo.cpp - target names and the generic kernel ---------------===//
 
 #include "qc/Target/TargetInfo.h"
+#include "AArch64/AArch64TargetInfo.h"
 #include "X86/X86TargetInfo.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -15,7 +16,8 @@ namespace qc {
 TargetInfo::~TargetInfo() = default;
 
 StringRef knownTargetNames() {
-  return "host, generic, x86_64-avx512vnni, x86_64-avxvnni, x86_64-avx2";
+  return "host, generic, x86_64-avx512vnni, x86_64-avxvnni, x86_64-avx2, "
+         "aarch64-neon, aarch64-dotprod, aarch64-i8mm, riscv64-rvv";
 }
 
 FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
@@ -42,25 +44,49 @@ FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
   if (name == "x86_64-avx2")
     return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "haswell",
                            "+avx2,+fma");
+  // AArch64: v8.0 NEON; v8.2 dot product (tuned for Neoverse N1, which has
+  // no SVE); v8.6 int8 matrix multiply (usdot/smmla), NEON only.
+  if (name == "aarch64-neon")
+    return TargetAttr::get(ctx, name, "aarch64-unknown-linux-gnu", "generic",
+                           "+neon");
+  if (name == "aarch64-dotprod")
+    return TargetAttr::get(ctx, name, "aarch64-unknown-linux-gnu",
+                           "neoverse-n1", "+neon,+dotprod");
+  if (name == "aarch64-i8mm")
+    return TargetAttr::get(ctx, name, "aarch64-unknown-linux-gnu", "generic",
+                           "+neon,+dotprod,+i8mm");
+  // RISC-V: RV64GC with the vector extension 1.0; code is correct for any
+  // VLEN >= 128.
+  if (name == "riscv64-rvv")
+    return TargetAttr::get(ctx, name, "riscv64-unknown-linux-gnu",
+                           "generic-rv64", "+m,+a,+f,+d,+c,+v");
   error = "unknown target '" + name.str() + "' (known: " +
           knownTargetNames().str() + ")";
   return failure();
 }
 
+bool hasFeature(StringRef features, StringRef name) {
+  SmallVector<StringRef> parts;
+  features.split(parts, ',');
+  return llvm::is_contained(parts, ("+" + name).str());
+}
+
 KernelAttr tileKernel(MLIRContext *ctx, StringRef name, int64_t lanes,
                       int64_t budget, int64_t maxChannelBlocks,
-                      int64_t outChannels, int64_t pixels) {
+                      int64_t outChannels, int64_t pixels, bool signedInput) {
   int64_t blocks = (outChannels + lanes - 1) / lanes;
   int64_t mb = std::clamp<int64_t>(blocks, 1, maxChannelBlocks);
   int64_t nb = std::clamp<int64_t>(budget / mb, 1, std::max<int64_t>(pixels, 1));
-  return KernelAttr::get(ctx, name, lanes, nb, mb);
+  return KernelAttr::get(ctx, name, lanes, nb, mb, signedInput);
 }
 
-Value emitGenericDot4(OpBuilder &b, Location loc, Value acc, Value u, Value s) {
+Value emitGenericDot4(OpBuilder &b, Location loc, Value acc, Value u, Value s,
+                      bool signedLhs) {
   auto accType = cast<VectorType>(acc.getType());
   int64_t lanes = accType.getNumElements();
   auto wide = VectorType::get({lanes * 4}, b.getI32Type());
-  Value uw = arith::ExtUIOp::create(b, loc, wide, u);
+  Value uw = signedLhs ? arith::ExtSIOp::create(b, loc, wide, u).getResult()
+                       : arith::ExtUIOp::create(b, loc, wide, u).getResult();
   Value sw = arith::ExtSIOp::create(b, loc, wide, s);
   Value prod = arith::MulIOp::create(b, loc, uw, sw);
   Value grouped = vector::ShapeCastOp::create(
@@ -81,18 +107,24 @@ public:
   bool supportsKernel(KernelAttr kernel) const override {
     return kernel.getName() == "dot4.generic";
   }
-  Value emitDot4(OpBuilder &b, Location loc, KernelAttr, Value acc, Value u,
-                 Value s) const override {
-    return emitGenericDot4(b, loc, acc, u, s);
+  Value emitDot4(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,
+                 Value u, Value s) const override {
+    return emitGenericDot4(b, loc, acc, u, s, kernel.getSignedInput());
   }
 };
 } // namespace
 
 std::unique_ptr<TargetInfo> getTargetInfo(TargetAttr target) {
-  if (target && llvm::Triple(target.getTriple()).getArch() ==
-                    llvm::Triple::x86_64)
+  if (!target)
+    return std::make_unique<GenericTargetInfo>();
+  switch (llvm::Triple(target.getTriple()).getArch()) {
+  case llvm::Triple::x86_64:
     return createX86TargetInfo(target);
-  return std::make_unique<GenericTargetInfo>();
+  case llvm::Triple::aarch64:
+    return createAArch64TargetInfo(target);
+  default:
+    return std::make_unique<GenericTargetInfo>();
+  }
 }
 
 } // namespace qc

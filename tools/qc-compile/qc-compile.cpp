@@ -21,7 +21,7 @@ static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout wi
 static cl::opt<std::string> name("name", cl::desc("C symbol prefix (default: model)"),
                                  cl::init("model"), cl::cat(category));
 static cl::opt<std::string> target("target",
-                                   cl::desc("host, generic, x86_64-avx512vnni, x86_64-avxvnni, x86_64-avx2"),
+                                   cl::desc("host, generic, x86_64-avx512vnni, x86_64-avxvnni, x86_64-avx2, aarch64-neon, aarch64-dotprod, aarch64-i8mm, riscv64-rvv"),
                                    cl::init("host"), cl::cat(category));
 static cl::opt<std::string> calibrationData(
     "calibration-data", cl::desc(".npy file, or a directory of <input>.npy files; samples on axis 0"),

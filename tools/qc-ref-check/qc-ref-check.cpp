@@ -17,7 +17,11 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -34,6 +38,12 @@ static cl::opt<std::string> name("name", cl::desc("Symbol prefix"), cl::init("mo
 static cl::opt<std::string> inputFile("input", cl::desc(".npy with samples on axis 0 (single-input graphs)"));
 static cl::opt<int> samples("samples", cl::desc("Random samples when no --input"), cl::init(8));
 static cl::opt<unsigned> seed("seed", cl::init(1));
+static cl::opt<std::string> execPrefix(
+    "exec",
+    cl::desc("Run the library with this command instead of loading it: "
+             "'CMD LIB NAME SAMPLES IN.bin OUT.bin' must write the outputs "
+             "(e.g. 'qemu-aarch64 -L /usr/aarch64-linux-gnu qc-run-lib.aarch64', "
+             "for a library built for another ISA)"));
 
 namespace {
 
@@ -279,22 +289,9 @@ int main(int argc, char **argv) {
     errs() << "qc-ref-check: no function in " << modelPath << "\n";
     return 2;
   }
-  void *lib = dlopen(libPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    errs() << "qc-ref-check: " << dlerror() << "\n";
-    return 2;
-  }
-  using RunFn = int (*)(const float *const *, float *const *);
-  auto run = reinterpret_cast<RunFn>(dlsym(lib, (name + "_run").c_str()));
-  if (!run) {
-    errs() << "qc-ref-check: no symbol " << name << "_run\n";
-    return 2;
-  }
-
   // Inputs: given samples, or random values the input quantization
   // represents exactly (so quantize is checked on its exact grid points) plus
   // off-grid values (so its rounding is checked too).
-  std::vector<std::vector<float>> sampleInputs;
   unsigned numInputs = f.getNumArguments();
   auto argSize = [&](unsigned i) {
     return cast<ShapedType>(f.getArgument(i).getType()).getNumElements();
@@ -310,59 +307,142 @@ int main(int argc, char **argv) {
     numSamples = given.data.size() / argSize(0);
   }
   std::mt19937 rng(seed);
-  int64_t compared = 0;
+  // inputs[sample][input]
+  std::vector<std::vector<std::vector<float>>> inputs(numSamples);
   for (int s = 0; s < numSamples; ++s) {
-    Interpreter interp;
-    std::vector<std::vector<float>> inputs(numInputs);
+    inputs[s].resize(numInputs);
     for (unsigned i = 0; i < numInputs; ++i) {
       int64_t n = argSize(i);
       if (!inputFile.empty()) {
-        inputs[i].assign(given.data.begin() + s * n, given.data.begin() + (s + 1) * n);
-      } else {
-        double scale = 0.05;
-        int zp = 0;
-        for (Operation *user : f.getArgument(i).getUsers())
-          if (auto q = dyn_cast<quant::QuantizeCastOp>(user)) {
-            scale = quantOf(q.getResult()).getScale();
-            zp = quantOf(q.getResult()).getZeroPoint();
-          }
-        std::uniform_int_distribution<int> level(-128, 127);
-        std::uniform_real_distribution<float> jitter(-0.7f, 0.7f);
-        for (int64_t j = 0; j < n; ++j) {
-          float v = float(level(rng) - zp) * float(scale);
-          if (s % 2 == 1)
-            v += jitter(rng) * float(scale);
-          inputs[i].push_back(v);
-        }
+        inputs[s][i].assign(given.data.begin() + s * n, given.data.begin() + (s + 1) * n);
+        continue;
       }
+      double scale = 0.05;
+      int zp = 0;
+      for (Operation *user : f.getArgument(i).getUsers())
+        if (auto q = dyn_cast<quant::QuantizeCastOp>(user)) {
+          scale = quantOf(q.getResult()).getScale();
+          zp = quantOf(q.getResult()).getZeroPoint();
+        }
+      std::uniform_int_distribution<int> level(-128, 127);
+      std::uniform_real_distribution<float> jitter(-0.7f, 0.7f);
+      for (int64_t j = 0; j < n; ++j) {
+        float v = float(level(rng) - zp) * float(scale);
+        if (s % 2 == 1)
+          v += jitter(rng) * float(scale);
+        inputs[s][i].push_back(v);
+      }
+    }
+  }
+
+  // The compiled library's outputs[sample][output].
+  auto ret = cast<func::ReturnOp>(f.getBody().front().getTerminator());
+  std::vector<std::vector<std::vector<float>>> outputs(numSamples);
+  for (auto &o : outputs)
+    for (Value r : ret.getOperands())
+      o.emplace_back(cast<ShapedType>(r.getType()).getNumElements(), 0.0f);
+  SmallString<256> absLib(libPath);
+  sys::fs::make_absolute(absLib);
+  if (execPrefix.empty()) {
+    void *lib = dlopen(absLib.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      errs() << "qc-ref-check: " << dlerror() << "\n";
+      return 2;
+    }
+    using RunFn = int (*)(const float *const *, float *const *);
+    auto run = reinterpret_cast<RunFn>(dlsym(lib, (name + "_run").c_str()));
+    if (!run) {
+      errs() << "qc-ref-check: no symbol " << name << "_run\n";
+      return 2;
+    }
+    for (int s = 0; s < numSamples; ++s) {
+      std::vector<const float *> inPtrs;
+      std::vector<float *> outPtrs;
+      for (auto &v : inputs[s])
+        inPtrs.push_back(v.data());
+      for (auto &v : outputs[s])
+        outPtrs.push_back(v.data());
+      if (run(inPtrs.data(), outPtrs.data()) != 0) {
+        errs() << "qc-ref-check: " << name << "_run failed\n";
+        return 1;
+      }
+    }
+  } else {
+    // All samples in one run of the command (an emulator starts once).
+    SmallString<128> inPath, outPath;
+    if (sys::fs::createTemporaryFile("qc-ref-in", "bin", inPath) ||
+        sys::fs::createTemporaryFile("qc-ref-out", "bin", outPath)) {
+      errs() << "qc-ref-check: cannot create temporary files\n";
+      return 2;
+    }
+    auto cleanup = llvm::make_scope_exit([&] {
+      sys::fs::remove(inPath);
+      sys::fs::remove(outPath);
+    });
+    {
+      std::error_code ec;
+      raw_fd_ostream os(inPath, ec, sys::fs::OF_None);
+      for (auto &sample : inputs)
+        for (auto &v : sample)
+          os.write(reinterpret_cast<const char *>(v.data()), v.size() * sizeof(float));
+      if (ec || os.has_error()) {
+        errs() << "qc-ref-check: cannot write " << inPath << "\n";
+        return 2;
+      }
+    }
+    std::string command = execPrefix + " '" + absLib.str().str() + "' " + name + " " +
+                          std::to_string(numSamples) + " '" + inPath.str().str() +
+                          "' '" + outPath.str().str() + "'";
+    auto sh = sys::findProgramByName("sh");
+    if (!sh) {
+      errs() << "qc-ref-check: no sh to run --exec\n";
+      return 2;
+    }
+    std::string execError;
+    int rc = sys::ExecuteAndWait(*sh, {*sh, "-c", command}, std::nullopt, {},
+                                 0, 0, &execError);
+    if (rc != 0) {
+      errs() << "qc-ref-check: '" << command << "' failed (exit " << rc
+             << (execError.empty() ? "" : ": " + execError) << ")\n";
+      return 1;
+    }
+    auto buffer = MemoryBuffer::getFile(outPath);
+    size_t want = 0;
+    for (auto &v : outputs.front())
+      want += v.size() * sizeof(float);
+    want *= numSamples;
+    if (!buffer || (*buffer)->getBufferSize() != want) {
+      errs() << "qc-ref-check: '" << command << "' wrote "
+             << (buffer ? (*buffer)->getBufferSize() : 0) << " bytes, expected "
+             << want << "\n";
+      return 1;
+    }
+    const char *p = (*buffer)->getBufferStart();
+    for (auto &sample : outputs)
+      for (auto &v : sample) {
+        std::memcpy(v.data(), p, v.size() * sizeof(float));
+        p += v.size() * sizeof(float);
+      }
+  }
+
+  int64_t compared = 0;
+  for (int s = 0; s < numSamples; ++s) {
+    Interpreter interp;
+    for (unsigned i = 0; i < numInputs; ++i) {
       Tensor t;
-      t.f32 = inputs[i];
+      t.f32 = inputs[s][i];
       interp.env[f.getArgument(i)] = std::move(t);
     }
     if (failed(interp.run(f)))
       return 2;
-    auto ret = cast<func::ReturnOp>(f.getBody().front().getTerminator());
-    std::vector<std::vector<float>> outputs;
-    std::vector<const float *> inPtrs;
-    std::vector<float *> outPtrs;
-    for (auto &v : inputs)
-      inPtrs.push_back(v.data());
-    for (Value r : ret.getOperands())
-      outputs.emplace_back(cast<ShapedType>(r.getType()).getNumElements(), 0.0f);
-    for (auto &v : outputs)
-      outPtrs.push_back(v.data());
-    if (run(inPtrs.data(), outPtrs.data()) != 0) {
-      errs() << "qc-ref-check: " << name << "_run failed\n";
-      return 1;
-    }
     for (auto [i, r] : llvm::enumerate(ret.getOperands())) {
       const std::vector<float> &want = interp.env[r].f32;
       auto label = f.getResultAttrOfType<StringAttr>(i, "qc.name");
       for (size_t j = 0; j < want.size(); ++j) {
-        if (std::memcmp(&want[j], &outputs[i][j], sizeof(float)) != 0) {
+        if (std::memcmp(&want[j], &outputs[s][i][j], sizeof(float)) != 0) {
           errs() << "MISMATCH sample " << s << " output " << i << " ('"
                  << (label ? label.getValue() : "") << "') element " << j
-                 << ": reference " << want[j] << ", compiled " << outputs[i][j]
+                 << ": reference " << want[j] << ", compiled " << outputs[s][i][j]
                  << "\n";
           return 1;
         }

@@ -20,8 +20,9 @@
 namespace qc {
 
 /// Resolves `--target` (`host`, `generic`, `x86_64-avx512vnni`,
-/// `x86_64-avxvnni`, `x86_64-avx2`) to a target attribute; an unknown name
-/// is an error naming the known ones.
+/// `x86_64-avxvnni`, `x86_64-avx2`, `aarch64-neon`, `aarch64-dotprod`,
+/// `aarch64-i8mm`, `riscv64-rvv`) to a target attribute; an unknown name is
+/// an error naming the known ones.
 mlir::FailureOr<TargetAttr> resolveTarget(mlir::MLIRContext *ctx,
                                           llvm::StringRef name,
                                           std::string &error);
@@ -45,11 +46,15 @@ public:
   virtual bool supportsKernel(KernelAttr kernel) const = 0;
 
   /// acc[l] += Σ_{j<4} u[4l+j]·s[4l+j] with `acc` a vector<L x i32>, `u`
-  /// unsigned and `s` signed vector<4L x i8>, exactly (no saturation).
+  /// unsigned (signed if the kernel has signed_input) and `s` signed
+  /// vector<4L x i8>, exactly (no saturation).
   virtual mlir::Value emitDot4(mlir::OpBuilder &b, mlir::Location loc,
                                KernelAttr kernel, mlir::Value acc,
                                mlir::Value u, mlir::Value s) const = 0;
 };
+
+/// Whether a comma-separated LLVM feature list enables `name` ("+name").
+bool hasFeature(llvm::StringRef features, llvm::StringRef name);
 
 /// The target info for a module's `qc.target` (generic if there is none).
 std::unique_ptr<TargetInfo> getTargetInfo(TargetAttr target);
@@ -59,12 +64,14 @@ std::unique_ptr<TargetInfo> getTargetInfo(TargetAttr target);
 /// channel vectors, the rest of the budget in pixels.
 KernelAttr tileKernel(mlir::MLIRContext *ctx, llvm::StringRef name,
                       int64_t lanes, int64_t budget, int64_t maxChannelBlocks,
-                      int64_t outChannels, int64_t pixels);
+                      int64_t outChannels, int64_t pixels,
+                      bool signedInput = false);
 
 /// The portable 4-way dot product (widen, multiply, reduce), which every ISA
-/// falls back to.
+/// falls back to; `u` is widened signed if `signedLhs`.
 mlir::Value emitGenericDot4(mlir::OpBuilder &b, mlir::Location loc,
-                            mlir::Value acc, mlir::Value u, mlir::Value s);
+                            mlir::Value acc, mlir::Value u, mlir::Value s,
+                            bool signedLhs = false);
 
 } // namespace qc
 

@@ -409,7 +409,10 @@ public:
     // Packed weights: channel groups of MB vectors (the last may be
     // smaller), each [ky][kx][c/4][m][lane][c%4], so one tile's weights for
     // one step of the reduction are MB consecutive vectors. The bias absorbs
-    // the +128 of the unsigned input: Σ(x+128)·w − (128 + zx)·Σw.
+    // the input's zero point and, for kernels taking unsigned input, its
+    // +128: Σ(x+128)·w − (128 + zx)·Σw.
+    const bool signedInput = kernel.getSignedInput();
+    const int64_t zxFold = signedInput ? zx : zx + 128;
     const int64_t groupStride = MB * s.kh * s.kw * c4 * L * 4;
     SmallVector<int8_t> packed(ob * s.kh * s.kw * c4 * L * 4, 0);
     SmallVector<int32_t> foldedBias(ob * L, 0);
@@ -431,14 +434,14 @@ public:
                    ((((y * s.kw + xx) * c4 + c / 4) * mbg + m) * L + lane) * 4 +
                    c % 4] = v;
           }
-      foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - (128 + zx) * sum);
+      foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - zxFold * sum);
       t.push(realMultipliers[o]);
     }
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Value wMem = e.global<int8_t>(packed, i8);
     Value biasMem = e.global<int32_t>(foldedBias, i32);
     EpilogueTables tables = epilogueTables(t, s.o, res);
-    Value img = paddedImage(s, x, cp, zx, /*toUnsigned=*/true);
+    Value img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
 
     auto accType = VectorType::get({L}, i32);
     auto bytesType = VectorType::get({4 * L}, i8);
@@ -570,8 +573,10 @@ public:
     const int64_t L = dot ? kernel.getLanes() : 16, T = 4;
     const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
-    // +128 of the u8 input on the dot path.
-    const int64_t zxFold = dot ? zx + 128 : zx;
+    // +128 of the u8 input on the dot path (unless the kernel takes it
+    // signed).
+    const bool toUnsigned = dot && !kernel.getSignedInput();
+    const int64_t zxFold = toUnsigned ? zx + 128 : zx;
     // Weights [ky][kx][c] (or [ky][c][4] for dot4) padded to cp channels;
     // folded bias.
     SmallVector<int8_t> packed(dot ? s.kh * cp * 4 : s.kh * s.kw * cp, 0);
@@ -595,8 +600,8 @@ public:
     Value wMem = e.global<int8_t>(packed, i8);
     Value biasMem = e.global<int32_t>(foldedBias, i32);
     EpilogueTables tables = epilogueTables(t, s.c, res);
-    // On the dot path the image is unsigned (x xor 0x80).
-    Value img = paddedImage(s, x, cp, zx, /*toUnsigned=*/dot);
+    // On the unsigned dot path the image is x xor 0x80.
+    Value img = paddedImage(s, x, cp, zx, toUnsigned);
 
     // Dot path: the image unfolded along W, U[n][h][ow][c][4].
     Value unfolded;
@@ -837,7 +842,8 @@ public:
     for (double sw : ws)
       real.push_back(qx.getScale() * sw / qo.getScale());
     if (!kernel)
-      kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4, 1);
+      kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4, 1,
+                                   /*signed_input=*/false);
     if (s.groups == 1)
       return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                      qo.getZeroPoint(), lo, hi, kernel, res);

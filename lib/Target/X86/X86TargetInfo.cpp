@@ -17,12 +17,6 @@ using namespace mlir;
 namespace qc {
 namespace {
 
-bool hasFeature(StringRef features, StringRef name) {
-  SmallVector<StringRef> parts;
-  features.split(parts, ',');
-  return llvm::is_contained(parts, ("+" + name).str());
-}
-
 class X86TargetInfo : public TargetInfo {
 public:
   explicit X86TargetInfo(TargetAttr target)
@@ -68,7 +62,7 @@ public:
                                            b.getStringAttr(intrinsic),
                                            ValueRange{acc, u, s})
           .getResult(0);
-    return emitGenericDot4(b, loc, acc, u, s);
+    return emitGenericDot4(b, loc, acc, u, s, kernel.getSignedInput());
   }
 
 private:

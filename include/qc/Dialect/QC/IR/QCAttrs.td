@@ -56,11 +56,15 @@ def QC_KernelAttr : QC_Attr<"Kernel", "kernel"> {
     load of the weights and `channel_blocks` how many channel vectors share
     one load of an input pixel: the register tile is block × channel_blocks
     accumulator vectors, chosen per op from its shape and the target's
-    registers (omitted when 1).
+    registers (omitted when 1). `signed_input` says the instruction takes
+    the activations signed (e.g. AArch64 `sdot`, s8 × s8); by default they
+    are unsigned (x + 128, e.g. `vpdpbusd`, u8 × s8) and the +128 is folded
+    into the bias.
   }];
   let parameters = (ins StringRefParameter<>:$name, "int64_t":$lanes,
                         "int64_t":$block,
-                        DefaultValuedParameter<"int64_t", "1">:$channel_blocks);
+                        DefaultValuedParameter<"int64_t", "1">:$channel_blocks,
+                        DefaultValuedParameter<"bool", "false">:$signed_input);
   let assemblyFormat = "`<` struct(params) `>`";
 }
 

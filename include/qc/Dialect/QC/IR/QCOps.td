@@ -250,10 +250,11 @@ def QC_LookupTableOp : QC_Op<"lut", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def QC_Dot4Op : QC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>]> {
-  let summary = "4-way u8 × s8 dot products accumulated into i32 lanes";
+  let summary = "4-way 8-bit dot products accumulated into i32 lanes";
   let description = [{
-    result[l] = acc[l] + Σ_{j<4} zext(lhs[4l+j]) · sext(rhs[4l+j]), exactly
-    (32-bit wrap-around, no saturation). `kernel` names the instruction family
+    result[l] = acc[l] + Σ_{j<4} ext(lhs[4l+j]) · sext(rhs[4l+j]), exactly
+    (32-bit wrap-around, no saturation); ext is zext (u8 × s8) unless the
+    kernel has `signed_input` (s8 × s8). `kernel` names the instruction family
     (`qc-lower-dot-products` turns it into e.g. `vpdpbusd`). Kept as an op of
     its own until after bufferization so the kernels' loops stay analyzable.
 

@@ -1,0 +1,103 @@
+//===- AArch64TargetInfo.cpp - AArch64: NEON, dotprod, i8mm ---------------===//
+//
+// One 128-bit vector holds 4 i32 accumulators (4 output channels) and their
+// 16 bytes of (4 channels × 4 taps) operands. Per ISA level:
+//   i8mm     `usdot` (u8 × s8), the same operation as x86's vpdpbusd, so the
+//            activations stay unsigned (x + 128) as on x86;
+//   dotprod  `sdot` (s8 × s8): the kernel takes the activations signed;
+//   neon     (v8.0) `smull`/`smull2` of the two halves, `addp` of the i16
+//            products and `sadalp` into the accumulators, signed too. Two
+//            s8 × s8 products with weights in [−127, 127] (qc's weight
+//            range) sum to at most 2·128·127 = 32512, so the i16 pairs never
+//            wrap: the result is exact.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AArch64TargetInfo.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace qc {
+namespace {
+
+class AArch64TargetInfo : public TargetInfo {
+public:
+  explicit AArch64TargetInfo(TargetAttr target)
+      : i8mm(hasFeature(target.getFeatures(), "i8mm")),
+        dotprod(hasFeature(target.getFeatures(), "dotprod")) {}
+
+  KernelAttr selectKernel(MLIRContext *ctx, int64_t outChannels,
+                          int64_t pixels) const override {
+    // 32 vector registers: up to 24 accumulators in at most 4 channel
+    // vectors (16 channels), the weights of one step and an input.
+    if (i8mm)
+      return tileKernel(ctx, "dot4.usdot", 4, 24, 4, outChannels, pixels);
+    if (dotprod)
+      return tileKernel(ctx, "dot4.sdot", 4, 24, 4, outChannels, pixels,
+                        /*signedInput=*/true);
+    // smull needs two temporaries per dot product: a smaller tile.
+    return tileKernel(ctx, "dot4.smull", 4, 16, 4, outChannels, pixels,
+                      /*signedInput=*/true);
+  }
+
+  bool supportsKernel(KernelAttr kernel) const override {
+    StringRef name = kernel.getName();
+    bool four = kernel.getLanes() == 4;
+    return name == "dot4.generic" ||
+           (name == "dot4.smull" && four && kernel.getSignedInput()) ||
+           (name == "dot4.sdot" && four && kernel.getSignedInput() &&
+            dotprod) ||
+           (name == "dot4.usdot" && four && !kernel.getSignedInput() && i8mm);
+  }
+
+  Value emitDot4(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,
+                 Value u, Value s) const override {
+    StringRef name = kernel.getName();
+    if (name == "dot4.usdot" || name == "dot4.sdot")
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, acc.getType(),
+                 b.getStringAttr(name == "dot4.usdot"
+                                     ? "llvm.aarch64.neon.usdot.v4i32.v16i8"
+                                     : "llvm.aarch64.neon.sdot.v4i32.v16i8"),
+                 ValueRange{acc, u, s})
+          .getResult(0);
+    if (name == "dot4.smull") {
+      auto i16x8 = VectorType::get({8}, b.getI16Type());
+      auto slice = [&](Value v, int64_t at) {
+        return vector::ExtractStridedSliceOp::create(b, loc, v, {at}, {8}, {1})
+            .getResult();
+      };
+      auto smull = [&](int64_t at) {
+        return LLVM::CallIntrinsicOp::create(
+                   b, loc, i16x8, b.getStringAttr("llvm.aarch64.neon.smull.v8i16"),
+                   ValueRange{slice(u, at), slice(s, at)})
+            .getResult(0);
+      };
+      Value pairs = LLVM::CallIntrinsicOp::create(
+                        b, loc, i16x8, b.getStringAttr("llvm.aarch64.neon.addp.v8i16"),
+                        ValueRange{smull(0), smull(8)})
+                        .getResult(0);
+      Value quads = LLVM::CallIntrinsicOp::create(
+                        b, loc, acc.getType(),
+                        b.getStringAttr("llvm.aarch64.neon.saddlp.v4i32.v8i16"),
+                        ValueRange{pairs})
+                        .getResult(0);
+      return LLVM::AddOp::create(b, loc, acc, quads);
+    }
+    return emitGenericDot4(b, loc, acc, u, s, kernel.getSignedInput());
+  }
+
+private:
+  bool i8mm, dotprod;
+};
+
+} // namespace
+
+std::unique_ptr<TargetInfo> createAArch64TargetInfo(TargetAttr target) {
+  return std::make_unique<AArch64TargetInfo>(target);
+}
+
+} // namespace qc
