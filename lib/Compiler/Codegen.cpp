@@ -95,6 +95,19 @@ void addInterface(llvm::Module &m, llvm::Function *graph,
     llvm::BasicBlock *go = llvm::BasicBlock::Create(ctx, "go", run);
     b.CreateCondBr(anyArgNull, bad, go);
     b.SetInsertPoint(go);
+    // AMX kernels need the tile state granted to the process first (the
+    // runtime's qc_amx_enable): without it the library returns 2.
+    if (m.getFunction("llvm.x86.ldtilecfg")) {
+      llvm::FunctionCallee enable =
+          m.getOrInsertFunction("qc_amx_enable", llvm::FunctionType::get(i32, {}, false));
+      llvm::BasicBlock *noAmx = llvm::BasicBlock::Create(ctx, "no_amx", run);
+      llvm::BasicBlock *tiles = llvm::BasicBlock::Create(ctx, "tiles", run);
+      b.CreateCondBr(b.CreateICmpNE(b.CreateCall(enable), b.getInt32(0)), noAmx,
+                     tiles);
+      b.SetInsertPoint(noAmx);
+      b.CreateRet(b.getInt32(2));
+      b.SetInsertPoint(tiles);
+    }
     b.CreateCall(graph, args);
     b.CreateRet(b.getInt32(0));
   }
@@ -233,13 +246,15 @@ std::string renderHeader(const LibraryInterface &abi) {
   if (anyInt8)
     os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
           "   buffers of the types and shapes above (int8_t or float). Returns 0\n"
-          "   on success, non-zero if a pointer is NULL. Safe to call from\n"
-          "   several threads at once. */\n"
+          "   on success, 1 if a pointer is NULL, 2 if the library uses AMX and\n"
+          "   the CPU or OS does not grant it. Safe to call from several\n"
+          "   threads at once. */\n"
        << "int " << n << "_run(const void *const *inputs, void *const *outputs);\n\n";
   else
     os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
-          "   float32 buffers of the shapes above. Returns 0 on success, non-zero\n"
-          "   if a pointer is NULL. Safe to call from several threads at once. */\n"
+          "   float32 buffers of the shapes above. Returns 0 on success, 1 if a\n"
+          "   pointer is NULL, 2 if the library uses AMX and the CPU or OS does\n"
+          "   not grant it. Safe to call from several threads at once. */\n"
        << "int " << n << "_run(const float *const *inputs, float *const *outputs);\n\n";
   os
      << "int " << n << "_num_inputs(void);\n"
@@ -468,7 +483,7 @@ static bool addThreadPool(llvm::Module &m, const LibraryInterface &abi,
     return false;
   }
   for (const char *name : {"qc_parallel_for", "qc_set_num_threads",
-                           "qc_get_num_threads"})
+                           "qc_get_num_threads", "qc_amx_enable"})
     if (llvm::Function *f = m.getFunction(name))
       f->setLinkage(llvm::GlobalValue::InternalLinkage);
   m.getNamedGlobal("qc_default_threads")

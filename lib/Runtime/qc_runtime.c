@@ -13,8 +13,12 @@
  * The pool grows to the largest thread count used and lives until the
  * library is unloaded.
  *
- * Only libc: pthread_create/pthread_join, C11 atomics and the futex
- * system call.
+ * Libraries with AMX kernels call qc_amx_enable() first: Linux hands out
+ * the tile data state only on request (arch_prctl ARCH_REQ_XCOMP_PERM), once
+ * per process.
+ *
+ * Only libc: pthread_create/pthread_join, C11 atomics and the futex and
+ * arch_prctl system calls.
  *===----------------------------------------------------------------------===*/
 
 #define _GNU_SOURCE
@@ -158,3 +162,18 @@ __attribute__((destructor)) static void qc_stop_pool(void) {
     pthread_join(workers[i], 0);
   started = 0;
 }
+
+#if defined(__x86_64__)
+/* 0 when this process may use AMX tiles (asked for once), else -1: the CPU
+   has no AMX or the kernel refuses the tile data state. */
+int qc_amx_enable(void) {
+  static atomic_int state; /* 0 unknown, 1 granted, 2 refused */
+  int s = atomic_load(&state);
+  if (s == 0) {
+    enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+    s = syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 ? 1 : 2;
+    atomic_store(&state, s);
+  }
+  return s == 1 ? 0 : -1;
+}
+#endif

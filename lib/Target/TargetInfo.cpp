@@ -16,7 +16,8 @@ namespace qc {
 TargetInfo::~TargetInfo() = default;
 
 StringRef knownTargetNames() {
-  return "host, generic, x86_64-avx512vnni, x86_64-avxvnni, x86_64-avx2, "
+  return "host, generic, x86_64-avx512vnni, x86_64-amx, x86_64-avxvnni, "
+         "x86_64-avx2, "
          "aarch64-neon, aarch64-dotprod, aarch64-i8mm, riscv64-rvv";
 }
 
@@ -38,6 +39,13 @@ FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
     return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu",
                            "icelake-server",
                            "+avx512f,+avx512bw,+avx512vl,+avx512vnni");
+  // AMX (Sapphire Rapids and later): tdpbusd tiles for convolutions, AVX-512
+  // VNNI for the rest.
+  if (name == "x86_64-amx")
+    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu",
+                           "sapphirerapids",
+                           "+avx512f,+avx512bw,+avx512vl,+avx512vnni,"
+                           "+amx-tile,+amx-int8");
   if (name == "x86_64-avxvnni")
     return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "alderlake",
                            "+avx2,+fma,+avxvnni");

@@ -183,6 +183,17 @@ CASES = {
                                     clamp=(-5, 127), residual=True),
     "depthwise_residual": lambda g: conv(g, 1, 5, 5, 12, 12, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 12,
                                          residual=True),
+    # Shapes with >= 32 input channels, where AMX targets use tdpbusd tiles:
+    # 14-pixel rows, a lone channel block after the pairs (48 = 3 x 16).
+    "amx_3x3": lambda g: conv(g, 1, 14, 14, 64, 48, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
+    # unpadded 1x1: all 126 pixels one row (9 tiles of 14), K step 48, 40
+    # outputs (the last channel block half padding)
+    "amx_1x1": lambda g: conv(g, 2, 7, 9, 96, 40, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
+    # stride 2, K step 36 (channels not a multiple of 16), clamp, residual
+    "amx_strided": lambda g: conv(g, 1, 15, 15, 36, 33, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 1,
+                                  clamp=(-5, 127), residual=True),
+    # dilated 3x5 with asymmetric padding, 130 channels (K step 44)
+    "amx_dilated": lambda g: conv(g, 1, 11, 16, 130, 16, 3, 5, (1, 1), (2, 2), (2, 4, 2, 4), 1),
     "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

@@ -20,7 +20,7 @@
 namespace qc {
 
 /// Resolves `--target` (`host`, `generic`, `x86_64-avx512vnni`,
-/// `x86_64-avxvnni`, `x86_64-avx2`, `aarch64-neon`, `aarch64-dotprod`,
+/// `x86_64-amx`, `x86_64-avxvnni`, `x86_64-avx2`, `aarch64-neon`, `aarch64-dotprod`,
 /// `aarch64-i8mm`, `riscv64-rvv`) to a target attribute; an unknown name is
 /// an error naming the known ones.
 mlir::FailureOr<TargetAttr> resolveTarget(mlir::MLIRContext *ctx,
@@ -29,6 +29,15 @@ mlir::FailureOr<TargetAttr> resolveTarget(mlir::MLIRContext *ctx,
 
 /// The names `resolveTarget` accepts, for messages and `--help`.
 llvm::StringRef knownTargetNames();
+
+/// What a matrix-tile kernel needs to know about a groups = 1 convolution.
+struct ConvProblem {
+  int64_t inChannels, outChannels, pixels;
+  /// Consecutive output pixels whose windows lie at one stride apart in the
+  /// padded input image (an output row; all pixels for an unpadded 1×1
+  /// stride-1 convolution).
+  int64_t rowPixels;
+};
 
 /// The code-generation facts of one ISA.
 class TargetInfo {
@@ -40,6 +49,14 @@ public:
   /// tile fitted to the shape).
   virtual KernelAttr selectKernel(mlir::MLIRContext *ctx, int64_t outChannels,
                                   int64_t pixels) const = 0;
+
+  /// A matrix-tile kernel (`tile.*`, e.g. AMX) for a groups = 1
+  /// convolution, or null where the target has none or the shape suits the
+  /// vector kernel better.
+  virtual KernelAttr selectTileKernel(mlir::MLIRContext *ctx,
+                                      const ConvProblem &problem) const {
+    return {};
+  }
 
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).

@@ -16,8 +16,10 @@
 #include "qc/Target/TargetInfo.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace qc {
 #define GEN_PASS_DEF_CONVERTQCTOLOOPS
@@ -547,6 +549,205 @@ public:
     return success();
   }
 
+  /// AMX tile kernel (`tile.tdpbusd`) for a groups = 1 convolution. Tiles
+  /// 0–3 accumulate C[M pixels × 16 channels] (i32), tiles 4–5 hold A[M
+  /// pixels × KA bytes of the reduction] (u8, rows one pixel stride apart in
+  /// the padded image), tiles 6–7 B[KA/4 × 16 channels × 4] (s8, packed at
+  /// compile time). A block is up to 2 A tiles × 2 B tiles; C starts as the
+  /// folded bias (a tile load with row stride 0) and goes through a stack
+  /// buffer to the vector epilogue. The tile configuration is per thread, so
+  /// each parallel iteration (one channel pair × a run of pixel blocks)
+  /// loads it first and releases the tiles at its end.
+  LogicalResult convTile(Operation *op, const ConvShape &s, Value x, Value out,
+                         ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                         ArrayRef<double> realMultipliers, int64_t zx,
+                         int64_t zo, int64_t lo, int64_t hi,
+                         qc::KernelAttr kernel, const Residual &res) {
+    OpBuilder &b = e.b;
+    const int64_t L = 16, M = kernel.getBlock();
+    const int64_t pixels = s.n * s.oh * s.ow;
+    const bool flat = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 &&
+                      s.pt == 0 && s.pl == 0 && s.pb == 0 && s.pr == 0;
+    if (kernel.getLanes() != L || M < 1 || M > 16 ||
+        (flat ? pixels : s.ow) % M != 0)
+      return op->emitError("kernel ")
+             << kernel << " does not fit this convolution (" << pixels
+             << " output pixels, rows of " << s.ow << ")";
+    // Reduction step KA (bytes of one tile row, <= 64) dividing the padded
+    // channel count cp.
+    int64_t cp = ceilDiv(s.c, 4) * 4, KA = 0;
+    for (int64_t k = std::min<int64_t>(64, cp); k >= 32 && !KA; k -= 4)
+      if (cp % k == 0)
+        KA = k;
+    if (!KA)
+      KA = 64, cp = ceilDiv(s.c, 64) * 64;
+    const int64_t ksteps = cp / KA, taps = s.kh * s.kw;
+    const int64_t ob = ceilDiv(s.o, L), hp = s.h + s.pt + s.pb,
+                  wp = s.w + s.pl + s.pr;
+
+    // B tiles: [channel block][tap][k step][KA/4 rows][16 channels][4].
+    const int64_t bTile = KA * L;
+    SmallVector<int8_t> packed(ob * taps * ksteps * bTile, 0);
+    SmallVector<int32_t> foldedBias(ob * L, 0);
+    RequantTables t;
+    for (int64_t o = 0; o < ob * L; ++o) {
+      if (o >= s.o) {
+        t.pad();
+        continue;
+      }
+      int64_t blk = o / L, lane = o % L, sum = 0;
+      for (int64_t tap = 0; tap < taps; ++tap)
+        for (int64_t c = 0; c < s.c; ++c) {
+          int8_t v = w[(o * taps + tap) * s.c + c];
+          sum += v;
+          int64_t ks = c / KA, r = (c % KA) / 4;
+          packed[((blk * taps + tap) * ksteps + ks) * bTile + (r * L + lane) * 4 +
+                 c % 4] = v;
+        }
+      foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - (zx + 128) * sum);
+      t.push(realMultipliers[o]);
+    }
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    Value wMem = e.global<int8_t>(packed, i8);
+    Value biasMem = e.global<int32_t>(foldedBias, i32);
+    EpilogueTables tables = epilogueTables(t, s.o, res);
+    Value img = paddedImage(s, x, cp, zx, /*toUnsigned=*/true);
+
+    // The 64-byte tile configuration (palette 1).
+    SmallVector<int8_t> cfg(64, 0);
+    cfg[0] = 1;
+    auto shape = [&](int tile, int64_t rows, int64_t colsb) {
+      cfg[16 + 2 * tile] = static_cast<int8_t>(colsb & 0xff);
+      cfg[17 + 2 * tile] = static_cast<int8_t>(colsb >> 8);
+      cfg[48 + tile] = static_cast<int8_t>(rows);
+    };
+    for (int tile = 0; tile < 4; ++tile)
+      shape(tile, M, 4 * L);
+    shape(4, M, KA);
+    shape(5, M, KA);
+    shape(6, KA / 4, 4 * L);
+    shape(7, KA / 4, 4 * L);
+    Value cfgMem = e.global<int8_t>(cfg, i8);
+
+    auto tile = [&](StringRef action, ArrayRef<int64_t> tiles,
+                    ValueRange args = {}) {
+      qc::TileOp::create(b, e.loc, action, tiles, args, kernel);
+    };
+    auto tileLoad = [&](int64_t t, Value mem, Value byteOffset, int64_t stride) {
+      tile("load", {t}, {mem, byteOffset, e.index(stride)});
+    };
+
+    // Output pixel p -> byte offset of its window origin in the image.
+    auto pixelBase = [&](Value p) {
+      Value n = arith::DivUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
+      Value r = arith::RemUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
+      Value oh = arith::DivUIOp::create(b, e.loc, r, e.index(s.ow));
+      Value ow = arith::RemUIOp::create(b, e.loc, r, e.index(s.ow));
+      return e.linear({n, e.mul(oh, e.index(s.sh)), e.mul(ow, e.index(s.sw)),
+                       e.index(0)},
+                      {s.n, hp, wp, cp});
+    };
+    const int64_t rowStride = s.sw * cp;
+    Value buf = e.scratch(4 * M * L, i32);
+
+    // One block: A tiles starting at output pixels a[i], B tiles of channel
+    // blocks cb0 + j (j < nbt).
+    auto emitBlock = [&](ArrayRef<Value> a, Value cb0, int64_t nbt) {
+      const int64_t na = a.size();
+      SmallVector<Value> aBase;
+      for (Value p : a)
+        aBase.push_back(pixelBase(p));
+      for (int64_t i = 0; i < na; ++i)
+        for (int64_t j = 0; j < nbt; ++j)
+          tileLoad(2 * i + j, biasMem,
+                   e.mul(e.add(cb0, e.index(j)), e.index(4 * L)), 0);
+      e.loop(0, taps, 1, [&](Value tap) {
+        Value ky = arith::DivUIOp::create(b, e.loc, tap, e.index(s.kw));
+        Value kx = arith::RemUIOp::create(b, e.loc, tap, e.index(s.kw));
+        Value tapOff = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
+                                   e.mul(kx, e.index(s.dw))),
+                             e.index(cp));
+        e.loop(0, ksteps, 1, [&](Value ks) {
+          Value kOff = e.add(tapOff, e.mul(ks, e.index(KA)));
+          for (int64_t i = 0; i < na; ++i)
+            tileLoad(4 + i, img, e.add(aBase[i], kOff), rowStride);
+          for (int64_t j = 0; j < nbt; ++j) {
+            Value blk = e.add(cb0, e.index(j));
+            Value off = e.mul(
+                e.add(e.mul(e.add(e.mul(blk, e.index(taps)), tap),
+                            e.index(ksteps)),
+                      ks),
+                e.index(bTile));
+            tileLoad(6 + j, wMem, off, 4 * L);
+          }
+          for (int64_t i = 0; i < na; ++i)
+            for (int64_t j = 0; j < nbt; ++j)
+              tile("dot", {2 * i + j, 4 + i, 6 + j});
+        });
+      });
+      for (int64_t i = 0; i < na; ++i)
+        for (int64_t j = 0; j < nbt; ++j)
+          tile("store", {2 * i + j},
+               {buf, e.index((2 * i + j) * M * L * 4), e.index(4 * L)});
+      auto accType = VectorType::get({L}, i32);
+      for (int64_t i = 0; i < na; ++i)
+        for (int64_t j = 0; j < nbt; ++j) {
+          Value chan = e.mul(e.add(cb0, e.index(j)), e.index(L));
+          SmallVector<Value> accs, at;
+          for (int64_t r = 0; r < M; ++r) {
+            accs.push_back(vector::LoadOp::create(
+                b, e.loc, accType, buf,
+                ValueRange{e.index(((2 * i + j) * M + r) * L)}));
+            at.push_back(e.add(e.mul(e.add(a[i], e.index(r)), e.index(s.o)), chan));
+          }
+          storeVectors(tables, chan, accs, at, out, zo, lo, hi, res);
+        }
+    };
+
+    // Work: A-tile pairs (the last A tile may be alone) × channel-block
+    // pairs (the last may be one block). A parallel iteration is one channel
+    // pair and up to `run` consecutive A pairs.
+    const int64_t aTiles = pixels / M, aPairs = aTiles / 2, aSingle = aTiles % 2;
+    const int64_t cPairs = ob / 2, cSingle = ob % 2;
+    const int64_t run = std::clamp<int64_t>(aPairs / 8, 1, 8);
+    const int64_t runs = ceilDiv(std::max<int64_t>(aPairs, 1), run);
+    auto withTiles = [&](llvm::function_ref<void()> body) {
+      tile("config", {}, {cfgMem, e.index(0)});
+      body();
+      tile("release", {});
+    };
+    auto channelPart = [&](Value cb0, int64_t nbt, Value r) {
+      Value first = e.mul(r, e.index(run));
+      Value last = arith::MinUIOp::create(b, e.loc, e.add(first, e.index(run)),
+                                          e.index(aPairs));
+      e.loop(first, last, 1, [&](Value pair) {
+        Value p0 = e.mul(pair, e.index(2 * M));
+        emitBlock({p0, e.add(p0, e.index(M))}, cb0, nbt);
+      });
+    };
+    const int64_t work = pixels * s.o * s.c * taps;
+    if (aPairs > 0 && cPairs > 0)
+      e.parallelLoop(0, cPairs * runs, 1, work, [&](Value it) {
+        Value cp2 = arith::DivUIOp::create(b, e.loc, it, e.index(runs));
+        Value r = arith::RemUIOp::create(b, e.loc, it, e.index(runs));
+        withTiles([&] { channelPart(e.mul(cp2, e.index(2)), 2, r); });
+      });
+    if (aPairs > 0 && cSingle)
+      e.parallelLoop(0, runs, 1, work / std::max<int64_t>(ob, 1), [&](Value r) {
+        withTiles([&] { channelPart(e.index(ob - 1), 1, r); });
+      });
+    if (aSingle)
+      withTiles([&] {
+        Value p0 = e.index((aTiles - 1) * M);
+        e.loop(0, cPairs, 1, [&](Value c2) {
+          emitBlock({p0}, e.mul(c2, e.index(2)), 2);
+        });
+        if (cSingle)
+          emitBlock({p0}, e.index(ob - 1), 1);
+      });
+    return success();
+  }
+
   /// Depthwise convolution (groups = C = O), vectorized over channels:
   /// vectors of L i32 accumulators, T output pixels of a row per tile sharing
   /// each weight vector. Widening multiply-adds in plain vector ops (every
@@ -844,6 +1045,9 @@ public:
     if (!kernel)
       kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4, 1,
                                    /*signed_input=*/false);
+    if (s.groups == 1 && kernel.getName().starts_with("tile."))
+      return convTile(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                      qo.getZeroPoint(), lo, hi, kernel, res);
     if (s.groups == 1)
       return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                      qo.getZeroPoint(), lo, hi, kernel, res);
@@ -1296,18 +1500,59 @@ struct ConvertQCToLoopsPass
 
 struct QCLowerDotProductsPass
     : qc::impl::QCLowerDotProductsBase<QCLowerDotProductsPass> {
+  /// qc.tile -> the AMX intrinsic (tile numbers as immediates, memref +
+  /// byte offset as a pointer, strides as i64).
+  static void lowerTile(qc::TileOp t) {
+    OpBuilder b(t);
+    Location loc = t.getLoc();
+    Type i64 = b.getI64Type();
+    SmallVector<Value> args;
+    for (int64_t n : t.getTiles())
+      args.push_back(LLVM::ConstantOp::create(b, loc, b.getI8Type(),
+                                              b.getI8IntegerAttr(n)));
+    ValueRange ops = t.getArgs();
+    if (!ops.empty()) {
+      Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, ops[0]);
+      Value at = arith::IndexCastOp::create(
+          b, loc, i64, arith::AddIOp::create(b, loc, base, ops[1]));
+      args.push_back(LLVM::IntToPtrOp::create(
+          b, loc, LLVM::LLVMPointerType::get(b.getContext()), at));
+      for (Value v : ops.drop_front(2))
+        args.push_back(arith::IndexCastOp::create(b, loc, i64, v));
+    }
+    StringRef intrinsic = llvm::StringSwitch<StringRef>(t.getAction())
+                              .Case("config", "llvm.x86.ldtilecfg")
+                              .Case("load", "llvm.x86.tileloadd64")
+                              .Case("dot", "llvm.x86.tdpbusd")
+                              .Case("store", "llvm.x86.tilestored64")
+                              .Case("release", "llvm.x86.tilerelease");
+    LLVM::CallIntrinsicOp::create(b, loc, b.getStringAttr(intrinsic), args);
+    t.erase();
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto target = qc::getTargetInfo(
         module->getAttrOfType<qc::TargetAttr>("qc.target"));
+    auto runs = [&](Operation *op, qc::KernelAttr kernel) {
+      if (target->supportsKernel(kernel))
+        return true;
+      op->emitOpError("kernel '")
+          << kernel.getName() << "' does not run on this target";
+      return false;
+    };
+    SmallVector<qc::TileOp> tiles;
+    module.walk([&](qc::TileOp t) { tiles.push_back(t); });
+    for (qc::TileOp t : tiles) {
+      if (!runs(t, t.getKernel()))
+        return signalPassFailure();
+      lowerTile(t);
+    }
     SmallVector<qc::Dot4Op> dots;
     module.walk([&](qc::Dot4Op d) { dots.push_back(d); });
     for (qc::Dot4Op d : dots) {
-      if (!target->supportsKernel(d.getKernel())) {
-        d.emitOpError("kernel '")
-            << d.getKernel().getName() << "' does not run on this target";
+      if (!runs(d, d.getKernel()))
         return signalPassFailure();
-      }
       OpBuilder b(d);
       Value r = target->emitDot4(b, d.getLoc(), d.getKernel(), d.getAcc(),
                                  d.getLhs(), d.getRhs());

@@ -5,6 +5,11 @@
 // AVX-512) the same instruction, VEX-encoded, on ymm registers. Without
 // either the portable widening dot product is used, which never saturates.
 //
+// With AMX, convolutions whose reduction fills a tile row (>= 32 input
+// channels) use `tdpbusd` tiles instead (kernel `tile.tdpbusd`, lowered by
+// qc-convert-qc-to-loops): C[M x 16] += A[M x K] · B[K x 16] with M output
+// pixels, 16 output channels and K <= 64 bytes of the reduction per step.
+//
 //===----------------------------------------------------------------------===//
 
 #include "X86TargetInfo.h"
@@ -24,7 +29,27 @@ public:
                 hasFeature(target.getFeatures(), "avx512bw")),
         vnni256(hasFeature(target.getFeatures(), "avxvnni") ||
                 (hasFeature(target.getFeatures(), "avx512vnni") &&
-                 hasFeature(target.getFeatures(), "avx512vl"))) {}
+                 hasFeature(target.getFeatures(), "avx512vl"))),
+        amx(hasFeature(target.getFeatures(), "amx-tile") &&
+            hasFeature(target.getFeatures(), "amx-int8")) {}
+
+  KernelAttr selectTileKernel(MLIRContext *ctx,
+                              const ConvProblem &p) const override {
+    // A tile row holds up to 64 bytes of the reduction: below 32 input
+    // channels most of each tdpbusd would multiply padding.
+    if (!amx || p.inChannels < 32 || p.outChannels < 16)
+      return {};
+    // M pixels per A tile: the largest divisor of a row of pixels up to 16
+    // (one tile's rows lie at one stride in the image).
+    int64_t m = 16;
+    while (m > 1 && p.rowPixels % m != 0)
+      --m;
+    if (m < 7)
+      return {};
+    int64_t channelBlocks = p.outChannels > 16 ? 2 : 1;
+    return KernelAttr::get(ctx, "tile.tdpbusd", 16, m, channelBlocks,
+                           /*signedInput=*/false);
+  }
 
   KernelAttr selectKernel(MLIRContext *ctx, int64_t outChannels,
                           int64_t pixels) const override {
@@ -45,7 +70,11 @@ public:
   bool supportsKernel(KernelAttr kernel) const override {
     StringRef name = kernel.getName();
     return name == "dot4.generic" || (name == "dot4.vpdpbusd.zmm" && vnni512) ||
-           (name == "dot4.vpdpbusd.ymm" && vnni256);
+           (name == "dot4.vpdpbusd.ymm" && vnni256) ||
+           (name == "tile.tdpbusd" && amx && kernel.getLanes() == 16 &&
+            kernel.getBlock() >= 1 && kernel.getBlock() <= 16 &&
+            kernel.getChannelBlocks() >= 1 && kernel.getChannelBlocks() <= 2 &&
+            !kernel.getSignedInput());
   }
 
   Value emitDot4(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,
@@ -66,7 +95,7 @@ public:
   }
 
 private:
-  bool vnni512, vnni256;
+  bool vnni512, vnni256, amx;
 };
 
 } // namespace

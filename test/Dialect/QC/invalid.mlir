@@ -174,3 +174,43 @@ func.func @stats(%a: tensor<4xf32>) -> tensor<4xf32> {
   %0 = qc.observe %a {name = "x", stats = #qc.stats<min = 2.0, max = 1.0, count = 4>} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @tile_unknown_action() {
+  // expected-error @below {{unknown action 'mul' (expected config, load, dot, store or release)}}
+  qc.tile "mul" [0, 4, 6] {kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>}
+  return
+}
+
+// -----
+
+func.func @tile_dot_needs_three_tiles() {
+  // expected-error @below {{'dot' takes 3 tile numbers}}
+  qc.tile "dot" [0, 4] {kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>}
+  return
+}
+
+// -----
+
+func.func @tile_number_out_of_range(%m: memref<1024xi8>, %i: index) {
+  // expected-error @below {{tile number 8 is not in [0, 7]}}
+  qc.tile "load" [8] (%m, %i, %i : memref<1024xi8>, index, index) {kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>}
+  return
+}
+
+// -----
+
+func.func @tile_load_needs_memref_first(%i: index) {
+  // expected-error @below {{operand #0 must be a memref}}
+  qc.tile "load" [4] (%i, %i, %i : index, index, index) {kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>}
+  return
+}
+
+// -----
+
+func.func @tile_store_operands(%m: memref<1024xi32>, %i: index) {
+  // expected-error @below {{'store' takes 3 operands}}
+  qc.tile "store" [0] (%m, %i : memref<1024xi32>, index) {kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>}
+  return
+}

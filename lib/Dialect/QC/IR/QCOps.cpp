@@ -318,6 +318,37 @@ LogicalResult Dot4Op::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// TileOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TileOp::verify() {
+  StringRef action = getAction();
+  // (tile count, whether the operands are memref, offset[, stride])
+  size_t tiles = 0, operands = 0;
+  if (action == "config")
+    operands = 2;
+  else if (action == "load" || action == "store")
+    tiles = 1, operands = 3;
+  else if (action == "dot")
+    tiles = 3;
+  else if (action != "release")
+    return emitOpError("unknown action '")
+           << action << "' (expected config, load, dot, store or release)";
+  if (getTiles().size() != tiles)
+    return emitOpError("'") << action << "' takes " << tiles << " tile numbers";
+  for (int64_t t : getTiles())
+    if (t < 0 || t > 7)
+      return emitOpError("tile number ") << t << " is not in [0, 7]";
+  if (getArgs().size() != operands)
+    return emitOpError("'") << action << "' takes " << operands << " operands";
+  for (size_t i = 0; i < operands; ++i)
+    if (isa<MemRefType>(getArgs()[i].getType()) != (i == 0))
+      return emitOpError("operand #")
+             << i << " must be " << (i == 0 ? "a memref" : "an index");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "qc/Dialect/QC/IR/QCOps.cpp.inc"
 

@@ -25,7 +25,21 @@ struct QCSelectKernelsPass
       auto out = cast<RankedTensorType>(op->getResult(0).getType());
       int64_t channels = out.getShape().back();
       int64_t pixels = out.getNumElements() / std::max<int64_t>(channels, 1);
-      op->setAttr("kernel", info->selectKernel(&getContext(), channels, pixels));
+      qc::KernelAttr kernel;
+      if (auto conv = dyn_cast<qc::Conv2DOp>(op); conv && conv.getGroups() == 1) {
+        auto in = cast<RankedTensorType>(conv.getInput().getType());
+        auto wt = cast<RankedTensorType>(conv.getWeight().getType());
+        ArrayRef<int64_t> stride = conv.getStride(), pad = conv.getPad();
+        bool flat = wt.getDimSize(1) == 1 && wt.getDimSize(2) == 1 &&
+                    llvm::all_of(stride, [](int64_t v) { return v == 1; }) &&
+                    llvm::all_of(pad, [](int64_t v) { return v == 0; });
+        kernel = info->selectTileKernel(
+            &getContext(), {in.getDimSize(3), channels, pixels,
+                            flat ? pixels : out.getDimSize(2)});
+      }
+      if (!kernel)
+        kernel = info->selectKernel(&getContext(), channels, pixels);
+      op->setAttr("kernel", kernel);
     });
   }
 };

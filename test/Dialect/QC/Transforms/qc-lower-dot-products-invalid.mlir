@@ -30,3 +30,14 @@ module attributes {qc.target = #qc.target<name = "aarch64", triple = "aarch64-un
     return %r : vector<8xi32>
   }
 }
+
+// -----
+
+// AMX tile instructions on a target without AMX.
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @amx_on_vnni() {
+    // expected-error @below {{kernel 'tile.tdpbusd' does not run on this target}}
+    qc.tile "dot" [0, 4, 6] {kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16, channel_blocks = 2>}
+    return
+  }
+}

@@ -276,4 +276,37 @@ def QC_Dot4Op : QC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let hasVerifier = 1;
 }
 
+def QC_TileOp : QC_Op<"tile", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "One matrix-tile instruction (AMX) of a tile kernel";
+  let description = [{
+    The tile registers are machine state the ops share, so each op reads and
+    writes memory as far as the compiler is concerned and keeps its place.
+    `action` and operands (offsets and strides in bytes):
+
+    - `config` `[]` (%mem, %offset): load the 64-byte tile configuration;
+    - `load` `[t]` (%mem, %offset, %stride): tile t's row r from
+      mem + offset + r·stride (stride 0 repeats one row);
+    - `dot` `[c, a, b]`: C[i][j] += Σ_k zext(A[i][4k+q]) · sext(B[k][4j+q])
+      (u8 × s8 → i32, `tdpbusd`);
+    - `store` `[t]` (%mem, %offset, %stride): the reverse of load;
+    - `release` `[]`: the tile state back to its initial state.
+
+    `qc-lower-dot-products` turns them into the target's instructions (an
+    error where the target does not run `kernel`).
+
+    ```mlir
+    qc.tile "load" [4] (%img, %at, %c144 : memref<4096xi8>, index, index)
+        {kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 14, channel_blocks = 2>}
+    qc.tile "dot" [0, 4, 6] {kernel = ...}
+    ```
+  }];
+  let arguments = (ins StrAttr:$action, DenseI64ArrayAttr:$tiles,
+                       Variadic<AnyTypeOf<[AnyStaticShapeMemRef, Index]>>:$args,
+                       QC_KernelAttr:$kernel);
+  let assemblyFormat = [{
+    $action $tiles (`(` $args^ `:` type($args) `)`)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QC_DIALECT_QC_IR_QCOPS_TD
