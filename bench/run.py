@@ -5,9 +5,11 @@
                                   [--results bench/RESULTS.md]
 
 Measures, all in one run and on one core:
-  * the int8 peak of the core: 24 independent `vpdpbusd zmm` (bench/peak.c);
+  * the int8 peak of the core: 24 independent `vpdpbusd zmm` and, where the
+    CPU has AMX, 4 independent `tdpbusd` tiles (bench/peak.c);
   * per-layer int8 convolutions of ResNet-50 and MobileNetV2 (batch 1):
-    qc (a generated library per layer built with --io int8, so it takes and
+    qc (a generated library per layer built with --io int8 for the host,
+    AMX tiles where the CPU has them, and for x86_64-avx512vnni, so it takes and
     returns int8 tensors like the peer; the time includes qc's staging copy
     of the input into its padded unsigned image) against oneDNN 2.6 (u8/s8 NHWC with per-channel output scales and ReLU,
     its default ISA choice and limited with ONEDNN_MAX_CPU_ISA=
@@ -155,7 +157,7 @@ def median(xs):
 
 def bench_layers(tools, layers, work, rounds, runs):
     qc_compile = os.path.join(BUILD, "bin", "qc-compile")
-    libs = []
+    libs, vlibs = [], []
     for i, (name, h, w, c, o, k, s, g) in enumerate(layers):
         mlir = os.path.join(work, f"layer{i}.mlir")
         with open(mlir, "w") as f:
@@ -163,6 +165,10 @@ def bench_layers(tools, layers, work, rounds, runs):
         lib = os.path.join(work, f"liblayer{i}.so")
         run([qc_compile, mlir, "--name", f"layer{i}", "--io", "int8", "-o", lib])
         libs.append(lib)
+        vlib = os.path.join(work, f"liblayer{i}.vnni.so")
+        run([qc_compile, mlir, "--name", f"layer{i}", "--io", "int8",
+             "--target", "x86_64-avx512vnni", "-o", vlib])
+        vlibs.append(vlib)
     rows = []
     one = {"OMP_NUM_THREADS": "1", "HL_NUM_THREADS": "1"}
     vnni = dict(one, ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
@@ -171,9 +177,12 @@ def bench_layers(tools, layers, work, rounds, runs):
         dnnl_args = [tools["onednn"], "1", str(h), str(w), str(c), str(o),
                      str(k), str(k), str(s), str(pad), str(g), str(runs)]
         halide_args = [tools["halide"]] + dnnl_args[1:]
-        t_qc, t_dn, t_dv, t_hl, impl, hl_target = [], [], [], [], "", ""
+        t_qc, t_qv, t_dn, t_dv, t_hl = [], [], [], [], []
+        impl, hl_target = "", ""
         for _ in range(rounds):
             t_qc.append(float(run([tools["qc_time"], libs[i], f"layer{i}",
+                                   str(runs), "1"], env=one)))
+            t_qv.append(float(run([tools["qc_time"], vlibs[i], f"layer{i}",
                                    str(runs), "1"], env=one)))
             out = run(dnnl_args, env=one).split()
             t_dn.append(float(out[0]))
@@ -182,10 +191,11 @@ def bench_layers(tools, layers, work, rounds, runs):
             t, hl_target = time_halide(halide_args, one)
             t_hl.append(t)
         ops = layer_ops(h, w, c, o, k, s, g)
-        rows.append(dict(name=name, ops=ops, qc=median(t_qc),
+        rows.append(dict(name=name, ops=ops, qc=median(t_qc), qc_vnni=median(t_qv),
                          onednn=median(t_dn), onednn_vnni=median(t_dv),
                          impl=impl, halide=median(t_hl), halide_target=hl_target))
-        print(f"  {name:24s} qc {rows[-1]['qc']:9.1f} us  oneDNN "
+        print(f"  {name:24s} qc {rows[-1]['qc']:9.1f} us  qc-VNNI "
+              f"{rows[-1]['qc_vnni']:9.1f} us  oneDNN "
               f"{rows[-1]['onednn']:9.1f} us  ({impl})  Halide "
               f"{rows[-1]['halide']:9.1f} us ({hl_target})", flush=True)
     return rows
@@ -326,13 +336,16 @@ def cpu_name():
     return platform.processor()
 
 
-def write_results(path, command, peak, layers, models):
+def write_results(path, command, peaks, layers, models):
+    peak, amx = peaks["vnni_zmm_gops"], peaks.get("amx_gops")
     lines = ["# qc speed results", "",
              f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}, "
              f"{cpu_name()}, one core (OMP_NUM_THREADS=1, "
              "torch.set_num_threads(1)).", "",
-             f"Measured int8 peak of one core (24 independent `vpdpbusd zmm`, "
-             f"bench/peak.c): **{peak:.0f} GOPS**.", "",
+             f"Measured int8 peak of one core (bench/peak.c): **{peak:.0f} GOPS** "
+             "with 24 independent `vpdpbusd zmm`" +
+             (f", **{amx:.0f} GOPS** with AMX (4 accumulator tiles, `tdpbusd`)."
+              if amx else "; this CPU has no AMX."), "",
              "## Layers (batch 1, int8, median µs)", "",
              "qc runs each layer as a library built with `--io int8` (int8 in, "
              "int8 out; its time includes staging the input into its padded "
@@ -341,17 +354,24 @@ def write_results(path, command, peak, layers, models):
              "reordered outside the timing, VNNI 4-way reduction, 16 "
              "channels × 8 pixels register tile, padded image built per call). "
              "GOPS = 2·MACs / time.", "",
-             "| layer | ops | qc µs | qc GOPS | % peak | oneDNN µs | "
-             "oneDNN-VNNI µs | qc / oneDNN-VNNI | oneDNN kernel | Halide µs | "
-             "qc / Halide | Halide target |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|"]
+             "qc is the library for the host (AMX tiles for convolutions with "
+             ">= 32 input channels where the CPU has AMX), qc-VNNI the same layer "
+             "built for x86_64-avx512vnni; % of the VNNI peak for qc-VNNI, of the "
+             "AMX peak for qc.", "",
+             "| layer | ops | qc µs | qc GOPS | % AMX peak | oneDNN µs | qc / oneDNN | "
+             "oneDNN kernel | qc-VNNI µs | % VNNI peak | oneDNN-VNNI µs | "
+             "qc-VNNI / oneDNN-VNNI | Halide µs | qc-VNNI / Halide | Halide target |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in layers:
         gops = r["ops"] / r["qc"] / 1e3
+        vgops = r["ops"] / r["qc_vnni"] / 1e3
+        amx_pct = f"{100 * gops / amx:.0f}%" if amx else "–"
         lines.append(
             f"| {r['name']} | {r['ops'] / 1e6:.1f} M | {r['qc']:.1f} | {gops:.0f} | "
-            f"{100 * gops / peak:.0f}% | {r['onednn']:.1f} | {r['onednn_vnni']:.1f} | "
-            f"{r['qc'] / r['onednn_vnni']:.2f}× | {r['impl']} | "
-            f"{r['halide']:.1f} | {r['qc'] / r['halide']:.2f}× | {r['halide_target']} |")
+            f"{amx_pct} | {r['onednn']:.1f} | {r['qc'] / r['onednn']:.2f}× | "
+            f"{r['impl']} | {r['qc_vnni']:.1f} | {100 * vgops / peak:.0f}% | "
+            f"{r['onednn_vnni']:.1f} | {r['qc_vnni'] / r['onednn_vnni']:.2f}× | "
+            f"{r['halide']:.1f} | {r['qc_vnni'] / r['halide']:.2f}× | {r['halide_target']} |")
     if models:
         lines += ["", "## Whole models (224×224, batch 1, median ms)", "",
                   "qc: the float ONNX export calibrated by qc on 4 samples; qc (QDQ): "
@@ -389,19 +409,24 @@ def write_results(path, command, peak, layers, models):
         f.write("\n".join(lines) + "\n")
 
 
-def plot(path, peak, layers):
+def plot(path, peaks, layers):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     names = [r["name"] for r in layers]
     y = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(names) + 1.5))
-    ax.barh(y - 0.27, [r["ops"] / r["qc"] / 1e3 for r in layers], 0.27, label="qc")
-    ax.barh(y, [r["ops"] / r["onednn_vnni"] / 1e3 for r in layers], 0.27,
-            label="oneDNN (VNNI)")
-    ax.barh(y + 0.27, [r["ops"] / r["halide"] / 1e3 for r in layers], 0.27,
-            label="Halide 14")
-    ax.axvline(peak, color="k", linestyle="--", label=f"peak {peak:.0f}")
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.5))
+    bars = [("qc", "qc"), ("oneDNN", "onednn"), ("qc-VNNI", "qc_vnni"),
+            ("oneDNN (VNNI)", "onednn_vnni"), ("Halide 14", "halide")]
+    h = 0.8 / len(bars)
+    for j, (label, key) in enumerate(bars):
+        ax.barh(y + (j - 2) * h, [r["ops"] / r[key] / 1e3 for r in layers], h,
+                label=label)
+    ax.axvline(peaks["vnni_zmm_gops"], color="k", linestyle="--",
+               label=f"VNNI peak {peaks['vnni_zmm_gops']:.0f}")
+    if "amx_gops" in peaks:
+        ax.axvline(peaks["amx_gops"], color="r", linestyle="--",
+                   label=f"AMX peak {peaks['amx_gops']:.0f}")
     ax.set_yticks(y)
     ax.set_yticklabels(names, fontsize=7)
     ax.invert_yaxis()
@@ -425,9 +450,14 @@ def main():
     ensure_peers()
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as work:
         tools = build_tools(work)
-        peaks = [float(run([tools["peak"]]).split()[1]) for _ in range(3)]
-        peak = median(peaks)
-        print(f"peak: {peak:.0f} GOPS (vpdpbusd zmm, one core)", flush=True)
+        samples = {}
+        for _ in range(3):
+            for line in run([tools["peak"]]).splitlines():
+                key, value = line.split()
+                samples.setdefault(key, []).append(float(value))
+        peaks = {k: median(v) for k, v in samples.items()}
+        print("peak: " + ", ".join(f"{k} {v:.0f}" for k, v in peaks.items()) +
+              " (one core)", flush=True)
         layers = RESNET50 + MOBILENET_V2
         if args.quick:
             layers = layers[1:4] + MOBILENET_V2[1:3]
@@ -438,8 +468,8 @@ def main():
             print("models:", flush=True)
             mrows = bench_models(tools, ["resnet18", "mobilenet_v2"], work,
                                  args.rounds, max(5, args.runs // 2))
-    write_results(args.results, command, peak, lrows, mrows)
-    plot(os.path.join(os.path.dirname(args.results), "results.png"), peak, lrows)
+    write_results(args.results, command, peaks, lrows, mrows)
+    plot(os.path.join(os.path.dirname(args.results), "results.png"), peaks, lrows)
     print(f"wrote {args.results}")
 
 

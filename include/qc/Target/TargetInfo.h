@@ -33,6 +33,7 @@ llvm::StringRef knownTargetNames();
 /// What a matrix-tile kernel needs to know about a groups = 1 convolution.
 struct ConvProblem {
   int64_t inChannels, outChannels, pixels;
+  int64_t taps; ///< kernel height × width
   /// Consecutive output pixels whose windows lie at one stride apart in the
   /// padded input image (an output row; all pixels for an unpadded 1×1
   /// stride-1 convolution).

@@ -36,8 +36,12 @@ public:
   KernelAttr selectTileKernel(MLIRContext *ctx,
                               const ConvProblem &p) const override {
     // A tile row holds up to 64 bytes of the reduction: below 32 input
-    // channels most of each tdpbusd would multiply padding.
-    if (!amx || p.inChannels < 32 || p.outChannels < 16)
+    // channels most of each tdpbusd would multiply padding. With a reduction
+    // shorter than 64 (a 1x1 conv of 32 channels) storing and requantizing
+    // the accumulator tiles costs more than the vector kernel's whole work
+    // (bench: mbv2.pw 1x1 32>16 77 µs on tiles, 70 µs on zmm).
+    if (!amx || p.inChannels < 32 || p.inChannels * p.taps < 64 ||
+        p.outChannels < 16)
       return {};
     // M pixels per A tile: the largest divisor of a row of pixels up to 16
     // (one tile's rows lie at one stride in the image).

@@ -35,6 +35,7 @@ struct QCSelectKernelsPass
                     llvm::all_of(pad, [](int64_t v) { return v == 0; });
         kernel = info->selectTileKernel(
             &getContext(), {in.getDimSize(3), channels, pixels,
+                            wt.getDimSize(1) * wt.getDimSize(2),
                             flat ? pixels : out.getDimSize(2)});
       }
       if (!kernel)
