@@ -13,6 +13,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/IntrinsicsRISCV.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -95,6 +96,29 @@ void addInterface(llvm::Module &m, llvm::Function *graph,
     llvm::BasicBlock *go = llvm::BasicBlock::Create(ctx, "go", run);
     b.CreateCondBr(anyArgNull, bad, go);
     b.SetInsertPoint(go);
+    // Code specialized for a RISC-V vector length (--vlen, feature
+    // +zvl<N>b) is wrong on a shorter one: the library returns 3 there.
+    int64_t minVlen = 0;
+    for (llvm::StringRef f : llvm::split(
+             graph->getFnAttribute("target-features").getValueAsString(), ',')) {
+      int64_t bits;
+      if (f.consume_front("+zvl") && f.consume_back("b") &&
+          !f.getAsInteger(10, bits))
+        minVlen = std::max(minVlen, bits);
+    }
+    if (minVlen > 128) {
+      // vsetvlimax e8, m1 = VLEN / 8.
+      llvm::Function *vlmax = llvm::Intrinsic::getOrInsertDeclaration(
+          &m, llvm::Intrinsic::riscv_vsetvlimax, {i64});
+      llvm::Value *bytes = b.CreateCall(vlmax, {b.getInt64(0), b.getInt64(0)});
+      llvm::BasicBlock *shortVl = llvm::BasicBlock::Create(ctx, "short_vlen", run);
+      llvm::BasicBlock *longVl = llvm::BasicBlock::Create(ctx, "vlen_ok", run);
+      b.CreateCondBr(b.CreateICmpULT(bytes, b.getInt64(minVlen / 8)), shortVl,
+                     longVl);
+      b.SetInsertPoint(shortVl);
+      b.CreateRet(b.getInt32(3));
+      b.SetInsertPoint(longVl);
+    }
     // AMX kernels need the tile state granted to the process first (the
     // runtime's qc_amx_enable): without it the library returns 2.
     if (m.getFunction("llvm.x86.ldtilecfg")) {
@@ -247,14 +271,17 @@ std::string renderHeader(const LibraryInterface &abi) {
     os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
           "   buffers of the types and shapes above (int8_t or float). Returns 0\n"
           "   on success, 1 if a pointer is NULL, 2 if the library uses AMX and\n"
-          "   the CPU or OS does not grant it. Safe to call from several\n"
-          "   threads at once. */\n"
+          "   the CPU or OS does not grant it, 3 if it was built for a longer\n"
+          "   RISC-V vector length (--vlen) than the CPU's. Safe to call from\n"
+          "   several threads at once. */\n"
        << "int " << n << "_run(const void *const *inputs, void *const *outputs);\n\n";
   else
     os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
           "   float32 buffers of the shapes above. Returns 0 on success, 1 if a\n"
           "   pointer is NULL, 2 if the library uses AMX and the CPU or OS does\n"
-          "   not grant it. Safe to call from several threads at once. */\n"
+          "   not grant it, 3 if it was built for a longer RISC-V vector length\n"
+          "   (--vlen) than the CPU's. Safe to call from several threads at\n"
+          "   once. */\n"
        << "int " << n << "_run(const float *const *inputs, float *const *outputs);\n\n";
   os
      << "int " << n << "_num_inputs(void);\n"

@@ -391,6 +391,11 @@ bool compileModel(const CompileOptions &options, std::string &error) {
   FailureOr<TargetAttr> target = resolveTarget(&ctx, options.target, error);
   if (failed(target))
     return false;
+  if (options.vlen != 0) {
+    target = specializeVectorLength(*target, options.vlen, error);
+    if (failed(target))
+      return false;
+  }
   CalibrationMethod method;
   if (!parseCalibrationMethod(options.calibrationMethod, method, error)) {
     error = "--calibration-method: " + error;

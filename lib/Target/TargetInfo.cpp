@@ -2,6 +2,7 @@
 
 #include "qc/Target/TargetInfo.h"
 #include "AArch64/AArch64TargetInfo.h"
+#include "RISCV/RISCVTargetInfo.h"
 #include "X86/X86TargetInfo.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -73,6 +74,39 @@ FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
   return failure();
 }
 
+FailureOr<TargetAttr> specializeVectorLength(TargetAttr target, int64_t vlen,
+                                            std::string &error) {
+  if (llvm::Triple(target.getTriple()).getArch() != llvm::Triple::riscv64 ||
+      !hasFeature(target.getFeatures(), "v")) {
+    error = "--vlen applies to RISC-V vector targets (riscv64-rvv), not '" +
+            target.getName().str() + "'";
+    return failure();
+  }
+  if (vlen < 128 || vlen > 65536 || (vlen & (vlen - 1)) != 0) {
+    error = "--vlen " + std::to_string(vlen) +
+            ": the vector length must be a power of two from 128 to 65536";
+    return failure();
+  }
+  std::string features =
+      target.getFeatures().str() + ",+zvl" + std::to_string(vlen) + "b";
+  return TargetAttr::get(target.getContext(), target.getName(),
+                         target.getTriple(), target.getCpu(), features);
+}
+
+int64_t minimumVectorLength(TargetAttr target) {
+  if (!target)
+    return 0;
+  SmallVector<StringRef> parts;
+  target.getFeatures().split(parts, ',');
+  int64_t best = 0;
+  for (StringRef f : parts) {
+    int64_t bits;
+    if (f.consume_front("+zvl") && f.consume_back("b") && !f.getAsInteger(10, bits))
+      best = std::max(best, bits);
+  }
+  return best;
+}
+
 bool hasFeature(StringRef features, StringRef name) {
   SmallVector<StringRef> parts;
   features.split(parts, ',');
@@ -130,6 +164,8 @@ std::unique_ptr<TargetInfo> getTargetInfo(TargetAttr target) {
     return createX86TargetInfo(target);
   case llvm::Triple::aarch64:
     return createAArch64TargetInfo(target);
+  case llvm::Triple::riscv64:
+    return createRISCVTargetInfo(target);
   default:
     return std::make_unique<GenericTargetInfo>();
   }

@@ -21,8 +21,14 @@ static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout wi
 static cl::opt<std::string> name("name", cl::desc("C symbol prefix (default: model)"),
                                  cl::init("model"), cl::cat(category));
 static cl::opt<std::string> target("target",
-                                   cl::desc("host, generic, x86_64-avx512vnni, x86_64-avxvnni, x86_64-avx2, aarch64-neon, aarch64-dotprod, aarch64-i8mm, riscv64-rvv"),
+                                   cl::desc("host, generic, x86_64-avx512vnni, x86_64-amx, x86_64-avxvnni, x86_64-avx2, aarch64-neon, aarch64-dotprod, aarch64-i8mm, riscv64-rvv"),
                                    cl::init("host"), cl::cat(category));
+static cl::opt<int> vlen(
+    "vlen",
+    cl::desc("riscv64-rvv: specialize for this vector length in bits (a power "
+             "of two >= 128); the library then needs VLEN >= N (NAME_run "
+             "returns 3 on a smaller one). Default: any VLEN"),
+    cl::init(0), cl::cat(category));
 static cl::opt<std::string> calibrationData(
     "calibration-data", cl::desc(".npy file, or a directory of <input>.npy files; samples on axis 0"),
     cl::cat(category));
@@ -102,6 +108,7 @@ int main(int argc, char **argv) {
   options.modelPath = model;
   options.name = name;
   options.target = target;
+  options.vlen = vlen;
   options.emit = emit;
   options.quantize = !floatOnly;
   options.calibrationData = calibrationData;

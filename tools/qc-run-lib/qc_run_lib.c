@@ -98,8 +98,13 @@ int main(int argc, char **argv) {
                 argv[4], s, i);
         return 2;
       }
-    if (run((const void *const *)inputs, outputs) != 0) {
-      fprintf(stderr, "qc_run_lib: %s_run failed on sample %ld\n", prefix, s);
+    int status = run((const void *const *)inputs, outputs);
+    if (status != 0) {
+      fprintf(stderr, "qc_run_lib: %s_run returned %d on sample %ld%s\n", prefix,
+              status, s,
+              status == 2   ? " (AMX not granted)"
+              : status == 3 ? " (vector length shorter than the library's --vlen)"
+                            : "");
       return 1;
     }
     for (int i = 0; i < numOut; ++i)

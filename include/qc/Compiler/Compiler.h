@@ -32,6 +32,8 @@ struct CompileOptions {
   std::string outputPath;       ///< "-" for stdout (text kinds only)
   std::string name = "model";   ///< C symbol prefix
   std::string target = "host";
+  /// RISC-V: the vector length (bits) to specialize for; 0 = any.
+  int vlen = 0;
   EmitKind emit = EmitKind::So;
   bool quantize = true;         ///< false: a float32 library with the same ABI
   std::string calibrationData;  ///< .npy file or directory of .npy files

@@ -27,6 +27,17 @@ mlir::FailureOr<TargetAttr> resolveTarget(mlir::MLIRContext *ctx,
                                           llvm::StringRef name,
                                           std::string &error);
 
+/// `target` specialized for vector length `vlen` (bits): RISC-V with the
+/// vector extension only, a power of two from 128 to 65536 (feature
+/// +zvl<vlen>b); otherwise an error naming what is wrong.
+mlir::FailureOr<TargetAttr> specializeVectorLength(TargetAttr target,
+                                                   int64_t vlen,
+                                                   std::string &error);
+
+/// The minimum vector length (bits) `target` was specialized for (its
+/// largest +zvl<N>b feature), 0 if none.
+int64_t minimumVectorLength(TargetAttr target);
+
 /// The names `resolveTarget` accepts, for messages and `--help`.
 llvm::StringRef knownTargetNames();
 

@@ -651,8 +651,10 @@ public:
     Value buf = e.scratch(4 * M * L, i32);
 
     // One block: A tiles starting at output pixels a[i], B tiles of channel
-    // blocks cb0 + j (j < nbt).
-    auto emitBlock = [&](ArrayRef<Value> a, Value cb0, int64_t nbt) {
+    // blocks cb0 + j (j < nbt). `compute` leaves the sums in the C tiles,
+    // `storeTiles` moves them to `buf`, `epilogue` requantizes `buf` into
+    // the output.
+    auto compute = [&](ArrayRef<Value> a, Value cb0, int64_t nbt) {
       const int64_t na = a.size();
       SmallVector<Value> aBase;
       for (Value p : a)
@@ -685,12 +687,16 @@ public:
               tile("dot", {2 * i + j, 4 + i, 6 + j});
         });
       });
+    };
+    auto storeTiles = [&](int64_t na, int64_t nbt) {
       for (int64_t i = 0; i < na; ++i)
         for (int64_t j = 0; j < nbt; ++j)
           tile("store", {2 * i + j},
                {buf, e.index((2 * i + j) * M * L * 4), e.index(4 * L)});
+    };
+    auto epilogue = [&](ArrayRef<Value> a, Value cb0, int64_t nbt) {
       auto accType = VectorType::get({L}, i32);
-      for (int64_t i = 0; i < na; ++i)
+      for (size_t i = 0; i < a.size(); ++i)
         for (int64_t j = 0; j < nbt; ++j) {
           Value chan = e.mul(e.add(cb0, e.index(j)), e.index(L));
           SmallVector<Value> accs, at;
@@ -702,6 +708,11 @@ public:
           }
           storeVectors(tables, chan, accs, at, out, zo, lo, hi, res);
         }
+    };
+    auto emitBlock = [&](ArrayRef<Value> a, Value cb0, int64_t nbt) {
+      compute(a, cb0, nbt);
+      storeTiles(a.size(), nbt);
+      epilogue(a, cb0, nbt);
     };
 
     // Work: A-tile pairs (the last A tile may be alone) × channel-block
@@ -716,14 +727,27 @@ public:
       body();
       tile("release", {});
     };
+    // Software-pipelined over the A pairs of a run: the previous pair's
+    // vector epilogue comes after this pair's tdpbusd in program order, so
+    // the core requantizes while the tile unit multiplies.
     auto channelPart = [&](Value cb0, int64_t nbt, Value r) {
       Value first = e.mul(r, e.index(run));
       Value last = arith::MinUIOp::create(b, e.loc, e.add(first, e.index(run)),
                                           e.index(aPairs));
-      e.loop(first, last, 1, [&](Value pair) {
+      auto pairPixels = [&](Value pair) -> SmallVector<Value> {
         Value p0 = e.mul(pair, e.index(2 * M));
-        emitBlock({p0, e.add(p0, e.index(M))}, cb0, nbt);
+        return {p0, e.add(p0, e.index(M))};
+      };
+      e.loop(first, last, 1, [&](Value pair) {
+        compute(pairPixels(pair), cb0, nbt);
+        Value later = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ugt,
+                                            pair, first);
+        e.ifThen(later, [&] {
+          epilogue(pairPixels(e.sub(pair, e.index(1))), cb0, nbt);
+        });
+        storeTiles(2, nbt);
       });
+      epilogue(pairPixels(e.sub(last, e.index(1))), cb0, nbt);
     };
     const int64_t work = pixels * s.o * s.c * taps;
     if (aPairs > 0 && cPairs > 0)

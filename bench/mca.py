@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Static throughput of qc's int8 inner loops on CPUs this machine does not
+have, by llvm-mca (LLVM 22's scheduling models).
+
+    /usr/bin/python3 bench/mca.py [--results bench/MCA.md]
+
+For each target and CPU model: compile convolution layers with
+`qc-compile --target T --emit=asm`, take the innermost loop that holds the
+multiply-accumulate instructions (a block that branches back to its own
+label; the one with the most MACs), run llvm-mca on it (-iterations=200) and
+count its multiply-accumulates (sdot/usdot: 16 per instruction, smmla: 32,
+smull/smull2 .8b->.8h: 8, vpdpbusd zmm: 64, RVV vwmul*/vwmacc*: one per
+element of the vector length the preceding vsetvli/vsetivli set).
+MAC/cycle = MACs per iteration / cycles per iteration. The peak is the same
+model's throughput for 16 independent copies of the ISA's best int8
+multiply-accumulate: sdot / smmla / smlal / vpdpbusd; for RVV 1.0, which has
+no int8 dot product, vwmacc.vx at e16/m1 (VLEN/16 i16 x i16 -> i32 MACs per
+instruction, the widest exact accumulation of int8 products into i32; an
+e8 vwmacc.vx does twice as many but into i16, which overflows after two
+products). Prints a Markdown table and writes it to --results.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BUILD = os.environ.get("QC_BUILD_DIR", os.path.join(ROOT, "build"))
+LLVM = "/usr/lib/llvm-22/bin"
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+sys.path.insert(0, os.path.join(ROOT, "test", "Integration"))
+
+# (qc target [and flags], triple, mca cpu, mattr, VLEN bits for RVV, peak
+#  instruction, MACs of the peak instruction)
+ROWS = [
+    ("aarch64-neon", "aarch64", "cortex-a55", "+neon", 0,
+     "smlal v{i}.8h, v30.8b, v31.8b", 8),
+    ("aarch64-neon", "aarch64", "neoverse-n1", "+neon", 0,
+     "smlal v{i}.8h, v30.8b, v31.8b", 8),
+    ("aarch64-dotprod", "aarch64", "neoverse-n1", "+neon,+dotprod", 0,
+     "sdot v{i}.4s, v30.16b, v31.16b", 16),
+    ("aarch64-i8mm", "aarch64", "neoverse-v1", "+neon,+dotprod,+i8mm", 0,
+     "smmla v{i}.4s, v30.16b, v31.16b", 32),
+    ("aarch64-i8mm", "aarch64", "neoverse-n2", "+neon,+dotprod,+i8mm", 0,
+     "smmla v{i}.4s, v30.16b, v31.16b", 32),
+    ("riscv64-rvv", "riscv64", "sifive-x280", "+m,+a,+f,+d,+c,+v", 512,
+     "vwmacc.vx v{j}, a0, v31", 0),
+    ("riscv64-rvv --vlen 512", "riscv64", "sifive-x280", "+m,+a,+f,+d,+c,+v", 512,
+     "vwmacc.vx v{j}, a0, v31", 0),
+    ("riscv64-rvv", "riscv64", "spacemit-x60", "+m,+a,+f,+d,+c,+v", 256,
+     "vwmacc.vx v{j}, a0, v31", 0),
+    ("riscv64-rvv --vlen 256", "riscv64", "spacemit-x60", "+m,+a,+f,+d,+c,+v", 256,
+     "vwmacc.vx v{j}, a0, v31", 0),
+    ("riscv64-rvv", "riscv64", "sifive-p670", "+m,+a,+f,+d,+c,+v", 128,
+     "vwmacc.vx v{j}, a0, v31", 0),
+    ("x86_64-avx512vnni", "x86_64", "icelake-server", "", 0,
+     "vpdpbusd %zmm30, %zmm31, %zmm{i}", 64),
+    ("x86_64-avx512vnni", "x86_64", "sapphirerapids", "", 0,
+     "vpdpbusd %zmm30, %zmm31, %zmm{i}", 64),
+]
+
+# (name, gen_int8_graph-style conv: n, h, w, c, o, k, stride, pad)
+LAYERS = [
+    ("3x3 64>64 14x14", (1, 14, 14, 64, 64, 3, 1, 1)),
+    ("1x1 256>64 14x14", (1, 14, 14, 256, 64, 1, 1, 0)),
+]
+
+MAC_RE = {
+    "aarch64": [(re.compile(r"^\s*(us|s|u)dot\s"), lambda vl: 16),
+                (re.compile(r"^\s*(us|s|u)mmla\s"), lambda vl: 32),
+                (re.compile(r"^\s*smull2?\s+v\d+\.8h"), lambda vl: 8),
+                (re.compile(r"^\s*smlal2?\s+v\d+\.8h"), lambda vl: 8)],
+    "x86_64": [(re.compile(r"^\s*(\{vex\}\s*)?vpdpbusds?\s.*%zmm"), lambda vl: 64),
+               (re.compile(r"^\s*(\{vex\}\s*)?vpdpbusds?\s.*%ymm"), lambda vl: 32),
+               (re.compile(r"^\s*vpmaddwd\s.*%zmm"), lambda vl: 32)],
+    "riscv64": [(re.compile(r"^\s*vw?(mul|macc|madd)(su|u|us)?\.v[vx]\s"), lambda vl: vl)],
+}
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def layer_mlir(n, h, w, c, o, k, stride, pad):
+    import numpy as np
+    import gen_int8_graph as gen
+    g = gen.Graph(np.random.default_rng(0))
+    g.kernel = ""
+    gen.conv(g, n, h, w, c, o, k, k, (stride, stride), (1, 1), (pad,) * 4, 1)
+    return g.text()
+
+
+def loops(asm):
+    """Self-loops: (label, body lines) of blocks ending in a branch to their
+    own label, each body preceded by the last vsetvli/vsetivli before it (the
+    vector length the loop runs with when it sets none itself)."""
+    out, label, body, vset, consts = [], None, [], None, {}
+    for line in asm.splitlines():
+        m = re.match(r"^\s*li\s+(\w+),\s*(\d+)\s*$", line)
+        if m:
+            consts[m.group(1)] = int(m.group(2))
+        m = re.match(r"^(\.?L\w+|\.LBB\w+):", line)
+        if m:
+            label, body = m.group(1), ([vset] if vset else [])
+            continue
+        if re.match(r"^\s*vseti?vli\s", line):
+            vset = line
+        s = line.strip()
+        if not s or s.startswith((".", "#", "//", ";")) and not s.startswith(".insn"):
+            continue
+        body.append(line)
+        if label and re.search(r"(^|\s)" + re.escape(label) + r"\s*$", s):
+            out.append((label, list(body), dict(consts)))
+    return out
+
+
+def count_macs(arch, body, consts):
+    """MACs per iteration, tracking the RVV vector length set by vsetivli
+    (immediate) or vsetvli (a register last set by `li`)."""
+    vl, total = 0, 0
+    for line in body:
+        m = re.match(r"^\s*vsetivli\s+\w+,\s*(\d+),", line)
+        if m:
+            vl = int(m.group(1))
+        m = re.match(r"^\s*vsetvli\s+\w+,\s*(\w+),", line)
+        if m and m.group(1) in consts:
+            vl = consts[m.group(1)]
+        for pat, macs in MAC_RE[arch]:
+            if pat.search(line):
+                total += macs(vl)
+                break
+    return total
+
+
+def mca(triple, cpu, mattr, body):
+    with tempfile.NamedTemporaryFile("w", suffix=".s", delete=False) as f:
+        f.write("\n".join(body) + "\n")
+        path = f.name
+    try:
+        cmd = [os.path.join(LLVM, "llvm-mca"), f"-mtriple={triple}-linux-gnu",
+               f"-mcpu={cpu}", "-iterations=200", path]
+        if mattr:
+            cmd.insert(3, f"-mattr={mattr}")
+        out = sh(cmd)
+    finally:
+        os.unlink(path)
+    iters = int(re.search(r"Iterations:\s+(\d+)", out).group(1))
+    cycles = int(re.search(r"Total Cycles:\s+(\d+)", out).group(1))
+    return cycles / iters
+
+
+def peak(triple, cpu, mattr, vlen, template, macs):
+    if triple == "riscv64":
+        # 16 independent e8/m1 widening MACs: v0, v2, ... (LMUL 2 results).
+        body = ["vsetvli a1, zero, e16, m1, ta, ma"]
+        body += [template.format(j=2 * i) for i in range(15)]
+        per = (vlen // 16) * 15
+    else:
+        body = [template.format(i=i) for i in range(16)]
+        per = macs * 16
+    return per / mca(triple, cpu, mattr, body)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--results", default=os.path.join(ROOT, "bench", "MCA.md"))
+    args = ap.parse_args()
+    qc = os.path.join(BUILD, "bin", "qc-compile")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="qc-mca-") as work:
+        asm = {}
+        for lname, shape in LAYERS:
+            mlir = os.path.join(work, "layer.mlir")
+            with open(mlir, "w") as f:
+                f.write(layer_mlir(*shape))
+            for target in sorted({r[0] for r in ROWS}):
+                asm[(lname, target)] = sh([qc, mlir, "--target", *target.split(),
+                                           "--name", "g", "--emit=asm", "-o", "-"])
+        for target, triple, cpu, mattr, vlen, template, pmacs in ROWS:
+            pk = peak(triple, cpu, mattr, vlen, template, pmacs)
+            for lname, _ in LAYERS:
+                cands = [(count_macs(triple, body, consts), lab, body)
+                         for lab, body, consts in loops(asm[(lname, target)])]
+                cands = [c for c in cands if c[0] > 0]
+                if not cands:
+                    rows.append((target, cpu, lname, None, None, pk, None, 0))
+                    continue
+                macs, lab, body = max(cands, key=lambda c: c[0])
+                cyc = mca(triple, cpu, mattr, body)
+                rows.append((target, cpu, lname, macs, cyc, pk, macs / cyc, len(body)))
+    lines = ["| target | CPU model | layer | loop instructions | MACs / iteration | "
+             "cycles / iteration | MAC / cycle | model peak MAC / cycle | % of peak |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for target, cpu, lname, macs, cyc, pk, rate, n in rows:
+        if macs is None:
+            lines.append(f"| {target} | {cpu} | {lname} | – | no MAC loop found | | | "
+                         f"{pk:.1f} | |")
+            continue
+        lines.append(f"| {target} | {cpu} | {lname} | {n} | {macs} | {cyc:.2f} | "
+                     f"{rate:.1f} | {pk:.1f} | {100 * rate / pk:.0f}% |")
+    table = "\n".join(lines)
+    print(table)
+    with open(args.results, "w") as f:
+        f.write("# Inner-loop throughput by llvm-mca\n\n"
+                "Produced by `/usr/bin/python3 bench/mca.py` (LLVM 22 llvm-mca, "
+                "-iterations=200); see the script's docstring for what is counted.\n\n"
+                + table + "\n")
+
+
+if __name__ == "__main__":
+    main()
