@@ -68,7 +68,7 @@ LAYERS = [
 ]
 
 MAC_RE = {
-    "aarch64": [(re.compile(r"^\s*(us|s|u)dot\s"), lambda vl: 16),
+    "aarch64": [(re.compile(r"^\s*(us|su|s|u)dot\s"), lambda vl: 16),
                 (re.compile(r"^\s*(us|s|u)mmla\s"), lambda vl: 32),
                 (re.compile(r"^\s*smull2?\s+v\d+\.8h"), lambda vl: 8),
                 (re.compile(r"^\s*smlal2?\s+v\d+\.8h"), lambda vl: 8)],

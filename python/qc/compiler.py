@@ -52,7 +52,7 @@ def find_qc_compile(qc_compile=None):
 def compile(model_path, calibration_data=None, output=None, name=None, target="host",
             calibration_table=None, extra_args=(), qc_compile=None, quantize=True,
             calibration_method=None, keep_float=(), report=None, report_data=None,
-            accuracy_target=None, input_shapes=None):
+            accuracy_target=None, input_shapes=None, vlen=None):
     """Compile an ONNX model to a shared library with qc-compile.
 
     Args:
@@ -65,7 +65,9 @@ def compile(model_path, calibration_data=None, output=None, name=None, target="h
         name: model name / C symbol prefix. If omitted it is derived from the
             output file name exactly as :func:`qc.load` does, so
             ``qc.load(qc.compile(...))`` always finds the symbols.
-        target: ``--target`` value ("host" by default).
+        target: ``--target`` value ("host" by default). Other ISAs
+            (``aarch64-dotprod``, ``riscv64-rvv``, ...) are cross-compiled:
+            the library is for that CPU and cannot be loaded here.
         calibration_table: optional ``--calibration-table`` file.
         extra_args: further command-line arguments, appended verbatim.
         qc_compile: path of the executable (see :func:`find_qc_compile`).
@@ -80,6 +82,8 @@ def compile(model_path, calibration_data=None, output=None, name=None, target="h
         accuracy_target: output SQNR in dB; the worst layers are moved to float
             until it is met.
         input_shapes: ``{input name: shape}`` binding symbolic dims.
+        vlen: RISC-V only: the vector length in bits to specialize for
+            (``--vlen``).
 
     Returns the absolute path of the written library. Raises :class:`QCError`
     (with the tool's stderr) if qc-compile fails or cannot be found.
@@ -109,6 +113,8 @@ def compile(model_path, calibration_data=None, output=None, name=None, target="h
         cmd += ["-o", output, "--name", name]
         if target is not None:
             cmd += ["--target", str(target)]
+        if vlen is not None:
+            cmd += ["--vlen", str(int(vlen))]
         if calibration_table is not None:
             cmd += ["--calibration-table", os.fspath(calibration_table)]
         if not quantize:

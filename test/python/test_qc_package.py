@@ -283,6 +283,39 @@ def test_digits_int8_matches_float(digits_models):
     assert agree >= 99.0, f"argmax agreement {agree:.2f}%"
 
 
+@needs_qc_compile
+@pytest.mark.parametrize("target,machine,extra", [
+    ("aarch64-dotprod", 183, {}),        # EM_AARCH64
+    ("aarch64-i8mm", 183, {}),
+    ("riscv64-rvv", 243, {"vlen": 256}),  # EM_RISCV
+])
+def test_cross_compile_from_python(tmp_path, target, machine, extra):
+    """qc.compile builds for another ISA (the ELF names that machine);
+    loading it here is a QCError, not a crash."""
+    if not os.path.exists(f"/usr/{'aarch64' if machine == 183 else 'riscv64'}-linux-gnu/lib/libc.so"):
+        pytest.skip("cross sysroot not installed")
+    lib = qc.compile(os.path.join(DIGITS, "digits.onnx"),
+                     calibration_data=os.path.join(DIGITS, "calib.npy"),
+                     output=tmp_path / "libdigits_x.so", target=target,
+                     qc_compile=QC_COMPILE, **extra)
+    with open(lib, "rb") as f:
+        header = f.read(20)
+    assert header[:4] == b"\x7fELF"
+    assert int.from_bytes(header[18:20], "little") == machine
+    with pytest.raises(qc.QCError, match="cannot load"):
+        qc.load(lib)
+
+
+@needs_qc_compile
+def test_vlen_on_x86_is_an_error(tmp_path):
+    with pytest.raises(qc.QCError, match="--vlen applies to RISC-V"):
+        qc.compile(os.path.join(DIGITS, "digits.onnx"),
+                   calibration_data=os.path.join(DIGITS, "calib.npy"),
+                   output=tmp_path / "libd.so", target="x86_64-avx2", vlen=256,
+                   qc_compile=QC_COMPILE)
+    assert not os.path.exists(tmp_path / "libd.so")
+
+
 # ---------------------------------------------------------------------------
 # int8 inputs and outputs (qc-compile --io int8)
 

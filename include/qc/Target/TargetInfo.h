@@ -70,6 +70,15 @@ public:
     return {};
   }
 
+  /// How many consecutive 4-byte activation groups a conv kernel loads at
+  /// once and broadcasts lane by lane (1: each group is loaded and
+  /// broadcast on its own). AArch64 loads 4 (16 bytes) so that the
+  /// broadcast folds into the dot product's by-element form
+  /// (`sdot v.4s, v.16b, v.4b[i]`), which needs no separate dup.
+  virtual int64_t activationGroupsPerLoad(KernelAttr kernel) const {
+    return 1;
+  }
+
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).
   virtual bool supportsKernel(KernelAttr kernel) const = 0;

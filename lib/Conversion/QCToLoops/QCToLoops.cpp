@@ -448,6 +448,13 @@ public:
     auto accType = VectorType::get({L}, i32);
     auto bytesType = VectorType::get({4 * L}, i8);
     const int64_t pixels = s.n * s.oh * s.ow;
+    // Activation groups loaded at once (the shuffle broadcast below needs
+    // them to fill the L lanes: G == L).
+    int64_t G = qc::getTargetInfo(e.module->getAttrOfType<qc::TargetAttr>(
+                                      "qc.target"))
+                    ->activationGroupsPerLoad(kernel);
+    if (G != L)
+      G = 1;
     // One tile: output pixels p0 .. p0+nb-1 (flattened n, oh, ow) and the
     // mbg channel vectors of group g.
     auto emitTile = [&](Value p0, int64_t nb, Value g, int64_t mbg) {
@@ -485,29 +492,68 @@ public:
           Value wBase = e.add(
               wGroup, e.mul(e.add(e.mul(ky, e.index(s.kw)), kx),
                             e.index(c4 * mbg * 4 * L)));
-          return e.loopCarried(0, c4, a2, [&](Value cc, ValueRange a3) {
+          // One step of the reduction: 4 input channels (group cc).
+          // `groups[j]`, if given, holds pixel j's activation groups
+          // cc0 .. cc0+G-1 (loaded once), `g` the position of cc in it.
+          auto step = [&](Value cc, ValueRange acc, ArrayRef<Value> groups,
+                          int64_t g) {
             Value wStep = e.add(wBase, e.mul(cc, e.index(mbg * 4 * L)));
             SmallVector<Value> wv;
             for (int64_t m = 0; m < mbg; ++m)
               wv.push_back(vector::LoadOp::create(
                   b, e.loc, bytesType, wMem,
                   ValueRange{e.add(wStep, e.index(m * 4 * L))}));
-            SmallVector<Value> next(a3.begin(), a3.end());
+            SmallVector<Value> next(acc.begin(), acc.end());
             for (int64_t j = 0; j < nb; ++j) {
-              Value at = e.add(rowBase[j], e.mul(cc, e.index(4)));
-              Value four = vector::LoadOp::create(
-                  b, e.loc, VectorType::get({4}, i8), img, ValueRange{at});
-              Value word = vector::BitCastOp::create(
-                  b, e.loc, VectorType::get({1}, i32), four);
-              Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
-              Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
-              Value xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
+              Value xv;
+              if (!groups.empty()) {
+                // Lane g of the pixel's groups, broadcast (a dup by
+                // element the dot product absorbs).
+                SmallVector<int64_t> mask(L, g);
+                Value bc = vector::ShuffleOp::create(b, e.loc, groups[j],
+                                                     groups[j], mask);
+                xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
+              } else {
+                Value at = e.add(rowBase[j], e.mul(cc, e.index(4)));
+                Value four = vector::LoadOp::create(
+                    b, e.loc, VectorType::get({4}, i8), img, ValueRange{at});
+                Value word = vector::BitCastOp::create(
+                    b, e.loc, VectorType::get({1}, i32), four);
+                Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
+                Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
+                xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
+              }
               for (int64_t m = 0; m < mbg; ++m)
-                next[m * nb + j] = qc::Dot4Op::create(b, e.loc, a3[m * nb + j],
+                next[m * nb + j] = qc::Dot4Op::create(b, e.loc, acc[m * nb + j],
                                                       xv, wv[m], kernel);
             }
             return next;
-          });
+          };
+          if (G == 1)
+            return e.loopCarried(0, c4, a2, [&](Value cc, ValueRange a3) {
+              return step(cc, a3, {}, 0);
+            });
+          // G groups per load; the c4 % G last groups one at a time.
+          SmallVector<Value> acc = e.loopCarried(
+              0, c4 / G, a2, [&](Value cg, ValueRange a3) {
+                Value cc0 = e.mul(cg, e.index(G));
+                SmallVector<Value> groups;
+                auto groupsType = VectorType::get({G}, i32);
+                for (int64_t j = 0; j < nb; ++j) {
+                  Value at = e.add(rowBase[j], e.mul(cc0, e.index(4)));
+                  Value bytes = vector::LoadOp::create(
+                      b, e.loc, VectorType::get({4 * G}, i8), img, ValueRange{at});
+                  groups.push_back(
+                      vector::BitCastOp::create(b, e.loc, groupsType, bytes));
+                }
+                SmallVector<Value> cur(a3.begin(), a3.end());
+                for (int64_t g = 0; g < G; ++g)
+                  cur = step(e.add(cc0, e.index(g)), cur, groups, g);
+                return cur;
+              });
+          for (int64_t cc = c4 - c4 % G; cc < c4; ++cc)
+            acc = step(e.index(cc), acc, {}, 0);
+          return acc;
         });
       });
       // Epilogue in registers: requantize, residual, clamp, store.
