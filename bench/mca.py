@@ -165,7 +165,7 @@ def peak(triple, cpu, mattr, vlen, template, macs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--results", default=os.path.join(ROOT, "bench", "MCA.md"))
+    ap.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = ap.parse_args()
     qc = os.path.join(BUILD, "bin", "qc-compile")
     rows = []
@@ -202,11 +202,25 @@ def main():
                      f"{rate:.1f} | {pk:.1f} | {100 * rate / pk:.0f}% |")
     table = "\n".join(lines)
     print(table)
-    with open(args.results, "w") as f:
-        f.write("# Inner-loop throughput by llvm-mca\n\n"
-                "Produced by `/usr/bin/python3 bench/mca.py` (LLVM 22 llvm-mca, "
-                "-iterations=200); see the script's docstring for what is counted.\n\n"
-                + table + "\n")
+    section = (f"{MARK}\n## Inner loops on other CPUs (llvm-mca)\n\n"
+               "Produced by `/usr/bin/python3 bench/mca.py` (LLVM 22 llvm-mca, "
+               "-iterations=200, the scheduling models of CPUs this machine does not "
+               "have); see the script's docstring for what is counted.\n\n"
+               + table + "\n")
+    replace_section(args.results, section)
+
+
+MARK = "<!-- bench/mca.py -->"
+
+
+def replace_section(path, section):
+    """Puts `section` (starting with MARK) into the Markdown file at `path`,
+    replacing the one there (bench/run.py keeps it when it rewrites)."""
+    text = open(path).read() if os.path.exists(path) else ""
+    if MARK in text:
+        text = text[:text.index(MARK)].rstrip() + "\n"
+    with open(path, "w") as f:
+        f.write((text + "\n" if text else "") + section)
 
 
 if __name__ == "__main__":

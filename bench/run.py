@@ -405,6 +405,13 @@ def write_results(path, command, peaks, layers, models):
     if os.path.exists(analysis):
         with open(analysis) as f:
             lines += ["", f.read().rstrip()]
+    # bench/mca.py's section (static, other CPUs) stays as it was.
+    mark = "<!-- bench/mca.py -->"
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        if mark in old:
+            lines += ["", old[old.index(mark):].rstrip()]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 

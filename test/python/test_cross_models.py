@@ -5,9 +5,10 @@ x86 build's (AArch64 on the oldest CPU model with the target's instructions, RVV
 128, 256 and 512). The x86 build itself is checked against the reference elsewhere
 (test/Integration); here the claim is "the same bits on every CPU".
 
-AArch64 runs the 224x224 export (2 images, about 1 s under qemu). qemu 7.2 emulates RVV
-one element at a time (86 s per 224x224 image at VLEN 128, 290 s at 512), so RISC-V runs
-the same network exported at 96x96 (one image), which exercises the same layers."""
+AArch64 runs the 224x224 export (2 images, about 1 s under qemu). qemu 7.2
+emulates RVV one element at a time, so RISC-V runs the same network exported
+at 96x96 (one image, about 15 s per VLEN), which exercises the same layers.
+Every run uses 2 threads of the library's pool."""
 import os
 import shutil
 import subprocess

@@ -40,9 +40,13 @@ struct QCOutlineParallelPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto target = module->getAttrOfType<qc::TargetAttr>("qc.target");
-    if (!target ||
-        llvm::Triple(target.getTriple()).getArch() != llvm::Triple::x86_64) {
-      // No runtime for this target yet: the loops stay serial.
+    llvm::Triple::ArchType arch =
+        target ? llvm::Triple(target.getTriple()).getArch()
+               : llvm::Triple::UnknownArch;
+    if (arch != llvm::Triple::x86_64 && arch != llvm::Triple::aarch64 &&
+        arch != llvm::Triple::riscv64) {
+      // No thread-pool runtime is built for this target: the loops stay
+      // serial.
       module.walk([](scf::ForOp f) { f->removeAttr("qc.parallel"); });
       return;
     }

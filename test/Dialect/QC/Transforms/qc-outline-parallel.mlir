@@ -41,13 +41,14 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 
 // -----
 
-// Without a runtime for the target (not x86-64 yet) the loop stays serial.
+// Without a runtime for the target (qc builds one for x86-64, AArch64 and
+// RISC-V 64) the loop stays serial.
 
 // CHECK-LABEL: func.func @serial
 // CHECK:         scf.for
 // CHECK-NOT:     qc.parallel
 // CHECK-NOT:     __qc_task
-module attributes {qc.target = #qc.target<name = "generic-arm", triple = "aarch64-unknown-linux-gnu", cpu = "generic", features = "">} {
+module attributes {qc.target = #qc.target<name = "generic-ppc", triple = "powerpc64le-unknown-linux-gnu", cpu = "generic", features = "">} {
   func.func @serial(%out: memref<64xi32>) {
     %c0 = arith.constant 0 : index
     %c64 = arith.constant 64 : index
