@@ -194,6 +194,9 @@ CASES = {
                                   clamp=(-5, 127), residual=True),
     # dilated 3x5 with asymmetric padding, 130 channels (K step 44)
     "amx_dilated": lambda g: conv(g, 1, 11, 16, 130, 16, 3, 5, (1, 1), (2, 2), (2, 4, 2, 4), 1),
+    # 35 output pixels (an odd count: the last pixel pair has one pixel), 10
+    # outputs (a half-used 4-channel vector), 24 channels (3 steps of 8)
+    "conv_odd_pixels": lambda g: conv(g, 1, 5, 7, 24, 10, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
     "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

@@ -70,6 +70,14 @@ public:
     return {};
   }
 
+  /// acc[2i+j] += Σ_{k<8} zext(u[8i+k]) · sext(s[8j+k]) (qc.mmla); only
+  /// targets whose supportsKernel accepts an `mmla.*` kernel are asked.
+  virtual mlir::Value emitMmla(mlir::OpBuilder &b, mlir::Location loc,
+                               KernelAttr kernel, mlir::Value acc,
+                               mlir::Value u, mlir::Value s) const {
+    return {};
+  }
+
   /// How many consecutive 4-byte activation groups a conv kernel loads at
   /// once and broadcasts lane by lane (1: each group is loaded and
   /// broadcast on its own). AArch64 loads 4 (16 bytes) so that the

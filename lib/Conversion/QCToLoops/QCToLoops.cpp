@@ -393,6 +393,64 @@ public:
     return img;
   }
 
+  /// What a dense conv kernel needs before its loops: its packed weights,
+  /// the bias with the input's zero point folded in, the requantize tables
+  /// and the padded input image.
+  struct PackedConv {
+    Value weights, bias, img;
+    EpilogueTables tables;
+  };
+  /// Packs weight (o, tap, c) at byte `at(o, tap, c)` of `size`; outputs
+  /// o < paddedOutputs beyond s.o are padding. Kernels taking unsigned
+  /// activations (x + 128) fold Σ(x+128)·w − (128 + zx)·Σw into the bias,
+  /// signed ones zx·Σw.
+  PackedConv packConv(const ConvShape &s, Value x, ArrayRef<int8_t> w,
+                      ArrayRef<int32_t> bias, ArrayRef<double> realMultipliers,
+                      int64_t zx, bool signedInput, int64_t paddedOutputs,
+                      int64_t cp, int64_t size,
+                      llvm::function_ref<int64_t(int64_t, int64_t, int64_t)> at,
+                      const Residual &res) {
+    const int64_t taps = s.kh * s.kw, zxFold = signedInput ? zx : zx + 128;
+    SmallVector<int8_t> packed(size, 0);
+    SmallVector<int32_t> foldedBias(paddedOutputs, 0);
+    RequantTables t;
+    for (int64_t o = 0; o < paddedOutputs; ++o) {
+      if (o >= s.o) {
+        t.pad();
+        continue;
+      }
+      int64_t sum = 0;
+      for (int64_t tap = 0; tap < taps; ++tap)
+        for (int64_t c = 0; c < s.c; ++c) {
+          int8_t v = w[(o * taps + tap) * s.c + c];
+          sum += v;
+          packed[at(o, tap, c)] = v;
+        }
+      foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - zxFold * sum);
+      t.push(realMultipliers[o]);
+    }
+    PackedConv pc;
+    pc.weights = e.global<int8_t>(packed, e.b.getI8Type());
+    pc.bias = e.global<int32_t>(foldedBias, e.b.getI32Type());
+    pc.tables = epilogueTables(t, s.o, res);
+    pc.img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
+    return pc;
+  }
+
+  /// Offset in the padded image (channels padded to cp) of the window
+  /// origin of output pixel p (flattened n, oh, ow).
+  Value windowOrigin(const ConvShape &s, Value p, int64_t cp) {
+    OpBuilder &b = e.b;
+    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+    Value n = arith::DivUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
+    Value r = arith::RemUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
+    Value oh = arith::DivUIOp::create(b, e.loc, r, e.index(s.ow));
+    Value ow = arith::RemUIOp::create(b, e.loc, r, e.index(s.ow));
+    return e.linear({n, e.mul(oh, e.index(s.sh)), e.mul(ow, e.index(s.sw)),
+                     e.index(0)},
+                    {s.n, hp, wp, cp});
+  }
+
   /// Dot-product kernel for a groups = 1 convolution.
   LogicalResult convDot(Operation *op, const ConvShape &s, Value x, Value out,
                         ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
@@ -406,44 +464,27 @@ public:
     const int64_t NB = std::max<int64_t>(1, kernel.getBlock());
     const int64_t cp = ceilDiv(s.c, 4) * 4, c4 = cp / 4, ob = ceilDiv(s.o, L);
     const int64_t MB = std::clamp<int64_t>(kernel.getChannelBlocks(), 1, ob);
-    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+    const int64_t wp = s.w + s.pl + s.pr;
 
     // Packed weights: channel groups of MB vectors (the last may be
     // smaller), each [ky][kx][c/4][m][lane][c%4], so one tile's weights for
     // one step of the reduction are MB consecutive vectors. The bias absorbs
     // the input's zero point and, for kernels taking unsigned input, its
     // +128: Σ(x+128)·w − (128 + zx)·Σw.
-    const bool signedInput = kernel.getSignedInput();
-    const int64_t zxFold = signedInput ? zx : zx + 128;
     const int64_t groupStride = MB * s.kh * s.kw * c4 * L * 4;
-    SmallVector<int8_t> packed(ob * s.kh * s.kw * c4 * L * 4, 0);
-    SmallVector<int32_t> foldedBias(ob * L, 0);
-    RequantTables t;
-    for (int64_t o = 0; o < ob * L; ++o) {
-      if (o >= s.o) {
-        t.pad();
-        continue;
-      }
-      int64_t blk = o / L, lane = o % L, g = blk / MB, m = blk % MB;
-      int64_t mbg = std::min(MB, ob - g * MB);
-      int64_t sum = 0;
-      for (int64_t y = 0; y < s.kh; ++y)
-        for (int64_t xx = 0; xx < s.kw; ++xx)
-          for (int64_t c = 0; c < s.c; ++c) {
-            int8_t v = w[((o * s.kh + y) * s.kw + xx) * s.c + c];
-            sum += v;
-            packed[g * groupStride +
-                   ((((y * s.kw + xx) * c4 + c / 4) * mbg + m) * L + lane) * 4 +
-                   c % 4] = v;
-          }
-      foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - zxFold * sum);
-      t.push(realMultipliers[o]);
-    }
+    PackedConv pc = packConv(
+        s, x, w, bias, realMultipliers, zx, kernel.getSignedInput(), ob * L, cp,
+        ob * s.kh * s.kw * c4 * L * 4,
+        [&](int64_t o, int64_t tap, int64_t c) {
+          int64_t blk = o / L, lane = o % L, g = blk / MB, m = blk % MB;
+          int64_t mbg = std::min(MB, ob - g * MB);
+          return g * groupStride +
+                 (((tap * c4 + c / 4) * mbg + m) * L + lane) * 4 + c % 4;
+        },
+        res);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    Value wMem = e.global<int8_t>(packed, i8);
-    Value biasMem = e.global<int32_t>(foldedBias, i32);
-    EpilogueTables tables = epilogueTables(t, s.o, res);
-    Value img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
+    Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
+    EpilogueTables tables = pc.tables;
 
     auto accType = VectorType::get({L}, i32);
     auto bytesType = VectorType::get({4 * L}, i8);
@@ -464,13 +505,7 @@ public:
       SmallVector<Value> pixBase, outBase;
       for (int64_t j = 0; j < nb; ++j) {
         Value p = e.add(p0, e.index(j));
-        Value n = arith::DivUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
-        Value r = arith::RemUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
-        Value oh = arith::DivUIOp::create(b, e.loc, r, e.index(s.ow));
-        Value ow = arith::RemUIOp::create(b, e.loc, r, e.index(s.ow));
-        pixBase.push_back(e.linear({n, e.mul(oh, e.index(s.sh)),
-                                    e.mul(ow, e.index(s.sw)), e.index(0)},
-                                   {s.n, hp, wp, cp}));
+        pixBase.push_back(windowOrigin(s, p, cp));
         outBase.push_back(e.add(e.mul(p, e.index(s.o)), chan0));
       }
       SmallVector<Value> accs;
@@ -628,36 +663,22 @@ public:
     if (!KA)
       KA = 64, cp = ceilDiv(s.c, 64) * 64;
     const int64_t ksteps = cp / KA, taps = s.kh * s.kw;
-    const int64_t ob = ceilDiv(s.o, L), hp = s.h + s.pt + s.pb,
+    const int64_t ob = ceilDiv(s.o, L),
                   wp = s.w + s.pl + s.pr;
 
     // B tiles: [channel block][tap][k step][KA/4 rows][16 channels][4].
     const int64_t bTile = KA * L;
-    SmallVector<int8_t> packed(ob * taps * ksteps * bTile, 0);
-    SmallVector<int32_t> foldedBias(ob * L, 0);
-    RequantTables t;
-    for (int64_t o = 0; o < ob * L; ++o) {
-      if (o >= s.o) {
-        t.pad();
-        continue;
-      }
-      int64_t blk = o / L, lane = o % L, sum = 0;
-      for (int64_t tap = 0; tap < taps; ++tap)
-        for (int64_t c = 0; c < s.c; ++c) {
-          int8_t v = w[(o * taps + tap) * s.c + c];
-          sum += v;
-          int64_t ks = c / KA, r = (c % KA) / 4;
-          packed[((blk * taps + tap) * ksteps + ks) * bTile + (r * L + lane) * 4 +
-                 c % 4] = v;
-        }
-      foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - (zx + 128) * sum);
-      t.push(realMultipliers[o]);
-    }
+    PackedConv pc = packConv(
+        s, x, w, bias, realMultipliers, zx, /*signedInput=*/false, ob * L, cp,
+        ob * taps * ksteps * bTile,
+        [&](int64_t o, int64_t tap, int64_t c) {
+          return ((o / L * taps + tap) * ksteps + c / KA) * bTile +
+                 ((c % KA) / 4 * L + o % L) * 4 + c % 4;
+        },
+        res);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    Value wMem = e.global<int8_t>(packed, i8);
-    Value biasMem = e.global<int32_t>(foldedBias, i32);
-    EpilogueTables tables = epilogueTables(t, s.o, res);
-    Value img = paddedImage(s, x, cp, zx, /*toUnsigned=*/true);
+    Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
+    EpilogueTables tables = pc.tables;
 
     // The 64-byte tile configuration (palette 1).
     SmallVector<int8_t> cfg(64, 0);
@@ -684,15 +705,7 @@ public:
     };
 
     // Output pixel p -> byte offset of its window origin in the image.
-    auto pixelBase = [&](Value p) {
-      Value n = arith::DivUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
-      Value r = arith::RemUIOp::create(b, e.loc, p, e.index(s.oh * s.ow));
-      Value oh = arith::DivUIOp::create(b, e.loc, r, e.index(s.ow));
-      Value ow = arith::RemUIOp::create(b, e.loc, r, e.index(s.ow));
-      return e.linear({n, e.mul(oh, e.index(s.sh)), e.mul(ow, e.index(s.sw)),
-                       e.index(0)},
-                      {s.n, hp, wp, cp});
-    };
+    auto pixelBase = [&](Value p) { return windowOrigin(s, p, cp); };
     const int64_t rowStride = s.sw * cp;
     Value buf = e.scratch(4 * M * L, i32);
 
@@ -815,6 +828,151 @@ public:
         if (cSingle)
           emitBlock({p0}, e.index(ob - 1), 1);
       });
+    return success();
+  }
+
+  /// Matrix multiply-accumulate kernel (`mmla.*`, AArch64 usmmla) for a
+  /// groups = 1 convolution: each accumulator is 2 pixels × 2 output
+  /// channels, each step 8 bytes of the reduction (channels padded to 8).
+  /// A tile is PP pixel pairs × CB vectors of 4 channels (2 channel pairs
+  /// each); a pair's operand is 8 bytes of each of its two pixels, a channel
+  /// pair's 8 bytes of each of its two channels' weights (packed at compile
+  /// time). The epilogue regroups [p c0, p c1, q c0, q c1] and
+  /// [p c2, p c3, q c2, q c3] into one 4-channel vector per pixel.
+  LogicalResult convMmla(const ConvShape &s, Value x, Value out,
+                         ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                         ArrayRef<double> realMultipliers, int64_t zx,
+                         int64_t zo, int64_t lo, int64_t hi,
+                         qc::KernelAttr kernel, const Residual &res) {
+    OpBuilder &b = e.b;
+    const int64_t L = 4, taps = s.kh * s.kw;
+    const int64_t cp = ceilDiv(s.c, 8) * 8, c8 = cp / 8, ob = ceilDiv(s.o, L);
+    const int64_t CB = std::clamp<int64_t>(kernel.getChannelBlocks(), 1, ob);
+    const int64_t pixels = s.n * s.oh * s.ow;
+    const int64_t PP = std::clamp<int64_t>(kernel.getBlock(), 1, ceilDiv(pixels, 2));
+    const int64_t wp = s.w + s.pl + s.pr;
+
+    // Weights: groups of CB vectors, each [tap][k8][pair in group][2][8].
+    const int64_t groupStride = CB * taps * c8 * 2 * 16;
+    PackedConv pc = packConv(
+        s, x, w, bias, realMultipliers, zx, /*signedInput=*/false, ob * L, cp,
+        ceilDiv(ob, CB) * groupStride,
+        [&](int64_t o, int64_t tap, int64_t c) {
+          int64_t blk = o / L, g = blk / CB, m = blk % CB;
+          int64_t cbg = std::min(CB, ob - g * CB);
+          int64_t pair = m * 2 + (o % L) / 2, half = o % 2;
+          return g * groupStride +
+                 (((tap * c8 + c / 8) * 2 * cbg + pair) * 2 + half) * 8 + c % 8;
+        },
+        res);
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
+    EpilogueTables tables = pc.tables;
+    auto bytes16 = VectorType::get({16}, i8), bytes8 = VectorType::get({8}, i8);
+
+    // One tile: pixel pairs starting at p0 (npairs of them; `lastSingle`:
+    // the last pair's second pixel is past the end, computed as a copy of
+    // the first and not stored) × the cbg vectors of channel group g.
+    auto emitTile = [&](Value p0, int64_t npairs, bool lastSingle, Value g,
+                        int64_t cbg) {
+      Value chan0 = e.mul(g, e.index(CB * L));
+      Value wGroup = e.mul(g, e.index(groupStride));
+      const int64_t np = 2 * npairs - (lastSingle ? 1 : 0);
+      SmallVector<Value> pixBase, outBase;
+      for (int64_t j = 0; j < 2 * npairs; ++j) {
+        Value p = e.add(p0, e.index(std::min(j, np - 1)));
+        pixBase.push_back(windowOrigin(s, p, cp));
+        outBase.push_back(e.add(e.mul(p, e.index(s.o)), chan0));
+      }
+      // accs[i * 2cbg + q]: pixel pair i, channel pair q; started from the
+      // bias of both channels in both rows.
+      SmallVector<Value> accs;
+      for (int64_t i = 0; i < npairs; ++i)
+        for (int64_t q = 0; q < 2 * cbg; ++q) {
+          Value two = vector::LoadOp::create(
+              b, e.loc, VectorType::get({2}, i32), biasMem,
+              ValueRange{e.add(chan0, e.index(2 * q))});
+          accs.push_back(vector::ShuffleOp::create(b, e.loc, two, two,
+                                                   ArrayRef<int64_t>{0, 1, 0, 1}));
+        }
+      accs = e.loopCarried(0, taps, accs, [&](Value tap, ValueRange a1) {
+        Value ky = arith::DivUIOp::create(b, e.loc, tap, e.index(s.kw));
+        Value kx = arith::RemUIOp::create(b, e.loc, tap, e.index(s.kw));
+        Value tapOff = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
+                                   e.mul(kx, e.index(s.dw))),
+                             e.index(cp));
+        Value wTap = e.add(wGroup, e.mul(tap, e.index(c8 * 2 * cbg * 16)));
+        return e.loopCarried(0, c8, a1, [&](Value k, ValueRange a2) {
+          Value kOff = e.add(tapOff, e.mul(k, e.index(8)));
+          Value wStep = e.add(wTap, e.mul(k, e.index(2 * cbg * 16)));
+          SmallVector<Value> wv, xv;
+          for (int64_t q = 0; q < 2 * cbg; ++q)
+            wv.push_back(vector::LoadOp::create(
+                b, e.loc, bytes16, wMem, ValueRange{e.add(wStep, e.index(q * 16))}));
+          for (int64_t i = 0; i < npairs; ++i) {
+            auto row = [&](int64_t j) {
+              return vector::LoadOp::create(b, e.loc, bytes8, img,
+                                            ValueRange{e.add(pixBase[j], kOff)})
+                  .getResult();
+            };
+            SmallVector<int64_t> concat;
+            for (int64_t l = 0; l < 16; ++l)
+              concat.push_back(l);
+            xv.push_back(vector::ShuffleOp::create(b, e.loc, row(2 * i),
+                                                   row(2 * i + 1), concat));
+          }
+          SmallVector<Value> next(a2.begin(), a2.end());
+          for (int64_t i = 0; i < npairs; ++i)
+            for (int64_t q = 0; q < 2 * cbg; ++q)
+              next[i * 2 * cbg + q] = qc::MmlaOp::create(
+                  b, e.loc, a2[i * 2 * cbg + q], xv[i], wv[q], kernel);
+          return next;
+        });
+      });
+      // Per channel vector m: pixel rows out of channel pairs 2m, 2m+1.
+      for (int64_t m = 0; m < cbg; ++m) {
+        SmallVector<Value> rows, at;
+        for (int64_t i = 0; i < npairs; ++i) {
+          Value a = accs[i * 2 * cbg + 2 * m], c = accs[i * 2 * cbg + 2 * m + 1];
+          for (int64_t h = 0; h < 2 && 2 * i + h < np; ++h) {
+            rows.push_back(vector::ShuffleOp::create(
+                b, e.loc, a, c,
+                ArrayRef<int64_t>{2 * h, 2 * h + 1, 4 + 2 * h, 5 + 2 * h}));
+            at.push_back(e.add(outBase[2 * i + h], e.index(m * L)));
+          }
+        }
+        storeVectors(tables, e.add(chan0, e.index(m * L)), rows, at, out, zo, lo,
+                     hi, res);
+      }
+    };
+    // Channel groups outside, tiles of PP pairs inside; static remainders.
+    const int64_t fullGroups = ob / CB, lastGroup = ob % CB;
+    const int64_t tilePixels = 2 * PP;
+    const int64_t tiles = pixels / tilePixels, rest = pixels % tilePixels;
+    auto restTile = [&](Value g, int64_t cbg) {
+      emitTile(e.index(tiles * tilePixels), ceilDiv(rest, 2), rest % 2 == 1, g,
+               cbg);
+    };
+    if (fullGroups > 0 && tiles > 0)
+      e.parallelLoop(0, fullGroups * tiles, 1, pixels * s.o * s.c * taps,
+                     [&](Value it) {
+                       Value g = arith::DivUIOp::create(b, e.loc, it, e.index(tiles));
+                       Value p0 = e.mul(arith::RemUIOp::create(b, e.loc, it,
+                                                               e.index(tiles)),
+                                        e.index(tilePixels));
+                       emitTile(p0, PP, false, g, CB);
+                     });
+    if (fullGroups > 0 && rest)
+      e.loop(0, fullGroups, 1, [&](Value g) { restTile(g, CB); });
+    if (lastGroup) {
+      if (tiles > 0)
+        e.loop(0, tiles, 1, [&](Value tI) {
+          emitTile(e.mul(tI, e.index(tilePixels)), PP, false,
+                   e.index(fullGroups), lastGroup);
+        });
+      if (rest)
+        restTile(e.index(fullGroups), lastGroup);
+    }
     return success();
   }
 
@@ -1115,6 +1273,9 @@ public:
     if (!kernel)
       kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4, 1,
                                    /*signed_input=*/false);
+    if (s.groups == 1 && kernel.getName().starts_with("mmla."))
+      return convMmla(s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                      qo.getZeroPoint(), lo, hi, kernel, res);
     if (s.groups == 1 && kernel.getName().starts_with("tile."))
       return convTile(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                       qo.getZeroPoint(), lo, hi, kernel, res);
@@ -1618,17 +1779,26 @@ struct QCLowerDotProductsPass
         return signalPassFailure();
       lowerTile(t);
     }
-    SmallVector<qc::Dot4Op> dots;
-    module.walk([&](qc::Dot4Op d) { dots.push_back(d); });
-    for (qc::Dot4Op d : dots) {
-      if (!runs(d, d.getKernel()))
-        return signalPassFailure();
-      OpBuilder b(d);
-      Value r = target->emitDot4(b, d.getLoc(), d.getKernel(), d.getAcc(),
-                                 d.getLhs(), d.getRhs());
-      d.replaceAllUsesWith(r);
-      d.erase();
-    }
+    // qc.mmla and qc.dot4: (acc, lhs, rhs, kernel) -> the target's
+    // instruction.
+    auto lower = [&](auto tag, auto emit) {
+      using OpT = decltype(tag);
+      SmallVector<OpT> ops;
+      module.walk([&](OpT op) { ops.push_back(op); });
+      for (OpT op : ops) {
+        if (!runs(op, op.getKernel()))
+          return false;
+        OpBuilder b(op);
+        op.getResult().replaceAllUsesWith(
+            (target.get()->*emit)(b, op.getLoc(), op.getKernel(), op.getAcc(),
+                                  op.getLhs(), op.getRhs()));
+        op.erase();
+      }
+      return true;
+    };
+    if (!lower(qc::MmlaOp(), &qc::TargetInfo::emitMmla) ||
+        !lower(qc::Dot4Op(), &qc::TargetInfo::emitDot4))
+      return signalPassFailure();
   }
 };
 

@@ -45,6 +45,31 @@ public:
                       /*signedInput=*/true);
   }
 
+  KernelAttr selectTileKernel(MLIRContext *ctx,
+                              const ConvProblem &p) const override {
+    // i8mm: usmmla, 2 pixels x 2 channels x 8 bytes of the reduction (32
+    // products, twice a usdot's). Below 16 input channels the 8-byte steps
+    // would mostly multiply padding.
+    if (!i8mm || p.inChannels < 16)
+      return {};
+    // 16 accumulators: 4 pixel pairs x 2 vectors of 4 channels (or 8 x 1),
+    // their 4 + 4 operands.
+    int64_t vectors = std::clamp<int64_t>((p.outChannels + 3) / 4, 1, 2);
+    int64_t pairs = std::clamp<int64_t>(8 / vectors, 1,
+                                        std::max<int64_t>(1, (p.pixels + 1) / 2));
+    return KernelAttr::get(ctx, "mmla.usmmla", 4, pairs, vectors,
+                           /*signedInput=*/false);
+  }
+
+  Value emitMmla(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,
+                 Value u, Value s) const override {
+    return LLVM::CallIntrinsicOp::create(
+               b, loc, acc.getType(),
+               b.getStringAttr("llvm.aarch64.neon.usmmla.v4i32.v16i8"),
+               ValueRange{acc, u, s})
+        .getResult(0);
+  }
+
   int64_t activationGroupsPerLoad(KernelAttr kernel) const override {
     return kernel.getLanes() == 4 ? 4 : 1;
   }
@@ -56,7 +81,9 @@ public:
            (name == "dot4.smull" && four && kernel.getSignedInput()) ||
            (name == "dot4.sdot" && four && kernel.getSignedInput() &&
             dotprod) ||
-           (name == "dot4.usdot" && four && !kernel.getSignedInput() && i8mm);
+           (name == "dot4.usdot" && four && !kernel.getSignedInput() && i8mm) ||
+           (name == "mmla.usmmla" && four && !kernel.getSignedInput() && i8mm &&
+            kernel.getBlock() >= 1 && kernel.getChannelBlocks() >= 1);
   }
 
   Value emitDot4(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,

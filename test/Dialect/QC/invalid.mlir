@@ -214,3 +214,11 @@ func.func @tile_store_operands(%m: memref<1024xi32>, %i: index) {
   qc.tile "store" [0] (%m, %i : memref<1024xi32>, index) {kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>}
   return
 }
+
+// -----
+
+func.func @mmla_operand_width(%acc: vector<4xi32>, %u: vector<8xi8>, %s: vector<16xi8>) -> vector<4xi32> {
+  // expected-error @below {{operand #1 must be vector of 8-bit signless integer values of length 16}}
+  %r = qc.mmla %acc, %u, %s {kernel = #qc.kernel<name = "mmla.usmmla", lanes = 4, block = 4, channel_blocks = 2>} : vector<4xi32>, vector<8xi8>, vector<16xi8>
+  return %r : vector<4xi32>
+}

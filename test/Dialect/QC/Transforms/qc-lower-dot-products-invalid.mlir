@@ -41,3 +41,14 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
     return
   }
 }
+
+// -----
+
+// usmmla needs i8mm.
+module attributes {qc.target = #qc.target<name = "aarch64-dotprod", triple = "aarch64-unknown-linux-gnu", cpu = "neoverse-n1", features = "+neon,+dotprod">} {
+  func.func @mmla_on_dotprod(%acc: vector<4xi32>, %u: vector<16xi8>, %s: vector<16xi8>) -> vector<4xi32> {
+    // expected-error @below {{kernel 'mmla.usmmla' does not run on this target}}
+    %r = qc.mmla %acc, %u, %s {kernel = #qc.kernel<name = "mmla.usmmla", lanes = 4, block = 4, channel_blocks = 2>} : vector<4xi32>, vector<16xi8>, vector<16xi8>
+    return %r : vector<4xi32>
+  }
+}

@@ -179,3 +179,23 @@ module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-
     return %0, %1, %2, %3, %4, %5 : tensor<1x28x28x48x!y>, tensor<2x10x10x16x!y>, tensor<1x28x28x32x!y>, tensor<1x28x28x64x!y>, tensor<3x4x!y>, tensor<1x10x10x16x!y>
   }
 }
+
+// -----
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32, 0.01>
+
+// AArch64 i8mm: convolutions with >= 16 input channels take usmmla (2 pixels
+// x 2 channels x 8 bytes): 4 pixel pairs x 2 vectors of 4 channels; fewer
+// input channels keep usdot (4 channels x 4 bytes).
+// CHECK-LABEL: func.func @i8mm
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "mmla.usmmla", lanes = 4, block = 4, channel_blocks = 2>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.usdot", lanes = 4
+module attributes {qc.target = #qc.target<name = "aarch64-i8mm", triple = "aarch64-unknown-linux-gnu", cpu = "generic", features = "+neon,+dotprod,+i8mm">} {
+  func.func @i8mm(%x: tensor<1x8x8x64x!x>, %w: tensor<32x3x3x64x!w>, %s: tensor<1x8x8x8x!x>, %ws: tensor<32x3x3x8x!w>) -> (tensor<1x8x8x32x!y>, tensor<1x8x8x32x!y>) {
+    %0 = qc.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : tensor<1x8x8x64x!x>, tensor<32x3x3x64x!w> -> tensor<1x8x8x32x!y>
+    %1 = qc.conv2d %s, %ws {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : tensor<1x8x8x8x!x>, tensor<32x3x3x8x!w> -> tensor<1x8x8x32x!y>
+    return %0, %1 : tensor<1x8x8x32x!y>, tensor<1x8x8x32x!y>
+  }
+}

@@ -276,6 +276,30 @@ def QC_Dot4Op : QC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let hasVerifier = 1;
 }
 
+def QC_MmlaOp : QC_Op<"mmla", [Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "2x2 int8 matrix multiply-accumulate into i32 (8-deep)";
+  let description = [{
+    result[2i+j] = acc[2i+j] + Σ_{k<8} zext(lhs[8i+k]) · sext(rhs[8j+k])
+    for i, j < 2, exactly: lhs holds two rows (pixels) of 8 u8, rhs two
+    rows (output channels) of 8 s8 (AArch64 `usmmla`). Lowered by
+    `qc-lower-dot-products` (an error where the target does not run
+    `kernel`).
+
+    ```mlir
+    %r = qc.mmla %acc, %u, %s {kernel = #qc.kernel<name = "mmla.usmmla", lanes = 4, block = 4, channel_blocks = 2>}
+         : vector<4xi32>, vector<16xi8>, vector<16xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[4], [I32]>:$acc,
+                       VectorOfLengthAndType<[16], [I8]>:$lhs,
+                       VectorOfLengthAndType<[16], [I8]>:$rhs,
+                       QC_KernelAttr:$kernel);
+  let results = (outs VectorOfLengthAndType<[4], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $lhs `,` $rhs attr-dict `:` type($acc) `,` type($lhs) `,` type($rhs)
+  }];
+}
+
 def QC_TileOp : QC_Op<"tile", [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "One matrix-tile instruction (AMX) of a tile kernel";
   let description = [{
