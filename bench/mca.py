@@ -93,40 +93,59 @@ def layer_mlir(n, h, w, c, o, k, stride, pad):
 
 
 def loops(asm):
-    """Self-loops: (label, body lines) of blocks ending in a branch to their
-    own label, each body preceded by the last vsetvli/vsetivli before it (the
-    vector length the loop runs with when it sets none itself)."""
-    out, label, body, vset, consts = [], None, [], None, {}
+    """Self-loops: (label, body lines, vector length) of blocks ending in a
+    branch to their own label. The vector length is the one the last
+    vsetivli (immediate) or vsetvli (register whose last write was an `li`)
+    before the loop set, for loops that set none themselves; that vsetvli
+    heads the body (llvm-mca needs its LMUL), with `zero` as its AVL so it
+    reads no register."""
+    out, label, body, vl, consts, vset = [], None, [], 0, {}, None
     for line in asm.splitlines():
-        m = re.match(r"^\s*li\s+(\w+),\s*(\d+)\s*$", line)
-        if m:
-            consts[m.group(1)] = int(m.group(2))
         m = re.match(r"^(\.?L\w+|\.LBB\w+):", line)
         if m:
-            label, body = m.group(1), ([vset] if vset else [])
+            label, body, entry_vl = m.group(1), ([vset] if vset else []), vl
             continue
-        if re.match(r"^\s*vseti?vli\s", line):
-            vset = line
         s = line.strip()
-        if not s or s.startswith((".", "#", "//", ";")) and not s.startswith(".insn"):
+        if not s or s.startswith((".", "#", "//", ";")):
             continue
+        vl = vector_length(s, consts, vl)
+        if re.match(r"^vseti?vli\s", s):
+            vset = re.sub(r"^vsetivli\s+(\w+),\s*\d+,", r"vsetvli \1, zero,",
+                          re.sub(r"^vsetvli\s+(\w+),\s*\w+,", r"vsetvli \1, zero,", s))
         body.append(line)
         if label and re.search(r"(^|\s)" + re.escape(label) + r"\s*$", s):
-            out.append((label, list(body), dict(consts)))
+            out.append((label, list(body), entry_vl))
     return out
 
 
-def count_macs(arch, body, consts):
-    """MACs per iteration, tracking the RVV vector length set by vsetivli
-    (immediate) or vsetvli (a register last set by `li`)."""
-    vl, total = 0, 0
+def vector_length(s, consts, vl):
+    """Tracks RISC-V `li` constants and returns the vector length after
+    instruction `s` (unchanged unless it is a vsetvli/vsetivli)."""
+    parts = re.split(r"[\s,]+", s)
+    op, dst = parts[0], parts[1] if len(parts) > 1 else ""
+    m = re.match(r"^vsetivli\s+\w+,\s*(\d+),", s)
+    if m:
+        return int(m.group(1))
+    m = re.match(r"^vsetvli\s+(\w+),\s*(\w+),", s)
+    if m:
+        consts.pop(m.group(1), None)
+        return consts.get(m.group(2), 0)
+    if op == "li" and re.fullmatch(r"-?\d+", parts[2] if len(parts) > 2 else ""):
+        consts[dst] = int(parts[2])
+    elif not op.startswith(("s", "b", "v", "j")) or op.startswith(("sl", "sr", "sub", "seq", "sne", "slt", "sext")):
+        consts.pop(dst, None)
+    return vl
+
+
+def count_macs(arch, body, vl):
+    """MACs per iteration; `vl` is the RVV vector length on entry (the
+    heading vsetvli of `body`, AVL zero, does not change it)."""
+    total, consts = 0, {}
     for line in body:
-        m = re.match(r"^\s*vsetivli\s+\w+,\s*(\d+),", line)
-        if m:
-            vl = int(m.group(1))
-        m = re.match(r"^\s*vsetvli\s+\w+,\s*(\w+),", line)
-        if m and m.group(1) in consts:
-            vl = consts[m.group(1)]
+        if re.match(r"^\s*vsetvli\s+\w+,\s*zero,", line):
+            continue
+        if arch == "riscv64":
+            vl = vector_length(line.strip(), consts, vl)
         for pat, macs in MAC_RE[arch]:
             if pat.search(line):
                 total += macs(vl)
@@ -181,8 +200,8 @@ def main():
         for target, triple, cpu, mattr, vlen, template, pmacs in ROWS:
             pk = peak(triple, cpu, mattr, vlen, template, pmacs)
             for lname, _ in LAYERS:
-                cands = [(count_macs(triple, body, consts), lab, body)
-                         for lab, body, consts in loops(asm[(lname, target)])]
+                cands = [(count_macs(triple, body, vl), lab, body)
+                         for lab, body, vl in loops(asm[(lname, target)])]
                 cands = [c for c in cands if c[0] > 0]
                 if not cands:
                     rows.append((target, cpu, lname, None, None, pk, None, 0))
