@@ -236,10 +236,15 @@ def replace_section(path, section):
     """Puts `section` (starting with MARK) into the Markdown file at `path`,
     replacing the one there (bench/run.py keeps it when it rewrites)."""
     text = open(path).read() if os.path.exists(path) else ""
+    rest = ""
     if MARK in text:
-        text = text[:text.index(MARK)].rstrip() + "\n"
+        start = text.index(MARK)
+        end = text.find("<!-- bench/", start + len(MARK))
+        rest = text[end:] if end >= 0 else ""
+        text = text[:start].rstrip() + "\n"
     with open(path, "w") as f:
-        f.write((text + "\n" if text else "") + section)
+        f.write((text + "\n" if text else "") + section +
+                ("\n" + rest if rest else ""))
 
 
 if __name__ == "__main__":
