@@ -375,7 +375,7 @@ int main(int argc, char **argv) {
       errs() << "qc-ref-check: cannot create temporary files\n";
       return 2;
     }
-    auto cleanup = llvm::make_scope_exit([&] {
+    llvm::scope_exit cleanup([&] {
       sys::fs::remove(inPath);
       sys::fs::remove(outPath);
     });
