@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Compiler/Codegen.h"
+#include "qc/Target/TargetInfo.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -56,7 +57,7 @@ void initializeLLVMTargets() {
 
 /// Adds `NAME_run` and the metadata functions of the C ABI to `m`.
 void addInterface(llvm::Module &m, llvm::Function *graph,
-                  const LibraryInterface &abi) {
+                  const LibraryInterface &abi, TargetAttr target) {
   llvm::LLVMContext &ctx = m.getContext();
   llvm::IRBuilder<> b(ctx);
   llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty();
@@ -98,14 +99,7 @@ void addInterface(llvm::Module &m, llvm::Function *graph,
     b.SetInsertPoint(go);
     // Code specialized for a RISC-V vector length (--vlen, feature
     // +zvl<N>b) is wrong on a shorter one: the library returns 3 there.
-    int64_t minVlen = 0;
-    for (llvm::StringRef f : llvm::split(
-             graph->getFnAttribute("target-features").getValueAsString(), ',')) {
-      int64_t bits;
-      if (f.consume_front("+zvl") && f.consume_back("b") &&
-          !f.getAsInteger(10, bits))
-        minVlen = std::max(minVlen, bits);
-    }
+    int64_t minVlen = minimumVectorLength(target);
     if (minVlen > 128) {
       // vsetvlimax e8, m1 = VLEN / 8.
       llvm::Function *vlmax = llvm::Intrinsic::getOrInsertDeclaration(
@@ -622,7 +616,7 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
       if (!target.getFeatures().empty())
         f.addFnAttr("target-features", target.getFeatures());
     }
-  addInterface(*m, graph, abi);
+  addInterface(*m, graph, abi, target);
   defineAllocator(*m);
   if (!addThreadPool(*m, abi, error))
     return false;

@@ -16,10 +16,45 @@ namespace qc {
 
 TargetInfo::~TargetInfo() = default;
 
+namespace {
+/// The named targets: triple, CPU (tuning and the instructions it implies)
+/// and features.
+struct NamedTarget {
+  const char *name, *triple, *cpu, *features;
+};
+constexpr NamedTarget kTargets[] = {
+    {"generic", "x86_64-unknown-linux-gnu", "x86-64", ""},
+    {"x86_64-avx512vnni", "x86_64-unknown-linux-gnu", "icelake-server",
+     "+avx512f,+avx512bw,+avx512vl,+avx512vnni"},
+    // AMX (Sapphire Rapids and later): tdpbusd tiles for convolutions,
+    // AVX-512 VNNI for the rest.
+    {"x86_64-amx", "x86_64-unknown-linux-gnu", "sapphirerapids",
+     "+avx512f,+avx512bw,+avx512vl,+avx512vnni,+amx-tile,+amx-int8"},
+    {"x86_64-avxvnni", "x86_64-unknown-linux-gnu", "alderlake",
+     "+avx2,+fma,+avxvnni"},
+    {"x86_64-avx2", "x86_64-unknown-linux-gnu", "haswell", "+avx2,+fma"},
+    // AArch64: v8.0 NEON; v8.2 dot product (tuned for Neoverse N1, which
+    // has no SVE); v8.6 int8 matrix multiply (usdot/smmla), NEON only.
+    {"aarch64-neon", "aarch64-unknown-linux-gnu", "generic", "+neon"},
+    {"aarch64-dotprod", "aarch64-unknown-linux-gnu", "neoverse-n1",
+     "+neon,+dotprod"},
+    {"aarch64-i8mm", "aarch64-unknown-linux-gnu", "generic",
+     "+neon,+dotprod,+i8mm"},
+    // RISC-V: RV64GC with the vector extension 1.0; code is correct for any
+    // VLEN >= 128 (see specializeVectorLength).
+    {"riscv64-rvv", "riscv64-unknown-linux-gnu", "generic-rv64",
+     "+m,+a,+f,+d,+c,+v"},
+};
+} // namespace
+
 StringRef knownTargetNames() {
-  return "host, generic, x86_64-avx512vnni, x86_64-amx, x86_64-avxvnni, "
-         "x86_64-avx2, "
-         "aarch64-neon, aarch64-dotprod, aarch64-i8mm, riscv64-rvv";
+  static const std::string names = [] {
+    std::string s = "host";
+    for (const NamedTarget &t : kTargets)
+      s += std::string(", ") + t.name;
+    return s;
+  }();
+  return names;
 }
 
 FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
@@ -34,41 +69,9 @@ FailureOr<TargetAttr> resolveTarget(MLIRContext *ctx, StringRef name,
     return TargetAttr::get(ctx, "host", llvm::sys::getDefaultTargetTriple(),
                            llvm::sys::getHostCPUName(), features);
   }
-  if (name == "generic")
-    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "x86-64", "");
-  if (name == "x86_64-avx512vnni")
-    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu",
-                           "icelake-server",
-                           "+avx512f,+avx512bw,+avx512vl,+avx512vnni");
-  // AMX (Sapphire Rapids and later): tdpbusd tiles for convolutions, AVX-512
-  // VNNI for the rest.
-  if (name == "x86_64-amx")
-    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu",
-                           "sapphirerapids",
-                           "+avx512f,+avx512bw,+avx512vl,+avx512vnni,"
-                           "+amx-tile,+amx-int8");
-  if (name == "x86_64-avxvnni")
-    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "alderlake",
-                           "+avx2,+fma,+avxvnni");
-  if (name == "x86_64-avx2")
-    return TargetAttr::get(ctx, name, "x86_64-unknown-linux-gnu", "haswell",
-                           "+avx2,+fma");
-  // AArch64: v8.0 NEON; v8.2 dot product (tuned for Neoverse N1, which has
-  // no SVE); v8.6 int8 matrix multiply (usdot/smmla), NEON only.
-  if (name == "aarch64-neon")
-    return TargetAttr::get(ctx, name, "aarch64-unknown-linux-gnu", "generic",
-                           "+neon");
-  if (name == "aarch64-dotprod")
-    return TargetAttr::get(ctx, name, "aarch64-unknown-linux-gnu",
-                           "neoverse-n1", "+neon,+dotprod");
-  if (name == "aarch64-i8mm")
-    return TargetAttr::get(ctx, name, "aarch64-unknown-linux-gnu", "generic",
-                           "+neon,+dotprod,+i8mm");
-  // RISC-V: RV64GC with the vector extension 1.0; code is correct for any
-  // VLEN >= 128.
-  if (name == "riscv64-rvv")
-    return TargetAttr::get(ctx, name, "riscv64-unknown-linux-gnu",
-                           "generic-rv64", "+m,+a,+f,+d,+c,+v");
+  for (const NamedTarget &t : kTargets)
+    if (name == t.name)
+      return TargetAttr::get(ctx, name, t.triple, t.cpu, t.features);
   error = "unknown target '" + name.str() + "' (known: " +
           knownTargetNames().str() + ")";
   return failure();

@@ -21,7 +21,7 @@ static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout wi
 static cl::opt<std::string> name("name", cl::desc("C symbol prefix (default: model)"),
                                  cl::init("model"), cl::cat(category));
 static cl::opt<std::string> target("target",
-                                   cl::desc("host, generic, x86_64-avx512vnni, x86_64-amx, x86_64-avxvnni, x86_64-avx2, aarch64-neon, aarch64-dotprod, aarch64-i8mm, riscv64-rvv"),
+                                   cl::desc(qc::knownTargetNames()),
                                    cl::init("host"), cl::cat(category));
 static cl::opt<int> vlen(
     "vlen",

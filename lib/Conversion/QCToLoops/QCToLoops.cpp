@@ -451,6 +451,41 @@ public:
                     {s.n, hp, wp, cp});
   }
 
+  /// Runs `tile(p0, n, g, vectors)` over every tile of a dense conv: channel
+  /// groups of up to `groupVectors` channel vectors (`vectors` static, the
+  /// last group may be smaller) outside, so a group's weights stay in cache
+  /// while every pixel tile uses them, tiles of up to `tilePixels` output
+  /// pixels (from p0; `n` static) inside. The full tiles of all full groups
+  /// are one parallel loop, group-major so a thread's consecutive tiles
+  /// share weights; the static remainders follow.
+  void forEachTile(int64_t channelVectors, int64_t groupVectors,
+                   int64_t pixels, int64_t tilePixels, int64_t work,
+                   llvm::function_ref<void(Value, int64_t, Value, int64_t)> tile) {
+    OpBuilder &b = e.b;
+    const int64_t fullGroups = channelVectors / groupVectors,
+                  lastGroup = channelVectors % groupVectors;
+    const int64_t nb = std::min(tilePixels, pixels);
+    const int64_t tiles = pixels / nb, rest = pixels % nb;
+    if (fullGroups > 0 && tiles > 0)
+      e.parallelLoop(0, fullGroups * tiles, 1, work, [&](Value t) {
+        Value g = arith::DivUIOp::create(b, e.loc, t, e.index(tiles));
+        Value p0 = e.mul(arith::RemUIOp::create(b, e.loc, t, e.index(tiles)),
+                         e.index(nb));
+        tile(p0, nb, g, groupVectors);
+      });
+    if (fullGroups > 0 && rest)
+      e.loop(0, fullGroups, 1, [&](Value g) {
+        tile(e.index(tiles * nb), rest, g, groupVectors);
+      });
+    if (lastGroup) {
+      e.loop(0, tiles * nb, nb, [&](Value p0) {
+        tile(p0, nb, e.index(fullGroups), lastGroup);
+      });
+      if (rest)
+        tile(e.index(tiles * nb), rest, e.index(fullGroups), lastGroup);
+    }
+  }
+
   /// Dot-product kernel for a groups = 1 convolution.
   LogicalResult convDot(Operation *op, const ConvShape &s, Value x, Value out,
                         ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
@@ -601,32 +636,7 @@ public:
                      hi, res);
       }
     };
-    // Channel groups outside (a group's weights stay in cache while every
-    // pixel tile uses them), pixel tiles inside; static remainders.
-    const int64_t fullGroups = ob / MB, lastGroup = ob % MB;
-    const int64_t nb = std::min(NB, pixels);
-    const int64_t fullPixels = pixels - pixels % nb, lastTile = pixels % nb;
-    // The full tiles of all full groups are one parallel loop (group-major,
-    // so a thread's consecutive tiles share weights); remainders follow.
-    const int64_t tiles = fullPixels / nb;
-    if (fullGroups > 0 && tiles > 0)
-      e.parallelLoop(0, fullGroups * tiles, 1, pixels * s.o * s.c * s.kh * s.kw, [&](Value t) {
-        Value g = arith::DivUIOp::create(b, e.loc, t, e.index(tiles));
-        Value p0 = e.mul(arith::RemUIOp::create(b, e.loc, t, e.index(tiles)),
-                         e.index(nb));
-        emitTile(p0, nb, g, MB);
-      });
-    if (fullGroups > 0 && lastTile)
-      e.loop(0, fullGroups, 1, [&](Value g) {
-        emitTile(e.index(fullPixels), lastTile, g, MB);
-      });
-    if (lastGroup) {
-      e.loop(0, fullPixels, nb, [&](Value p0) {
-        emitTile(p0, nb, e.index(fullGroups), lastGroup);
-      });
-      if (lastTile)
-        emitTile(e.index(fullPixels), lastTile, e.index(fullGroups), lastGroup);
-    }
+    forEachTile(ob, MB, pixels, NB, pixels * s.o * s.c * s.kh * s.kw, emitTile);
     return success();
   }
 
@@ -945,34 +955,11 @@ public:
                      hi, res);
       }
     };
-    // Channel groups outside, tiles of PP pairs inside; static remainders.
-    const int64_t fullGroups = ob / CB, lastGroup = ob % CB;
-    const int64_t tilePixels = 2 * PP;
-    const int64_t tiles = pixels / tilePixels, rest = pixels % tilePixels;
-    auto restTile = [&](Value g, int64_t cbg) {
-      emitTile(e.index(tiles * tilePixels), ceilDiv(rest, 2), rest % 2 == 1, g,
-               cbg);
-    };
-    if (fullGroups > 0 && tiles > 0)
-      e.parallelLoop(0, fullGroups * tiles, 1, pixels * s.o * s.c * taps,
-                     [&](Value it) {
-                       Value g = arith::DivUIOp::create(b, e.loc, it, e.index(tiles));
-                       Value p0 = e.mul(arith::RemUIOp::create(b, e.loc, it,
-                                                               e.index(tiles)),
-                                        e.index(tilePixels));
-                       emitTile(p0, PP, false, g, CB);
-                     });
-    if (fullGroups > 0 && rest)
-      e.loop(0, fullGroups, 1, [&](Value g) { restTile(g, CB); });
-    if (lastGroup) {
-      if (tiles > 0)
-        e.loop(0, tiles, 1, [&](Value tI) {
-          emitTile(e.mul(tI, e.index(tilePixels)), PP, false,
-                   e.index(fullGroups), lastGroup);
-        });
-      if (rest)
-        restTile(e.index(fullGroups), lastGroup);
-    }
+    // Tiles of PP pixel pairs; an odd tile's last pair has one pixel.
+    forEachTile(ob, CB, pixels, 2 * PP, pixels * s.o * s.c * taps,
+                [&](Value p0, int64_t n, Value g, int64_t cbg) {
+                  emitTile(p0, ceilDiv(n, 2), n % 2 == 1, g, cbg);
+                });
     return success();
   }
 

@@ -89,20 +89,18 @@ public:
   Value emitDot4(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,
                  Value u, Value s) const override {
     StringRef name = kernel.getName();
-    // The activations u are a broadcast 4-byte group: as the last operand
-    // (sdot is symmetric) it becomes the by-element form's Vm.4b[i].
-    if (name == "dot4.sdot")
+    // The activations u are a broadcast 4-byte group: as sdot's last
+    // operand (sdot is symmetric) they become the by-element form's
+    // Vm.4b[i]; usdot takes u8 first, which LLVM turns into sudot by element.
+    if (name == "dot4.sdot" || name == "dot4.usdot") {
+      bool sdot = name == "dot4.sdot";
       return LLVM::CallIntrinsicOp::create(
                  b, loc, acc.getType(),
-                 b.getStringAttr("llvm.aarch64.neon.sdot.v4i32.v16i8"),
-                 ValueRange{acc, s, u})
+                 b.getStringAttr(sdot ? "llvm.aarch64.neon.sdot.v4i32.v16i8"
+                                      : "llvm.aarch64.neon.usdot.v4i32.v16i8"),
+                 sdot ? ValueRange{acc, s, u} : ValueRange{acc, u, s})
           .getResult(0);
-    if (name == "dot4.usdot")
-      return LLVM::CallIntrinsicOp::create(
-                 b, loc, acc.getType(),
-                 b.getStringAttr("llvm.aarch64.neon.usdot.v4i32.v16i8"),
-                 ValueRange{acc, u, s})
-          .getResult(0);
+    }
     if (name == "dot4.smull") {
       auto i16x8 = VectorType::get({8}, b.getI16Type());
       auto slice = [&](Value v, int64_t at) {
