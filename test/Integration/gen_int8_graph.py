@@ -16,7 +16,10 @@ import numpy as np
 
 
 def qtype(scale, zp):
-    return f"!quant.uniform<i8:f32, {scale!r}:{zp}>"
+    text = repr(scale)
+    if "e" in text and "." not in text:
+        text = text.replace("e", ".0e")  # MLIR's float literals need the dot
+    return f"!quant.uniform<i8:f32, {text}:{zp}>"
 
 
 def wtype(scales, axis=0):
@@ -93,13 +96,16 @@ def out_size(n, k, s, d, p0, p1):
     return (n + p0 + p1 - d * (k - 1) - 1) // s + 1
 
 
-def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None, residual=False):
+def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None, residual=False,
+         out_scale=None):
     x, xs, xq = g.input([n, h, w, c])
     wt, ws, wty = g.weight([o, kh, kw, c // groups], o)
     b = g.bias(o)
     oh = out_size(h, kh, stride[0], dil[0], pad[0], pad[2])
     ow = out_size(w, kw, stride[1], dil[1], pad[1], pad[3])
     oq = g.act()
+    if out_scale is not None:
+        oq = (out_scale, oq[1])
     os_ = [n, oh, ow, o]
     res, res_type = "", ""
     if residual:
@@ -197,6 +203,11 @@ CASES = {
     # 35 output pixels (an odd count: the last pixel pair has one pixel), 10
     # outputs (a half-used 4-channel vector), 24 channels (3 steps of 8)
     "conv_odd_pixels": lambda g: conv(g, 1, 5, 7, 24, 10, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
+    # An output scale far below input scale x weight scale: requantize
+    # multipliers near 2^19, so acc x M leaves the int32 range and the result
+    # must saturate (not wrap) before the clamp to int8.
+    "conv_large_multiplier": lambda g: conv(g, 1, 6, 5, 40, 20, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
+                                            out_scale=1e-9),
     "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

@@ -218,7 +218,11 @@ public:
 
   /// zp + ((acc·m + extra + round) >> s), clamped and truncated to i8
   /// (scalar or vector operands of matching shape; acc is i32, m/round/s and
-  /// the optional `extra` term are i64).
+  /// the optional `extra` term are i64). The shifted value can leave the
+  /// i32 range (multipliers above 1), so it is saturated to i32 (one
+  /// saturating narrow: vpmovsqd / sqxtn / vnclip), clamped to
+  /// [lo − zp, hi − zp] and only then offset by zp — the reference's
+  /// clamp(zp + v, lo, hi) without an i32 overflow.
   Value requantize(Value acc, Value m, Value round, Value s, int64_t zp,
                    int64_t lo, int64_t hi, Value extra = {}) {
     Type accType = acc.getType();
@@ -235,10 +239,12 @@ public:
       t = add(t, extra);
     t = add(t, round);
     t = arith::ShRSIOp::create(b, loc, t, s);
+    t = arith::MaxSIOp::create(b, loc, t, splat(INT32_MIN, wide));
+    t = arith::MinSIOp::create(b, loc, t, splat(INT32_MAX, wide));
     t = arith::TruncIOp::create(b, loc, narrow, t);
+    t = arith::MaxSIOp::create(b, loc, t, splat(lo - zp, narrow));
+    t = arith::MinSIOp::create(b, loc, t, splat(hi - zp, narrow));
     t = add(t, splat(zp, narrow));
-    t = arith::MaxSIOp::create(b, loc, t, splat(lo, narrow));
-    t = arith::MinSIOp::create(b, loc, t, splat(hi, narrow));
     return arith::TruncIOp::create(b, loc, bytes, t);
   }
   Value splat(int64_t v, Type t) {
