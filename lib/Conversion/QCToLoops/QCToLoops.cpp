@@ -406,16 +406,16 @@ public:
     Value weights, bias, img;
     EpilogueTables tables;
   };
-  /// Packs weight (o, tap, c) at byte `at(o, tap, c)` of `size`; outputs
-  /// o < paddedOutputs beyond s.o are padding. Kernels taking unsigned
-  /// activations (x + 128) fold Σ(x+128)·w − (128 + zx)·Σw into the bias,
-  /// signed ones zx·Σw.
+  /// Packs weight (o, tap, c) at element `at(o, tap, c)` of `size` (bytes,
+  /// or i16 if `wide`); outputs o < paddedOutputs beyond s.o are padding.
+  /// Kernels taking unsigned activations (x + 128) fold
+  /// Σ(x+128)·w − (128 + zx)·Σw into the bias, signed ones zx·Σw.
   PackedConv packConv(const ConvShape &s, Value x, ArrayRef<int8_t> w,
                       ArrayRef<int32_t> bias, ArrayRef<double> realMultipliers,
                       int64_t zx, bool signedInput, int64_t paddedOutputs,
                       int64_t cp, int64_t size,
                       llvm::function_ref<int64_t(int64_t, int64_t, int64_t)> at,
-                      const Residual &res) {
+                      const Residual &res, bool wide = false) {
     const int64_t taps = s.kh * s.kw, zxFold = signedInput ? zx : zx + 128;
     SmallVector<int8_t> packed(size, 0);
     SmallVector<int32_t> foldedBias(paddedOutputs, 0);
@@ -436,7 +436,12 @@ public:
       t.push(realMultipliers[o]);
     }
     PackedConv pc;
-    pc.weights = e.global<int8_t>(packed, e.b.getI8Type());
+    if (wide) {
+      SmallVector<int16_t> halves(packed.begin(), packed.end());
+      pc.weights = e.global<int16_t>(halves, e.b.getI16Type());
+    } else {
+      pc.weights = e.global<int8_t>(packed, e.b.getI8Type());
+    }
     pc.bias = e.global<int32_t>(foldedBias, e.b.getI32Type());
     pc.tables = epilogueTables(t, s.o, res);
     pc.img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
@@ -507,11 +512,17 @@ public:
     const int64_t MB = std::clamp<int64_t>(kernel.getChannelBlocks(), 1, ob);
     const int64_t wp = s.w + s.pl + s.pr;
 
+    // A `mac.*` kernel (ISAs without a 4-way dot product) multiplies one
+    // input channel at a time: each pixel's activation byte, broadcast,
+    // times a vector of L weights stored as i16, summed into i32
+    // (RVV vwmacc.vx).
+    const bool outer = kernel.getName().starts_with("mac.");
+
     // Packed weights: channel groups of MB vectors (the last may be
-    // smaller), each [ky][kx][c/4][m][lane][c%4], so one tile's weights for
-    // one step of the reduction are MB consecutive vectors. The bias absorbs
-    // the input's zero point and, for kernels taking unsigned input, its
-    // +128: Σ(x+128)·w − (128 + zx)·Σw.
+    // smaller), each [ky][kx][c/4][m][lane][c%4] ([ky][kx][c/4][m][c%4][lane]
+    // for `mac.*`), so one tile's weights for one step of the reduction are
+    // MB consecutive vectors. The bias absorbs the input's zero point and,
+    // for kernels taking unsigned input, its +128: Σ(x+128)·w − (128 + zx)·Σw.
     const int64_t groupStride = MB * s.kh * s.kw * c4 * L * 4;
     PackedConv pc = packConv(
         s, x, w, bias, realMultipliers, zx, kernel.getSignedInput(), ob * L, cp,
@@ -519,10 +530,11 @@ public:
         [&](int64_t o, int64_t tap, int64_t c) {
           int64_t blk = o / L, lane = o % L, g = blk / MB, m = blk % MB;
           int64_t mbg = std::min(MB, ob - g * MB);
-          return g * groupStride +
-                 (((tap * c4 + c / 4) * mbg + m) * L + lane) * 4 + c % 4;
+          int64_t vec = (tap * c4 + c / 4) * mbg + m;
+          return g * groupStride + (outer ? (vec * 4 + c % 4) * L + lane
+                                          : (vec * L + lane) * 4 + c % 4);
         },
-        res);
+        res, /*wide=*/outer);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
     EpilogueTables tables = pc.tables;
@@ -574,6 +586,9 @@ public:
           auto step = [&](Value cc, ValueRange acc, ArrayRef<Value> groups,
                           int64_t g) {
             Value wStep = e.add(wBase, e.mul(cc, e.index(mbg * 4 * L)));
+            if (outer)
+              return macStep(acc, wMem, wStep, img, rowBase, e.mul(cc, e.index(4)),
+                             L, mbg);
             SmallVector<Value> wv;
             for (int64_t m = 0; m < mbg; ++m)
               wv.push_back(vector::LoadOp::create(
@@ -644,6 +659,41 @@ public:
     };
     forEachTile(ob, MB, pixels, NB, pixels * s.o * s.c * s.kh * s.kw, emitTile);
     return success();
+  }
+
+  /// One step (4 input channels from `chanOffset`) of a `mac.*` kernel:
+  /// acc[m·nb + j] += Σ_k sext(x_j[k]) · sext(w[m][k]) with the i16 weights
+  /// [m][k][L] at wStep and pixel j's activation bytes at rowBase[j] +
+  /// chanOffset + k. Each weight vector serves every pixel, each activation
+  /// byte is loaded as a scalar, so LLVM forms a widening i16 × i16 → i32
+  /// multiply-add by a scalar (RVV `vwmacc.vx`). Weights stored as i16 cost
+  /// twice the bytes but no widening instruction per step.
+  SmallVector<Value> macStep(ValueRange acc, Value wMem, Value wStep,
+                             Value img, ArrayRef<Value> rowBase,
+                             Value chanOffset, int64_t L, int64_t mbg) {
+    OpBuilder &b = e.b;
+    const int64_t nb = rowBase.size();
+    auto halves = VectorType::get({L}, b.getI16Type());
+    auto words = VectorType::get({L}, b.getI32Type());
+    SmallVector<Value> next(acc.begin(), acc.end());
+    for (int64_t k = 0; k < 4; ++k) {
+      SmallVector<Value> wv;
+      for (int64_t m = 0; m < mbg; ++m)
+        wv.push_back(arith::ExtSIOp::create(
+            b, e.loc, words,
+            vector::LoadOp::create(b, e.loc, halves, wMem,
+                                   ValueRange{e.add(wStep, e.index((m * 4 + k) * L))})));
+      for (int64_t j = 0; j < nb; ++j) {
+        Value xb = memref::LoadOp::create(
+            b, e.loc, img, ValueRange{e.add(e.add(rowBase[j], chanOffset), e.index(k))});
+        Value x16 = arith::ExtSIOp::create(b, e.loc, b.getI16Type(), xb);
+        Value xv = arith::ExtSIOp::create(
+            b, e.loc, words, vector::BroadcastOp::create(b, e.loc, halves, x16));
+        for (int64_t m = 0; m < mbg; ++m)
+          next[m * nb + j] = e.add(next[m * nb + j], e.mul(xv, wv[m]));
+      }
+    }
+    return next;
   }
 
   /// AMX tile kernel (`tile.tdpbusd`) for a groups = 1 convolution. Tiles
@@ -990,9 +1040,12 @@ public:
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     // Dot path: vectors of the kernel's lanes; otherwise 16 (LLVM splits
-    // them to the ISA's width).
-    const bool dot = kernel && kernel.getName() != "dot4.generic" && s.kw <= 4;
-    const int64_t L = dot ? kernel.getLanes() : 16, T = 4;
+    // them to the ISA's width), or a `mac.*` kernel's lanes with the
+    // products of i16-widened bytes (RVV vwmacc.vv).
+    const bool dot = kernel && kernel.getName().starts_with("dot4.") &&
+                     kernel.getName() != "dot4.generic" && s.kw <= 4;
+    const bool outer = kernel && kernel.getName().starts_with("mac.");
+    const int64_t L = dot || outer ? kernel.getLanes() : 16, T = 4;
     const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
     // +128 of the u8 input on the dot path (unless the kernel takes it
@@ -1062,6 +1115,12 @@ public:
 
     auto accType = VectorType::get({L}, i32);
     auto byteVec = VectorType::get({L}, i8);
+    // Bytes to i32 (through i16 for `mac.*` kernels).
+    auto widen = [&](Value v) -> Value {
+      if (outer)
+        v = arith::ExtSIOp::create(b, e.loc, VectorType::get({L}, b.getI16Type()), v);
+      return arith::ExtSIOp::create(b, e.loc, accType, v);
+    };
     auto emitTile = [&](Value n, Value oh, Value ow0, int64_t nt) {
       e.loop(0, cb, 1, [&](Value blk) {
         Value c0 = e.mul(blk, e.index(L));
@@ -1091,21 +1150,18 @@ public:
         } else
         accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
           return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
-            Value wv = arith::ExtSIOp::create(
-                b, e.loc, accType,
-                vector::LoadOp::create(
-                    b, e.loc, byteVec, wMem,
-                    ValueRange{e.add(e.mul(e.add(e.mul(ky, e.index(s.kw)), kx),
-                                           e.index(cp)),
-                                     c0)}));
+            Value wv = widen(vector::LoadOp::create(
+                b, e.loc, byteVec, wMem,
+                ValueRange{e.add(e.mul(e.add(e.mul(ky, e.index(s.kw)), kx),
+                                       e.index(cp)),
+                                 c0)}));
             Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
             SmallVector<Value> next;
             for (int64_t j = 0; j < nt; ++j) {
               Value iw = e.add(e.mul(e.add(ow0, e.index(j)), e.index(s.sw)),
                                e.mul(kx, e.index(s.dw)));
               Value at = e.add(e.linear({n, ih, iw, e.index(0)}, {s.n, hp, wp, cp}), c0);
-              Value xv = arith::ExtSIOp::create(
-                  b, e.loc, accType,
+              Value xv = widen(
                   vector::LoadOp::create(b, e.loc, byteVec, img, ValueRange{at}));
               next.push_back(e.add(a2[j], e.mul(xv, wv)));
             }
