@@ -125,6 +125,25 @@ KernelAttr tileKernel(MLIRContext *ctx, StringRef name, int64_t lanes,
   return KernelAttr::get(ctx, name, lanes, nb, mb, signedInput);
 }
 
+Value TargetInfo::emitScaleRoundShift(OpBuilder &b, Location loc, Value acc,
+                                      Value m, Value s) const {
+  auto type = cast<VectorType>(acc.getType());
+  auto wide = type.clone(b.getI64Type());
+  auto splat = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, wide, DenseElementsAttr::get(wide, b.getI64IntegerAttr(v)));
+  };
+  Value s64 = arith::ExtSIOp::create(b, loc, wide, s);
+  Value t = arith::MulIOp::create(b, loc, arith::ExtSIOp::create(b, loc, wide, acc),
+                                  arith::ExtSIOp::create(b, loc, wide, m));
+  Value round = arith::ShLIOp::create(
+      b, loc, splat(1), arith::SubIOp::create(b, loc, s64, splat(1)));
+  t = arith::ShRSIOp::create(b, loc, arith::AddIOp::create(b, loc, t, round), s64);
+  t = arith::MaxSIOp::create(b, loc, t, splat(INT32_MIN));
+  t = arith::MinSIOp::create(b, loc, t, splat(INT32_MAX));
+  return arith::TruncIOp::create(b, loc, type, t);
+}
+
 Value emitGenericDot4(OpBuilder &b, Location loc, Value acc, Value u, Value s,
                       bool signedLhs) {
   auto accType = cast<VectorType>(acc.getType());

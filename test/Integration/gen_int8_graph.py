@@ -57,16 +57,17 @@ class Graph:
     def act(self):
         return float(self.rng.uniform(0.005, 0.1)), int(self.rng.integers(-40, 40))
 
-    def input(self, s):
-        q = self.act()
+    def input(self, s, q=None):
+        q = q or self.act()
         arg = f"%arg{len(self.args)}"
         self.args.append(f"{arg}: {shape(s, 'f32')}")
         v = self.fresh()
         self.lines.append(f"{v} = quant.qcast {arg} : {shape(s, 'f32')} to {shape(s, qtype(*q))}")
         return v, s, q
 
-    def weight(self, s, channels):
-        scales = self.rng.uniform(0.002, 0.02, size=channels)
+    def weight(self, s, channels, scale=None):
+        scales = self.rng.uniform(0.002, 0.02, size=channels) if scale is None \
+            else np.full(channels, scale)
         w = self.rng.integers(-127, 128, size=s, dtype=np.int64).astype(np.int8)
         raw, typed = self.fresh(), self.fresh()
         self.lines.append(f"{raw} = arith.constant {dense(w)} : {shape(s, 'i8')}")
@@ -97,15 +98,16 @@ def out_size(n, k, s, d, p0, p1):
 
 
 def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None, residual=False,
-         out_scale=None):
-    x, xs, xq = g.input([n, h, w, c])
-    wt, ws, wty = g.weight([o, kh, kw, c // groups], o)
+         out_scale=None, scales=None):
+    """scales = (input, weight, output) fixes all three (else random)."""
+    x, xs, xq = g.input([n, h, w, c], (scales[0], int(g.rng.integers(-40, 40))) if scales else None)
+    wt, ws, wty = g.weight([o, kh, kw, c // groups], o, scales[1] if scales else None)
     b = g.bias(o)
     oh = out_size(h, kh, stride[0], dil[0], pad[0], pad[2])
     ow = out_size(w, kw, stride[1], dil[1], pad[1], pad[3])
     oq = g.act()
-    if out_scale is not None:
-        oq = (out_scale, oq[1])
+    if out_scale is not None or scales:
+        oq = (scales[2] if scales else out_scale, oq[1])
     os_ = [n, oh, ow, o]
     res, res_type = "", ""
     if residual:
@@ -208,6 +210,11 @@ CASES = {
     # must saturate (not wrap) before the clamp to int8.
     "conv_large_multiplier": lambda g: conv(g, 1, 6, 5, 40, 20, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
                                             out_scale=1e-9),
+    # Power-of-two scales: requantize multiplier exactly 2^-7, so 1 in 128
+    # accumulators is a tie (….5), which the contract rounds up (toward +inf;
+    # an ISA rounding mode to nearest-even or away from zero would differ).
+    "conv_ties": lambda g: conv(g, 1, 8, 8, 8, 16, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1,
+                                scales=(2.0 ** -4, 2.0 ** -3, 1.0)),
     "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

@@ -87,6 +87,20 @@ public:
     return 1;
   }
 
+  /// Whether requantize epilogues should use `qc.scale_shift` (lowered by
+  /// emitScaleRoundShift into the ISA's fixed-point instructions) rather
+  /// than the portable i64 form with precomputed rounding terms.
+  virtual bool hasScaleRoundShift() const { return false; }
+
+  /// qc.scale_shift, sat_i32((acc·m + 2^(s−1)) >> s) lane by lane — the
+  /// reference's requantize before the output zero point, rounding half up
+  /// with the 64-bit product rounded once; `acc`, `m` and `s` are
+  /// vector<L x i32> (0 <= m < 2^31, 1 <= s <= 62). The default is the
+  /// portable i64 form.
+  virtual mlir::Value emitScaleRoundShift(mlir::OpBuilder &b,
+                                          mlir::Location loc, mlir::Value acc,
+                                          mlir::Value m, mlir::Value s) const;
+
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).
   virtual bool supportsKernel(KernelAttr kernel) const = 0;

@@ -226,14 +226,9 @@ public:
   Value requantize(Value acc, Value m, Value round, Value s, int64_t zp,
                    int64_t lo, int64_t hi, Value extra = {}) {
     Type accType = acc.getType();
-    Type wide = accType, narrow = accType, bytes = accType;
-    if (auto v = dyn_cast<VectorType>(accType)) {
+    Type wide = b.getI64Type(), narrow = accType;
+    if (auto v = dyn_cast<VectorType>(accType))
       wide = v.clone(b.getI64Type());
-      bytes = v.clone(b.getI8Type());
-    } else {
-      wide = b.getI64Type();
-      bytes = b.getI8Type();
-    }
     Value t = mul(arith::ExtSIOp::create(b, loc, wide, acc), m);
     if (extra)
       t = add(t, extra);
@@ -241,11 +236,19 @@ public:
     t = arith::ShRSIOp::create(b, loc, t, s);
     t = arith::MaxSIOp::create(b, loc, t, splat(INT32_MIN, wide));
     t = arith::MinSIOp::create(b, loc, t, splat(INT32_MAX, wide));
-    t = arith::TruncIOp::create(b, loc, narrow, t);
-    t = arith::MaxSIOp::create(b, loc, t, splat(lo - zp, narrow));
-    t = arith::MinSIOp::create(b, loc, t, splat(hi - zp, narrow));
-    t = add(t, splat(zp, narrow));
-    return arith::TruncIOp::create(b, loc, bytes, t);
+    return clampOffset(arith::TruncIOp::create(b, loc, narrow, t), zp, lo, hi);
+  }
+  /// clamp(zp + v, lo, hi) as i8 for a scaled i32 value v (scalar or
+  /// vector): v is clamped to [lo − zp, hi − zp] first, so the addition
+  /// cannot overflow.
+  Value clampOffset(Value v, int64_t zp, int64_t lo, int64_t hi) {
+    Type narrow = v.getType(), bytes = b.getI8Type();
+    if (auto vt = dyn_cast<VectorType>(narrow))
+      bytes = vt.clone(b.getI8Type());
+    v = arith::MaxSIOp::create(b, loc, v, splat(lo - zp, narrow));
+    v = arith::MinSIOp::create(b, loc, v, splat(hi - zp, narrow));
+    v = add(v, splat(zp, narrow));
+    return arith::TruncIOp::create(b, loc, bytes, v);
   }
   Value splat(int64_t v, Type t) {
     if (auto vt = dyn_cast<VectorType>(t))
@@ -287,10 +290,18 @@ class Lowering {
 public:
   explicit Lowering(Emitter &e) : e(e) {}
 
+  /// The module's target (generic without a `qc.target`).
+  const qc::TargetInfo &target() {
+    if (!targetInfo)
+      targetInfo = qc::getTargetInfo(
+          e.module->getAttrOfType<qc::TargetAttr>("qc.target"));
+    return *targetInfo;
+  }
+
   /// A conv's per-channel requantization (multiplier, rounding term, shift
   /// and the fused residual's multiplier) as globals for storeVectors.
   struct EpilogueTables {
-    Value m, round, shift, residualM;
+    Value m, round, shift, shift32, residualM;
     int64_t channels; ///< real output channels (lanes from here on are padding)
   };
   EpilogueTables epilogueTables(const RequantTables &t, int64_t channels,
@@ -305,6 +316,8 @@ public:
     tb.m = e.global<int32_t>(m32, i32);
     tb.round = e.global<int64_t>(t.round, i64);
     tb.shift = e.global<int64_t>(t.shift, i64);
+    SmallVector<int32_t> shift32(t.shift.begin(), t.shift.end());
+    tb.shift32 = e.global<int32_t>(shift32, i32);
     if (res.buffer) {
       SmallVector<int64_t> residualM;
       for (int64_t c = 0, n = t.m.size(); c < n; ++c)
@@ -327,11 +340,11 @@ public:
     const int64_t L = accType.getNumElements();
     auto wideType = accType.clone(b.getI64Type());
     auto byteVec = accType.clone(b.getI8Type());
-    Value mv = arith::ExtSIOp::create(
-        b, e.loc, wideType,
-        vector::LoadOp::create(b, e.loc, accType, tb.m, ValueRange{chan}));
+    Value m32 = vector::LoadOp::create(b, e.loc, accType, tb.m, ValueRange{chan});
+    Value mv = arith::ExtSIOp::create(b, e.loc, wideType, m32);
     Value rv = vector::LoadOp::create(b, e.loc, wideType, tb.round, ValueRange{chan});
     Value sv = vector::LoadOp::create(b, e.loc, wideType, tb.shift, ValueRange{chan});
+    Value s32 = vector::LoadOp::create(b, e.loc, accType, tb.shift32, ValueRange{chan});
     Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, tb.residualM,
                                                      ValueRange{chan})
                            : Value();
@@ -354,7 +367,11 @@ public:
         Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
         extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
       }
-      Value q = e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
+      // The ISA's fixed-point sequence where it has one (no residual term).
+      Value q = !extra && target().hasScaleRoundShift()
+                    ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
+                                    zo, lo, hi)
+                    : e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
       if (!mask) {
         vector::StoreOp::create(b, e.loc, q, out, ValueRange{where});
         continue;
@@ -544,9 +561,7 @@ public:
     const int64_t pixels = s.n * s.oh * s.ow;
     // Activation groups loaded at once (the shuffle broadcast below needs
     // them to fill the L lanes: G == L).
-    int64_t G = qc::getTargetInfo(e.module->getAttrOfType<qc::TargetAttr>(
-                                      "qc.target"))
-                    ->activationGroupsPerLoad(kernel);
+    int64_t G = target().activationGroupsPerLoad(kernel);
     if (G != L)
       G = 1;
     // One tile: output pixels p0 .. p0+nb-1 (flattened n, oh, ow) and the
@@ -1535,6 +1550,7 @@ public:
 
 private:
   Emitter &e;
+  std::unique_ptr<qc::TargetInfo> targetInfo;
 };
 
 /// The one reassociation group that maps a rank-`rank` shape to rank 1.
@@ -1827,6 +1843,14 @@ struct QCLowerDotProductsPass
       if (!runs(t, t.getKernel()))
         return signalPassFailure();
       lowerTile(t);
+    }
+    SmallVector<qc::ScaleShiftOp> scales;
+    module.walk([&](qc::ScaleShiftOp op) { scales.push_back(op); });
+    for (qc::ScaleShiftOp op : scales) {
+      OpBuilder b(op);
+      op.getResult().replaceAllUsesWith(target->emitScaleRoundShift(
+          b, op.getLoc(), op.getAcc(), op.getMultiplier(), op.getShift()));
+      op.erase();
     }
     // qc.mmla and qc.dot4: (acc, lhs, rhs, kernel) -> the target's
     // instruction.

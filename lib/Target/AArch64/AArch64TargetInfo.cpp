@@ -11,10 +11,15 @@
 //            range) sum to at most 2·128·127 = 32512, so the i16 pairs never
 //            wrap: the result is exact.
 //
+// Requantize (every level): `smull`/`smull2` (i32 × i32 -> i64), `srshl` by
+// the negated shift — a rounding shift right that adds 2^(s−1) first, the
+// reference's roundingShift — and `sqxtn` saturating to i32.
+//
 //===----------------------------------------------------------------------===//
 
 #include "AArch64TargetInfo.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -125,6 +130,45 @@ public:
       return LLVM::AddOp::create(b, loc, acc, quads);
     }
     return emitGenericDot4(b, loc, acc, u, s, kernel.getSignedInput());
+  }
+
+  bool hasScaleRoundShift() const override { return true; }
+
+  Value emitScaleRoundShift(OpBuilder &b, Location loc, Value acc, Value m,
+                            Value s) const override {
+    auto type = cast<VectorType>(acc.getType());
+    const int64_t L = type.getNumElements();
+    if (L % 2 != 0)
+      return TargetInfo::emitScaleRoundShift(b, loc, acc, m, s);
+    auto wide = type.clone(b.getI64Type());
+    auto pair = VectorType::get({2}, b.getI64Type());
+    Value product = arith::MulIOp::create(b, loc, arith::ExtSIOp::create(b, loc, wide, acc),
+                                          arith::ExtSIOp::create(b, loc, wide, m));
+    Value zero = arith::ConstantOp::create(
+        b, loc, type, DenseElementsAttr::get(type, b.getI32IntegerAttr(0)));
+    Value negShift = arith::ExtSIOp::create(
+        b, loc, wide, arith::SubIOp::create(b, loc, zero, s));
+    Value shifted = arith::ConstantOp::create(
+        b, loc, wide, DenseElementsAttr::get(wide, b.getI64IntegerAttr(0)));
+    for (int64_t i = 0; i < L; i += 2) {
+      auto slice = [&](Value v) {
+        return vector::ExtractStridedSliceOp::create(b, loc, v, {i}, {2}, {1})
+            .getResult();
+      };
+      Value r = LLVM::CallIntrinsicOp::create(
+                    b, loc, pair, b.getStringAttr("llvm.aarch64.neon.srshl.v2i64"),
+                    ValueRange{slice(product), slice(negShift)})
+                    .getResult(0);
+      shifted = vector::InsertStridedSliceOp::create(b, loc, r, shifted, {i}, {1});
+    }
+    // Saturated to the i32 range and narrowed: LLVM's sqxtn pattern.
+    auto bound = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, wide, DenseElementsAttr::get(wide, b.getI64IntegerAttr(v)));
+    };
+    shifted = arith::MaxSIOp::create(b, loc, shifted, bound(INT32_MIN));
+    shifted = arith::MinSIOp::create(b, loc, shifted, bound(INT32_MAX));
+    return arith::TruncIOp::create(b, loc, type, shifted);
   }
 
 private:

@@ -17,9 +17,20 @@
 // lowering); LLVM's RISC-V backend selects the widening forms, which
 // test/Target/RISCV checks.
 //
+// Requantize: `vwmul.vv` (i32 × i32 -> i64) and `vnclip.wv` with vxrm = rnu,
+// which shifts each i64 right by its channel's shift, rounding half up
+// (adds 2^(s−1) first), and saturates to i32 — the reference's
+// roundingShift and clamp in one instruction.
+//
 //===----------------------------------------------------------------------===//
 
 #include "RISCVTargetInfo.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <string>
 
 using namespace mlir;
 
@@ -54,6 +65,69 @@ public:
   Value emitDot4(OpBuilder &b, Location loc, KernelAttr kernel, Value acc,
                  Value u, Value s) const override {
     return emitGenericDot4(b, loc, acc, u, s, kernel.getSignedInput());
+  }
+
+  bool hasScaleRoundShift() const override { return rvv; }
+
+  Value emitScaleRoundShift(OpBuilder &b, Location loc, Value acc, Value m,
+                            Value s) const override {
+    auto accType = cast<VectorType>(acc.getType());
+    const int64_t L = accType.getNumElements();
+    // The register group holding L i64 at the minimum VLEN: <vscale x k x
+    // i64> (vscale = VLEN/64), k = 64·L/VLEN in 1 .. 8 (LMUL k).
+    const int64_t k = 64 * L / vlen;
+    if (!rvv || 64 * L % vlen != 0 || k < 1)
+      return TargetInfo::emitScaleRoundShift(b, loc, acc, m, s);
+    if (k > 4) {
+      // Half a vector at a time: an LMUL-8 product beside the kernel's
+      // live accumulators would spill.
+      auto half = [&](Value v, int64_t at) {
+        return vector::ExtractStridedSliceOp::create(b, loc, v, {at}, {L / 2}, {1})
+            .getResult();
+      };
+      Value result = arith::ConstantOp::create(
+          b, loc, accType, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+      for (int64_t at = 0; at < L; at += L / 2)
+        result = vector::InsertStridedSliceOp::create(
+            b, loc,
+            emitScaleRoundShift(b, loc, half(acc, at), half(m, at), half(s, at)),
+            result, {at}, {1});
+      return result;
+    }
+    auto scalable = [&](Type elem) {
+      return VectorType::get({k}, elem, /*scalableDims=*/{true});
+    };
+    auto toScalable = [&](Value v) -> Value {
+      auto type = scalable(cast<VectorType>(v.getType()).getElementType());
+      return vector::ScalableInsertOp::create(
+          b, loc, v, LLVM::PoisonOp::create(b, loc, type), 0);
+    };
+    auto i64 = b.getI64Type();
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(b, loc, i64, b.getIntegerAttr(i64, v));
+    };
+    const std::string n = std::to_string(k);
+    Type words = scalable(b.getI32Type()), doubles = scalable(i64);
+    Value vl = constant(L);
+    // The intrinsic, not sext + mul: LLVM would hoist the multipliers'
+    // sign extension out of the pixel loop and multiply at e64 (vmul.vv).
+    Value product =
+        LLVM::CallIntrinsicOp::create(
+            b, loc, doubles,
+            b.getStringAttr("llvm.riscv.vwmul.nxv" + n + "i64.nxv" + n +
+                            "i32.nxv" + n + "i32.i64"),
+            ValueRange{LLVM::PoisonOp::create(b, loc, doubles), toScalable(acc),
+                       toScalable(m), vl})
+            .getResult(0);
+    Value clipped =
+        LLVM::CallIntrinsicOp::create(
+            b, loc, words,
+            b.getStringAttr("llvm.riscv.vnclip.nxv" + n + "i32.nxv" + n +
+                            "i64.nxv" + n + "i32.i64"),
+            ValueRange{LLVM::PoisonOp::create(b, loc, words), product,
+                       toScalable(s), constant(0) /*vxrm rnu*/, vl})
+            .getResult(0);
+    return vector::ScalableExtractOp::create(b, loc, accType, clipped, 0);
   }
 
 private:

@@ -222,3 +222,19 @@ func.func @mmla_operand_width(%acc: vector<4xi32>, %u: vector<8xi8>, %s: vector<
   %r = qc.mmla %acc, %u, %s {kernel = #qc.kernel<name = "mmla.usmmla", lanes = 4, block = 4, channel_blocks = 2>} : vector<4xi32>, vector<8xi8>, vector<16xi8>
   return %r : vector<4xi32>
 }
+
+// -----
+
+func.func @scale_shift_types(%acc: vector<4xi32>, %m: vector<8xi32>, %s: vector<4xi32>) -> vector<4xi32> {
+  // expected-error @below {{failed to verify that all of {acc, multiplier, shift, result} have same type}}
+  %r = "qc.scale_shift"(%acc, %m, %s) : (vector<4xi32>, vector<8xi32>, vector<4xi32>) -> vector<4xi32>
+  return %r : vector<4xi32>
+}
+
+// -----
+
+func.func @scale_shift_element(%acc: vector<4xi64>) -> vector<4xi64> {
+  // expected-error @below {{operand #0 must be vector of 32-bit signless integer values of ranks 1}}
+  %r = qc.scale_shift %acc, %acc, %acc : vector<4xi64>
+  return %r : vector<4xi64>
+}

@@ -59,3 +59,10 @@ func.func @transpose(%a: tensor<1x2x3x4x!x>) -> tensor<1x4x2x3x!x> {
 
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
 module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512vnni">} {}
+
+// CHECK-LABEL: func.func @scale_shift
+// CHECK: qc.scale_shift %{{.+}}, %{{.+}}, %{{.+}} : vector<16xi32>
+func.func @scale_shift(%acc: vector<16xi32>, %m: vector<16xi32>, %s: vector<16xi32>) -> vector<16xi32> {
+  %r = qc.scale_shift %acc, %m, %s : vector<16xi32>
+  return %r : vector<16xi32>
+}

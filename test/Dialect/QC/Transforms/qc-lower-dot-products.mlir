@@ -60,3 +60,82 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
     return %r : vector<8xi32>
   }
 }
+
+// -----
+
+// qc.scale_shift on RVV: vwmul (the i64 product of two i32 vectors) and
+// vnclip with vxrm = 0 (round to nearest, ties up: adds 2^(s-1) before the
+// shift) saturating to i32. The fixed vectors travel in the scalable
+// register group of their size at VLEN 128: 8 x i32 -> i64 is LMUL 4; 16
+// lanes (an LMUL-8 product) go as two halves.
+
+// CHECK-LABEL: func.func @scale_shift_rvv
+// CHECK-SAME:    (%[[ACC:.+]]: vector<8xi32>, %[[M:.+]]: vector<8xi32>, %[[S:.+]]: vector<8xi32>)
+// CHECK-DAG:     %[[AS:.+]] = vector.scalable.insert %[[ACC]], %{{.+}}[0] : vector<8xi32> into vector<[4]xi32>
+// CHECK-DAG:     %[[MS:.+]] = vector.scalable.insert %[[M]], %{{.+}}[0] : vector<8xi32> into vector<[4]xi32>
+// CHECK-DAG:     %[[VL:.+]] = arith.constant 8 : i64
+// CHECK:         %[[P:.+]] = llvm.call_intrinsic "llvm.riscv.vwmul.nxv4i64.nxv4i32.nxv4i32.i64"(%{{.+}}, %[[AS]], %[[MS]], %[[VL]])
+// CHECK-DAG:     %[[SS:.+]] = vector.scalable.insert %[[S]], %{{.+}}[0] : vector<8xi32> into vector<[4]xi32>
+// CHECK-DAG:     %[[RNU:.+]] = arith.constant 0 : i64
+// CHECK:         %[[C:.+]] = llvm.call_intrinsic "llvm.riscv.vnclip.nxv4i32.nxv4i64.nxv4i32.i64"(%{{.+}}, %[[P]], %[[SS]], %[[RNU]], %[[VL]])
+// CHECK:         %[[R:.+]] = vector.scalable.extract %[[C]][0] : vector<8xi32> from vector<[4]xi32>
+// CHECK:         return %[[R]]
+
+// CHECK-LABEL: func.func @scale_shift_rvv_halves
+// CHECK:         vector.extract_strided_slice %{{.+}} {offsets = [0], sizes = [8], strides = [1]} : vector<16xi32> to vector<8xi32>
+// CHECK:         llvm.call_intrinsic "llvm.riscv.vnclip.nxv4i32.nxv4i64.nxv4i32.i64"
+// CHECK:         vector.insert_strided_slice %{{.+}} {offsets = [0], strides = [1]} : vector<8xi32> into vector<16xi32>
+// CHECK:         vector.extract_strided_slice %{{.+}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xi32> to vector<8xi32>
+// CHECK:         llvm.call_intrinsic "llvm.riscv.vnclip.nxv4i32.nxv4i64.nxv4i32.i64"
+// CHECK:         vector.insert_strided_slice %{{.+}} {offsets = [8], strides = [1]} : vector<8xi32> into vector<16xi32>
+module attributes {qc.target = #qc.target<name = "riscv64-rvv", triple = "riscv64-unknown-linux-gnu", cpu = "generic-rv64", features = "+m,+a,+f,+d,+c,+v">} {
+  func.func @scale_shift_rvv(%acc: vector<8xi32>, %m: vector<8xi32>, %s: vector<8xi32>) -> vector<8xi32> {
+    %r = qc.scale_shift %acc, %m, %s : vector<8xi32>
+    return %r : vector<8xi32>
+  }
+  func.func @scale_shift_rvv_halves(%acc: vector<16xi32>, %m: vector<16xi32>, %s: vector<16xi32>) -> vector<16xi32> {
+    %r = qc.scale_shift %acc, %m, %s : vector<16xi32>
+    return %r : vector<16xi32>
+  }
+}
+
+// -----
+
+// Elsewhere (here x86) the portable form: i64 product, + (1 << (s - 1)),
+// arithmetic shift, saturate to the i32 range, truncate.
+
+// CHECK-LABEL: func.func @scale_shift_portable
+// CHECK-NOT:     llvm.call_intrinsic
+// CHECK:         arith.muli %{{.+}} : vector<8xi64>
+// CHECK:         %[[RD:.+]] = arith.shli
+// CHECK:         %[[T:.+]] = arith.addi %{{.+}}, %[[RD]] : vector<8xi64>
+// CHECK:         arith.shrsi %[[T]]
+// CHECK:         arith.maxsi
+// CHECK:         arith.minsi
+// CHECK:         arith.trunci %{{.+}} : vector<8xi64> to vector<8xi32>
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @scale_shift_portable(%acc: vector<8xi32>, %m: vector<8xi32>, %s: vector<8xi32>) -> vector<8xi32> {
+    %r = qc.scale_shift %acc, %m, %s : vector<8xi32>
+    return %r : vector<8xi32>
+  }
+}
+
+// -----
+
+// qc.scale_shift on AArch64: the i64 product (smull), srshl by the negated
+// shift on each pair of lanes, then the saturating narrow (sqxtn).
+
+// CHECK-LABEL: func.func @scale_shift_aarch64
+// CHECK:         arith.muli %{{.+}} : vector<4xi64>
+// CHECK:         %[[NEG:.+]] = arith.subi %{{.+}} : vector<4xi32>
+// CHECK:         %[[N64:.+]] = arith.extsi %[[NEG]] : vector<4xi32> to vector<4xi64>
+// CHECK-COUNT-2: llvm.call_intrinsic "llvm.aarch64.neon.srshl.v2i64"
+// CHECK:         arith.maxsi
+// CHECK:         arith.minsi
+// CHECK:         arith.trunci %{{.+}} : vector<4xi64> to vector<4xi32>
+module attributes {qc.target = #qc.target<name = "aarch64-dotprod", triple = "aarch64-unknown-linux-gnu", cpu = "neoverse-n1", features = "+neon,+dotprod">} {
+  func.func @scale_shift_aarch64(%acc: vector<4xi32>, %m: vector<4xi32>, %s: vector<4xi32>) -> vector<4xi32> {
+    %r = qc.scale_shift %acc, %m, %s : vector<4xi32>
+    return %r : vector<4xi32>
+  }
+}

@@ -276,6 +276,30 @@ def QC_Dot4Op : QC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let hasVerifier = 1;
 }
 
+def QC_ScaleShiftOp : QC_Op<"scale_shift",
+    [Pure, AllTypesMatch<["acc", "multiplier", "shift", "result"]>]> {
+  let summary = "fixed-point requantize scaling: rounded, saturated acc·m / 2^s";
+  let description = [{
+    result[l] = sat_i32((acc[l]·m[l] + 2^(s[l]−1)) >> s[l]) with the
+    product in 64 bits and one rounding (half up), for 0 <= m < 2^31 and
+    1 <= s <= 62 — the scaling step of qc's requantize contract, before the
+    output zero point and clamp. Lowered by `qc-lower-dot-products` into the
+    target's fixed-point instructions (RISC-V `vwmul` + `vnclip` with vxrm
+    rnu, AArch64 `smull` + `srshl` + `sqxtn`) or the portable i64 form.
+
+    ```mlir
+    %r = qc.scale_shift %acc, %m, %s : vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I32]>:$multiplier,
+                       VectorOfRankAndType<[1], [I32]>:$shift);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $multiplier `,` $shift attr-dict `:` type($acc)
+  }];
+}
+
 def QC_MmlaOp : QC_Op<"mmla", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let summary = "2x2 int8 matrix multiply-accumulate into i32 (8-deep)";
   let description = [{
