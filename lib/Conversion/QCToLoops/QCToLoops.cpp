@@ -299,7 +299,8 @@ public:
   }
 
   /// A conv's per-channel requantization (multiplier, rounding term, shift
-  /// and the fused residual's multiplier) as globals for storeVectors.
+  /// — also as i32 where the target lowers qc.scale_shift — and the fused
+  /// residual's multiplier) as globals for storeVectors.
   struct EpilogueTables {
     Value m, round, shift, shift32, residualM;
     int64_t channels; ///< real output channels (lanes from here on are padding)
@@ -316,8 +317,10 @@ public:
     tb.m = e.global<int32_t>(m32, i32);
     tb.round = e.global<int64_t>(t.round, i64);
     tb.shift = e.global<int64_t>(t.shift, i64);
-    SmallVector<int32_t> shift32(t.shift.begin(), t.shift.end());
-    tb.shift32 = e.global<int32_t>(shift32, i32);
+    if (target().hasScaleRoundShift()) {
+      SmallVector<int32_t> shift32(t.shift.begin(), t.shift.end());
+      tb.shift32 = e.global<int32_t>(shift32, i32);
+    }
     if (res.buffer) {
       SmallVector<int64_t> residualM;
       for (int64_t c = 0, n = t.m.size(); c < n; ++c)
@@ -344,7 +347,9 @@ public:
     Value mv = arith::ExtSIOp::create(b, e.loc, wideType, m32);
     Value rv = vector::LoadOp::create(b, e.loc, wideType, tb.round, ValueRange{chan});
     Value sv = vector::LoadOp::create(b, e.loc, wideType, tb.shift, ValueRange{chan});
-    Value s32 = vector::LoadOp::create(b, e.loc, accType, tb.shift32, ValueRange{chan});
+    Value s32 = tb.shift32 ? vector::LoadOp::create(b, e.loc, accType, tb.shift32,
+                                                    ValueRange{chan})
+                           : Value();
     Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, tb.residualM,
                                                      ValueRange{chan})
                            : Value();
@@ -368,7 +373,7 @@ public:
         extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
       }
       // The ISA's fixed-point sequence where it has one (no residual term).
-      Value q = !extra && target().hasScaleRoundShift()
+      Value q = !extra && s32
                     ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
                                     zo, lo, hi)
                     : e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
