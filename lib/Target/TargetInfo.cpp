@@ -144,6 +144,22 @@ Value TargetInfo::emitScaleRoundShift(OpBuilder &b, Location loc, Value acc,
   return arith::TruncIOp::create(b, loc, type, t);
 }
 
+Value emitBySlices(OpBuilder &b, Location loc, ValueRange operands,
+                   int64_t width, llvm::function_ref<Value(ValueRange)> op) {
+  auto type = cast<VectorType>(operands.front().getType());
+  Value result = arith::ConstantOp::create(
+      b, loc, type, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+  for (int64_t at = 0; at < type.getNumElements(); at += width) {
+    SmallVector<Value> slices;
+    for (Value v : operands)
+      slices.push_back(
+          vector::ExtractStridedSliceOp::create(b, loc, v, {at}, {width}, {1}));
+    result = vector::InsertStridedSliceOp::create(b, loc, op(slices), result,
+                                                  {at}, {1});
+  }
+  return result;
+}
+
 Value emitGenericDot4(OpBuilder &b, Location loc, Value acc, Value u, Value s,
                       bool signedLhs) {
   auto accType = cast<VectorType>(acc.getType());

@@ -127,6 +127,14 @@ KernelAttr tileKernel(mlir::MLIRContext *ctx, llvm::StringRef name,
                       int64_t outChannels, int64_t pixels,
                       bool signedInput = false);
 
+/// `op` applied to consecutive slices of `width` lanes of `operands` (1-D
+/// vectors of one length, which `width` divides) and the slices' results
+/// put back together as a vector of the first operand's type — for ISA
+/// sequences narrower than the kernel's vectors.
+mlir::Value emitBySlices(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::ValueRange operands, int64_t width,
+                         llvm::function_ref<mlir::Value(mlir::ValueRange)> op);
+
 /// The portable 4-way dot product (widen, multiply, reduce), which every ISA
 /// falls back to; `u` is widened signed if `signedLhs`.
 mlir::Value emitGenericDot4(mlir::OpBuilder &b, mlir::Location loc,

@@ -298,12 +298,14 @@ public:
     return *targetInfo;
   }
 
-  /// A conv's per-channel requantization (multiplier, rounding term, shift
-  /// — also as i32 where the target lowers qc.scale_shift — and the fused
-  /// residual's multiplier) as globals for storeVectors.
+  /// A conv's per-channel requantization as globals for storeVectors: the
+  /// multiplier and either the i32 shift of qc.scale_shift (targets that
+  /// lower it, no fused residual) or the i64 rounding term and shift of the
+  /// portable form, with the fused residual's multiplier.
   struct EpilogueTables {
     Value m, round, shift, shift32, residualM;
     int64_t channels; ///< real output channels (lanes from here on are padding)
+    bool fixedPoint() const { return static_cast<bool>(shift32); }
   };
   EpilogueTables epilogueTables(const RequantTables &t, int64_t channels,
                                 const Residual &res) {
@@ -315,12 +317,13 @@ public:
     // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
     SmallVector<int32_t> m32(t.m.begin(), t.m.end());
     tb.m = e.global<int32_t>(m32, i32);
-    tb.round = e.global<int64_t>(t.round, i64);
-    tb.shift = e.global<int64_t>(t.shift, i64);
-    if (target().hasScaleRoundShift()) {
+    if (target().hasScaleRoundShift() && !res.buffer) {
       SmallVector<int32_t> shift32(t.shift.begin(), t.shift.end());
       tb.shift32 = e.global<int32_t>(shift32, i32);
+      return tb;
     }
+    tb.round = e.global<int64_t>(t.round, i64);
+    tb.shift = e.global<int64_t>(t.shift, i64);
     if (res.buffer) {
       SmallVector<int64_t> residualM;
       for (int64_t c = 0, n = t.m.size(); c < n; ++c)
@@ -343,16 +346,21 @@ public:
     const int64_t L = accType.getNumElements();
     auto wideType = accType.clone(b.getI64Type());
     auto byteVec = accType.clone(b.getI8Type());
-    Value m32 = vector::LoadOp::create(b, e.loc, accType, tb.m, ValueRange{chan});
-    Value mv = arith::ExtSIOp::create(b, e.loc, wideType, m32);
-    Value rv = vector::LoadOp::create(b, e.loc, wideType, tb.round, ValueRange{chan});
-    Value sv = vector::LoadOp::create(b, e.loc, wideType, tb.shift, ValueRange{chan});
-    Value s32 = tb.shift32 ? vector::LoadOp::create(b, e.loc, accType, tb.shift32,
-                                                    ValueRange{chan})
-                           : Value();
-    Value rmv = res.buffer ? vector::LoadOp::create(b, e.loc, wideType, tb.residualM,
-                                                     ValueRange{chan})
-                           : Value();
+    auto load = [&](Value table, VectorType type) -> Value {
+      return vector::LoadOp::create(b, e.loc, type, table, ValueRange{chan});
+    };
+    Value m32 = load(tb.m, accType);
+    // The ISA's fixed-point sequence (qc.scale_shift) or the portable form.
+    Value s32, mv, rv, sv, rmv;
+    if (tb.fixedPoint()) {
+      s32 = load(tb.shift32, accType);
+    } else {
+      mv = arith::ExtSIOp::create(b, e.loc, wideType, m32);
+      rv = load(tb.round, wideType);
+      sv = load(tb.shift, wideType);
+      if (res.buffer)
+        rmv = load(tb.residualM, wideType);
+    }
     Value mask, left;
     if (tb.channels % L != 0) {
       left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(tb.channels), chan),
@@ -372,8 +380,7 @@ public:
         Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
         extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
       }
-      // The ISA's fixed-point sequence where it has one (no residual term).
-      Value q = !extra && s32
+      Value q = tb.fixedPoint()
                     ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
                                     zo, lo, hi)
                     : e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
@@ -429,7 +436,8 @@ public:
     EpilogueTables tables;
   };
   /// Packs weight (o, tap, c) at element `at(o, tap, c)` of `size` (bytes,
-  /// or i16 if `wide`); outputs o < paddedOutputs beyond s.o are padding.
+  /// or i16 if `wide`), c < s.c / s.groups (the input channels of o's
+  /// group); outputs o < paddedOutputs beyond s.o are padding.
   /// Kernels taking unsigned activations (x + 128) fold
   /// Σ(x+128)·w − (128 + zx)·Σw into the bias, signed ones zx·Σw.
   PackedConv packConv(const ConvShape &s, Value x, ArrayRef<int8_t> w,
@@ -439,6 +447,7 @@ public:
                       llvm::function_ref<int64_t(int64_t, int64_t, int64_t)> at,
                       const Residual &res, bool wide = false) {
     const int64_t taps = s.kh * s.kw, zxFold = signedInput ? zx : zx + 128;
+    const int64_t cg = s.c / s.groups;
     SmallVector<int8_t> packed(size, 0);
     SmallVector<int32_t> foldedBias(paddedOutputs, 0);
     RequantTables t;
@@ -449,8 +458,8 @@ public:
       }
       int64_t sum = 0;
       for (int64_t tap = 0; tap < taps; ++tap)
-        for (int64_t c = 0; c < s.c; ++c) {
-          int8_t v = w[(o * taps + tap) * s.c + c];
+        for (int64_t c = 0; c < cg; ++c) {
+          int8_t v = w[(o * taps + tap) * cg + c];
           sum += v;
           packed[at(o, tap, c)] = v;
         }
@@ -1071,32 +1080,18 @@ public:
     // +128 of the u8 input on the dot path (unless the kernel takes it
     // signed).
     const bool toUnsigned = dot && !kernel.getSignedInput();
-    const int64_t zxFold = toUnsigned ? zx + 128 : zx;
     // Weights [ky][kx][c] (or [ky][c][4] for dot4) padded to cp channels;
-    // folded bias.
-    SmallVector<int8_t> packed(dot ? s.kh * cp * 4 : s.kh * s.kw * cp, 0);
-    SmallVector<int32_t> foldedBias(cp, 0);
-    RequantTables t;
-    for (int64_t c = 0; c < cp; ++c) {
-      if (c >= s.c) {
-        t.pad();
-        continue;
-      }
-      int64_t sum = 0;
-      for (int64_t y = 0; y < s.kh; ++y)
-        for (int64_t xx = 0; xx < s.kw; ++xx) {
-          int8_t v = w[(c * s.kh + y) * s.kw + xx];
-          packed[dot ? (y * cp + c) * 4 + xx : (y * s.kw + xx) * cp + c] = v;
-          sum += v;
-        }
-      foldedBias[c] = static_cast<int32_t>(int64_t(bias[c]) - zxFold * sum);
-      t.push(realMultipliers[c]);
-    }
-    Value wMem = e.global<int8_t>(packed, i8);
-    Value biasMem = e.global<int32_t>(foldedBias, i32);
-    EpilogueTables tables = epilogueTables(t, s.c, res);
-    // On the unsigned dot path the image is x xor 0x80.
-    Value img = paddedImage(s, x, cp, zx, toUnsigned);
+    // on the unsigned dot path the image is x xor 0x80.
+    PackedConv pc = packConv(
+        s, x, w, bias, realMultipliers, zx, /*signedInput=*/!toUnsigned, cp, cp,
+        dot ? s.kh * cp * 4 : s.kh * s.kw * cp,
+        [&](int64_t c, int64_t tap, int64_t) {
+          int64_t y = tap / s.kw, xx = tap % s.kw;
+          return dot ? (y * cp + c) * 4 + xx : tap * cp + c;
+        },
+        res);
+    Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
+    EpilogueTables tables = pc.tables;
 
     // Dot path: the image unfolded along W, U[n][h][ow][c][4].
     Value unfolded;

@@ -148,19 +148,11 @@ public:
         b, loc, type, DenseElementsAttr::get(type, b.getI32IntegerAttr(0)));
     Value negShift = arith::ExtSIOp::create(
         b, loc, wide, arith::SubIOp::create(b, loc, zero, s));
-    Value shifted = arith::ConstantOp::create(
-        b, loc, wide, DenseElementsAttr::get(wide, b.getI64IntegerAttr(0)));
-    for (int64_t i = 0; i < L; i += 2) {
-      auto slice = [&](Value v) {
-        return vector::ExtractStridedSliceOp::create(b, loc, v, {i}, {2}, {1})
-            .getResult();
-      };
-      Value r = LLVM::CallIntrinsicOp::create(
-                    b, loc, pair, b.getStringAttr("llvm.aarch64.neon.srshl.v2i64"),
-                    ValueRange{slice(product), slice(negShift)})
-                    .getResult(0);
-      shifted = vector::InsertStridedSliceOp::create(b, loc, r, shifted, {i}, {1});
-    }
+    Value shifted = emitBySlices(b, loc, {product, negShift}, 2, [&](ValueRange p) {
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, pair, b.getStringAttr("llvm.aarch64.neon.srshl.v2i64"), p)
+          .getResult(0);
+    });
     // Saturated to the i32 range and narrowed: LLVM's sqxtn pattern.
     auto bound = [&](int64_t v) -> Value {
       return arith::ConstantOp::create(

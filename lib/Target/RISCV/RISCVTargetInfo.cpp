@@ -2,13 +2,13 @@
 //
 // RVV 1.0 has no 4-way int8 dot product and no i8 -> i32 widening
 // multiply-add. Its widest exact accumulation of int8 products into i32 is
-// `vwmacc` at e16 (i16 × i16 -> i32): VLEN/16 products per instruction (an
-// e8 vwmacc does twice as many but into i16, which overflows after two
-// products). So the RVV kernel `mac.rvv.vwmacc` is an outer product: per
-// input channel, a vector of L = VLEN/16 output channels' weights (bytes,
-// widened to i16 once per reduction step and shared by every pixel of the
-// tile) times each pixel's activation byte (a scalar `lb`), summed with
-// `vwmacc.vx` into one e32/m2 register group per (pixel, channel vector).
+// `vwmacc` at e16 (i16 × i16 -> i32): VLEN/16 products per instruction and
+// unit of LMUL (an e8 vwmacc does twice as many but into i16, which
+// overflows after two products). So the RVV kernel `mac.rvv.vwmacc` is an
+// outer product: per input channel, a vector of L = VLEN/8 output channels'
+// weights (stored as i16 at compile time, e16/m2, shared by every pixel of
+// the tile) times each pixel's activation byte (a scalar `lb`), summed with
+// `vwmacc.vx` into one e32/m4 register group per pixel.
 // Activations stay signed (no +128). Depthwise convolutions use the same
 // widening on per-channel vectors (`vwmacc.vv`). Products of s8 × s8 are
 // exact in i32, and i32 sums wrap exactly like the reference's.
@@ -45,10 +45,10 @@ public:
 
   KernelAttr selectKernel(MLIRContext *ctx, int64_t outChannels,
                           int64_t pixels) const override {
-    // 32 vector registers: 12 accumulator groups of 2 (24), the step's
-    // weights (bytes and their i16 widening, one register each per channel
-    // vector) and v0. An e32/m2 group holds VLEN/16 lanes: 8 for any VLEN,
-    // more with --vlen.
+    // 32 vector registers: 6 pixels' accumulators, e32/m4 groups (24), and
+    // the i16 weights of the step (e16/m2). A group holds VLEN/8 lanes: 16
+    // for any VLEN, more with --vlen. llvm-mca: 12 pixels at m2 spill scalar
+    // registers, 3 at m8 stall the X60 on dependent vwmacc.
     if (rvv)
       return tileKernel(ctx, "mac.rvv.vwmacc", vlen / 8, 6, 1, outChannels,
                         pixels, /*signedInput=*/true);
@@ -78,22 +78,12 @@ public:
     const int64_t k = 64 * L / vlen;
     if (!rvv || 64 * L % vlen != 0 || k < 1)
       return TargetInfo::emitScaleRoundShift(b, loc, acc, m, s);
-    if (k > 4) {
+    if (k > 4)
       // Half a vector at a time: an LMUL-8 product beside the kernel's
       // live accumulators would spill.
-      auto half = [&](Value v, int64_t at) {
-        return vector::ExtractStridedSliceOp::create(b, loc, v, {at}, {L / 2}, {1})
-            .getResult();
-      };
-      Value result = arith::ConstantOp::create(
-          b, loc, accType, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
-      for (int64_t at = 0; at < L; at += L / 2)
-        result = vector::InsertStridedSliceOp::create(
-            b, loc,
-            emitScaleRoundShift(b, loc, half(acc, at), half(m, at), half(s, at)),
-            result, {at}, {1});
-      return result;
-    }
+      return emitBySlices(b, loc, {acc, m, s}, L / 2, [&](ValueRange h) {
+        return emitScaleRoundShift(b, loc, h[0], h[1], h[2]);
+      });
     auto scalable = [&](Type elem) {
       return VectorType::get({k}, elem, /*scalableDims=*/{true});
     };
