@@ -216,6 +216,13 @@ CASES = {
     "conv_ties": lambda g: conv(g, 1, 8, 8, 8, 16, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1,
                                 scales=(2.0 ** -4, 2.0 ** -3, 1.0)),
     "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
+    # Enough work (> 2^21 multiply-adds) for the depthwise dot path's
+    # row chunks (each unfolds its own ring of rows) on the thread pool:
+    # batch 2, 150 channels (a partial last block), dilated rows (ring of 5).
+    "depthwise_chunks": lambda g: conv(g, 2, 34, 30, 150, 150, 3, 3, (1, 1), (2, 1), (2, 1, 2, 1), 150),
+    # kw < kh, strides and dilations differing by axis, asymmetric padding
+    # wider than a tap: columns with several taps outside the image.
+    "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),
     "fully_connected": lambda g: fully_connected(g, 3, 37, 21),

@@ -445,7 +445,8 @@ public:
                       int64_t zx, bool signedInput, int64_t paddedOutputs,
                       int64_t cp, int64_t size,
                       llvm::function_ref<int64_t(int64_t, int64_t, int64_t)> at,
-                      const Residual &res, bool wide = false) {
+                      const Residual &res, bool wide = false,
+                      bool image = true) {
     const int64_t taps = s.kh * s.kw, zxFold = signedInput ? zx : zx + 128;
     const int64_t cg = s.c / s.groups;
     SmallVector<int8_t> packed(size, 0);
@@ -475,7 +476,8 @@ public:
     }
     pc.bias = e.global<int32_t>(foldedBias, e.b.getI32Type());
     pc.tables = epilogueTables(t, s.o, res);
-    pc.img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
+    if (image)
+      pc.img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
     return pc;
   }
 
@@ -1048,19 +1050,223 @@ public:
     return success();
   }
 
+  /// Depthwise convolution with a 4-way dot-product kernel and kw <= 4:
+  /// the taps of one kernel row of L channels are one dot4 of 4L bytes,
+  /// lane l holding [x(kx = 0), x(1), x(2), x(3)] of channel l (a 4th tap
+  /// past kw is 0 in the weights). Each thread takes chunks of R output rows
+  /// and unfolds the input rows they need, once each, into a ring of
+  /// (kh − 1)·dh + 1 rows U[slot][ow][cp][4] read straight from the
+  /// unpadded input: taps outside the image read the zero point, so they
+  /// contribute nothing once Σw·zx is in the bias, and rows outside it are
+  /// filled with the zero point. A ring row is 4·ow·cp bytes, so the rows a
+  /// chunk reads stay in cache, and no padded copy of the image is made.
+  /// Per output row: channel blocks outside, tiles of T pixels inside
+  /// (weights and epilogue tables stay in registers along the row).
+  LogicalResult convDepthwiseDot(const ConvShape &s, Value x, Value out,
+                                 ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                                 ArrayRef<double> realMultipliers, int64_t zx,
+                                 int64_t zo, int64_t lo, int64_t hi,
+                                 qc::KernelAttr kernel, const Residual &res) {
+    OpBuilder &b = e.b;
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    const int64_t L = kernel.getLanes(), T = 4;
+    const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
+    const bool toUnsigned = !kernel.getSignedInput();
+    PackedConv pc = packConv(
+        s, x, w, bias, realMultipliers, zx, /*signedInput=*/!toUnsigned, cp, cp,
+        s.kh * cp * 4,
+        [&](int64_t c, int64_t tap, int64_t) {
+          return ((tap / s.kw) * cp + c) * 4 + tap % s.kw;
+        },
+        res, /*wide=*/false, /*image=*/false);
+    const int64_t ring = (s.kh - 1) * s.dh + 1, rowBytes = s.ow * cp * 4;
+    const int64_t work = s.n * s.oh * s.ow * s.c * s.kh * s.kw;
+    // Rows per chunk: one chunk where the layer stays on one thread, else
+    // about 8 chunks per image (each re-unfolds the ring - 1 rows it shares
+    // with the chunk before).
+    const int64_t R = work >= Emitter::kParallelWork
+                          ? std::clamp<int64_t>(ceilDiv(s.oh, 8), 1, 16)
+                          : s.oh;
+    const int64_t perImage = ceilDiv(s.oh, R), chunks = s.n * perImage;
+    Value U = e.alloc(chunks * ring * rowBytes, i8);
+
+    auto tapType = VectorType::get({L}, i8);
+    auto groupType = VectorType::get({4 * L}, i8);
+    // The byte every out-of-image tap reads (the zero point, +128 for an
+    // unsigned kernel).
+    const int64_t fill = toUnsigned ? ((zx + 128) & 0xff) : zx;
+    Value zxTap = e.splat(zx, tapType), zeroTap = e.splat(0, tapType);
+    Value fillGroup = e.splat(static_cast<int8_t>(fill), groupType);
+    Value flip = e.splat(-128, groupType);
+
+    // Unfolds the L channels from c0 of output column ow of input row ih
+    // (inside the image) into U[at]. `checked`: some taps may lie outside
+    // the image columns (they read zx).
+    auto unfoldGroup = [&](Value pixelRow, Value ow, Value c0, Value at,
+                           bool checked, Value mask) {
+      SmallVector<Value> taps;
+      for (int64_t k = 0; k < 4; ++k) {
+        if (k >= s.kw) {
+          taps.push_back(zeroTap);
+          continue;
+        }
+        Value iw = e.sub(e.add(e.mul(ow, e.index(s.sw)), e.index(k * s.dw)),
+                         e.index(s.pl));
+        Value valid;
+        if (checked) {
+          Value ge = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge,
+                                           iw, e.index(0));
+          Value lt = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::slt,
+                                           iw, e.index(s.w));
+          valid = arith::AndIOp::create(b, e.loc, ge, lt);
+          iw = arith::MaxSIOp::create(b, e.loc, iw, e.index(0));
+          iw = arith::MinSIOp::create(b, e.loc, iw, e.index(s.w - 1));
+        }
+        Value src = e.add(e.mul(e.add(pixelRow, iw), e.index(s.c)), c0);
+        Value v = mask ? vector::MaskedLoadOp::create(b, e.loc, tapType, x,
+                                                      ValueRange{src}, mask, zxTap)
+                             .getResult()
+                       : vector::LoadOp::create(b, e.loc, tapType, x,
+                                                ValueRange{src})
+                             .getResult();
+        if (valid)
+          v = arith::SelectOp::create(b, e.loc, valid, v, zxTap);
+        taps.push_back(v);
+      }
+      // [t0 t1 t2 t3] per channel: interleave(interleave(t0, t2),
+      // interleave(t1, t3)).
+      Value a = vector::InterleaveOp::create(b, e.loc, taps[0], taps[2]);
+      Value c = vector::InterleaveOp::create(b, e.loc, taps[1], taps[3]);
+      Value all = vector::InterleaveOp::create(b, e.loc, a, c);
+      if (toUnsigned)
+        all = arith::XOrIOp::create(b, e.loc, all, flip);
+      vector::StoreOp::create(b, e.loc, all, U, ValueRange{at});
+    };
+    // Output columns whose taps all lie inside the image: [owLo, owHi).
+    const int64_t owLo = std::min(ceilDiv(s.pl, s.sw), s.ow);
+    const int64_t lastTap = (s.kw - 1) * s.dw - s.pl;
+    const int64_t owHi = std::clamp<int64_t>(
+        s.w - 1 - lastTap < 0 ? 0 : (s.w - 1 - lastTap) / s.sw + 1, owLo, s.ow);
+    const int64_t fullBlocks = s.c / L;
+    // Unfolds padded row p (image n) into ring row `slot` (byte offset).
+    auto unfoldRow = [&](Value n, Value p, Value slot) {
+      Value ih = e.sub(p, e.index(s.pt));
+      Value ge = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge, ih,
+                                       e.index(0));
+      Value lt = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::slt, ih,
+                                       e.index(s.h));
+      e.ifElse(
+          arith::AndIOp::create(b, e.loc, ge, lt),
+          [&] {
+            Value pixelRow = e.mul(e.add(e.mul(n, e.index(s.h)), ih), e.index(s.w));
+            auto columns = [&](int64_t from, int64_t to, bool checked) {
+              if (from >= to)
+                return;
+              e.loop(from, to, 1, [&](Value ow) {
+                Value rowAt = e.add(slot, e.mul(ow, e.index(cp * 4)));
+                if (fullBlocks > 0)
+                  e.loop(0, fullBlocks, 1, [&](Value blk) {
+                    Value c0 = e.mul(blk, e.index(L));
+                    unfoldGroup(pixelRow, ow, c0,
+                                e.add(rowAt, e.mul(c0, e.index(4))), checked, {});
+                  });
+                if (s.c % L) {
+                  // The last block's channels past s.c: not read.
+                  Value mask = vector::ConstantMaskOp::create(
+                      b, e.loc, VectorType::get({L}, b.getI1Type()),
+                      ArrayRef<int64_t>{s.c % L});
+                  unfoldGroup(pixelRow, ow, e.index(fullBlocks * L),
+                              e.add(rowAt, e.index(fullBlocks * L * 4)), checked,
+                              mask);
+                }
+              });
+            };
+            columns(0, owLo, true);
+            columns(owLo, owHi, false);
+            columns(owHi, s.ow, true);
+          },
+          [&] {
+            e.loop(0, s.ow * cb, 1, [&](Value g) {
+              vector::StoreOp::create(b, e.loc, fillGroup, U,
+                                      ValueRange{e.add(slot, e.mul(g, e.index(4 * L)))});
+            });
+          });
+    };
+
+    auto accType = VectorType::get({L}, i32);
+    // Output row (n, oh); ring row of kernel row ky at slots[ky].
+    auto computeRow = [&](Value n, Value oh, ArrayRef<Value> slots) {
+      e.loop(0, cb, 1, [&](Value blk) {
+        Value c0 = e.mul(blk, e.index(L));
+        Value init = vector::LoadOp::create(b, e.loc, accType, pc.bias, ValueRange{c0});
+        SmallVector<Value> wv;
+        for (int64_t ky = 0; ky < s.kh; ++ky)
+          wv.push_back(vector::LoadOp::create(
+              b, e.loc, groupType, pc.weights,
+              ValueRange{e.mul(e.add(e.index(ky * cp), c0), e.index(4))}));
+        auto tile = [&](Value ow0, int64_t nt) {
+          SmallVector<Value> accs(nt, init);
+          for (int64_t ky = 0; ky < s.kh; ++ky)
+            for (int64_t j = 0; j < nt; ++j) {
+              Value at = e.add(slots[ky],
+                               e.mul(e.add(e.mul(e.add(ow0, e.index(j)), e.index(cp)), c0),
+                                     e.index(4)));
+              Value xv = vector::LoadOp::create(b, e.loc, groupType, U, ValueRange{at});
+              accs[j] = qc::Dot4Op::create(b, e.loc, accs[j], xv, wv[ky], kernel);
+            }
+          SmallVector<Value> where;
+          for (int64_t j = 0; j < nt; ++j)
+            where.push_back(e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
+                                                 {s.n, s.oh, s.ow}),
+                                        e.index(s.c)),
+                                  c0));
+          storeVectors(pc.tables, c0, accs, where, out, zo, lo, hi, res);
+        };
+        const int64_t full = s.ow - s.ow % T;
+        if (full > 0)
+          e.loop(0, full, T, [&](Value ow0) { tile(ow0, T); });
+        if (full < s.ow)
+          tile(e.index(full), s.ow - full);
+      });
+    };
+
+    e.parallelLoop(0, chunks, 1, work, [&](Value chunk) {
+      Value n = arith::DivUIOp::create(b, e.loc, chunk, e.index(perImage));
+      Value r0 = e.mul(arith::RemUIOp::create(b, e.loc, chunk, e.index(perImage)),
+                       e.index(R));
+      Value r1 = arith::MinSIOp::create(b, e.loc, e.add(r0, e.index(R)),
+                                        e.index(s.oh));
+      Value base = e.mul(chunk, e.index(ring * rowBytes));
+      // Padded rows up to `next` are in the ring already.
+      auto rows = scf::ForOp::create(b, e.loc, r0, r1, e.index(1),
+                                     ValueRange{e.mul(r0, e.index(s.sh))});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToEnd(rows.getBody());
+      Value oh = rows.getInductionVar(), next = rows.getRegionIterArgs()[0];
+      Value first = e.mul(oh, e.index(s.sh));
+      Value end = e.add(first, e.index(ring));
+      auto slotOf = [&](Value p) {
+        return e.add(base, e.mul(arith::RemUIOp::create(b, e.loc, p, e.index(ring)),
+                                 e.index(rowBytes)));
+      };
+      e.loop(arith::MaxSIOp::create(b, e.loc, next, first), end, 1,
+             [&](Value p) { unfoldRow(n, p, slotOf(p)); });
+      SmallVector<Value> slots;
+      for (int64_t ky = 0; ky < s.kh; ++ky)
+        slots.push_back(slotOf(e.add(first, e.index(ky * s.dh))));
+      computeRow(n, oh, slots);
+      scf::YieldOp::create(b, e.loc, ValueRange{end});
+    });
+    return success();
+  }
+
   /// Depthwise convolution (groups = C = O), vectorized over channels:
   /// vectors of L i32 accumulators, T output pixels of a row per tile sharing
   /// each weight vector. Widening multiply-adds in plain vector ops (every
   /// ISA has them). The input's zero point moves into the bias
   /// (Σ(x − zx)·w = Σx·w − zx·Σw) and the image is padded with zx, so
   /// padding contributes nothing and the loops need no bounds checks.
-  ///
-  /// With a 4-way dot-product kernel and kw ≤ 4 the taps of one kernel row
-  /// are reduced by one dot4: the input is first unfolded along W into
-  /// U[n][h][ow][c][4] = x_u8[n][h][ow·sw + kx·dw][c] (kx < kw, else 0) and
-  /// the weights into [ky][c][4], so each (pixel, 16 channels, ky) is one
-  /// dot product of 64 bytes (the u8 input's +128 folds into the bias as in
-  /// convDot).
+  /// Kernels with a 4-way dot product and kw <= 4 take convDepthwiseDot.
   LogicalResult convDepthwise(const ConvShape &s, Value x, Value out,
                               ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
                               ArrayRef<double> realMultipliers, int64_t zx,
@@ -1068,65 +1274,24 @@ public:
                               qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    // Dot path: vectors of the kernel's lanes; otherwise 16 (LLVM splits
-    // them to the ISA's width), or a `mac.*` kernel's lanes with the
-    // products of i16-widened bytes (RVV vwmacc.vv).
-    const bool dot = kernel && kernel.getName().starts_with("dot4.") &&
-                     kernel.getName() != "dot4.generic" && s.kw <= 4;
+    if (kernel && kernel.getName().starts_with("dot4.") &&
+        kernel.getName() != "dot4.generic" && s.kw <= 4)
+      return convDepthwiseDot(s, x, out, w, bias, realMultipliers, zx, zo, lo,
+                              hi, kernel, res);
+    // Vectors of 16 lanes (LLVM splits them to the ISA's width), or a
+    // `mac.*` kernel's lanes with the products of i16-widened bytes (RVV
+    // vwmacc.vv).
     const bool outer = kernel && kernel.getName().starts_with("mac.");
-    const int64_t L = dot || outer ? kernel.getLanes() : 16, T = 4;
+    const int64_t L = outer ? kernel.getLanes() : 16, T = 4;
     const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
-    // +128 of the u8 input on the dot path (unless the kernel takes it
-    // signed).
-    const bool toUnsigned = dot && !kernel.getSignedInput();
-    // Weights [ky][kx][c] (or [ky][c][4] for dot4) padded to cp channels;
-    // on the unsigned dot path the image is x xor 0x80.
+    // Weights [ky][kx][c] padded to cp channels.
     PackedConv pc = packConv(
-        s, x, w, bias, realMultipliers, zx, /*signedInput=*/!toUnsigned, cp, cp,
-        dot ? s.kh * cp * 4 : s.kh * s.kw * cp,
-        [&](int64_t c, int64_t tap, int64_t) {
-          int64_t y = tap / s.kw, xx = tap % s.kw;
-          return dot ? (y * cp + c) * 4 + xx : tap * cp + c;
-        },
-        res);
+        s, x, w, bias, realMultipliers, zx, /*signedInput=*/true, cp, cp,
+        s.kh * s.kw * cp,
+        [&](int64_t c, int64_t tap, int64_t) { return tap * cp + c; }, res);
     Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
     EpilogueTables tables = pc.tables;
-
-    // Dot path: the image unfolded along W, U[n][h][ow][c][4].
-    Value unfolded;
-    if (dot) {
-      unfolded = e.alloc(s.n * hp * s.ow * cp * 4, i8);
-      auto tapType = VectorType::get({L}, i8);
-      Value zeroTap = e.splat(0, tapType);
-      e.parallelLoop(0, s.n * hp, 1, 32 * s.n * hp * s.ow * cp, [&](Value nh) {
-        e.loop(0, s.ow, 1, [&](Value o) {
-          Value row = e.mul(nh, e.index(wp));
-          Value dstBase = e.mul(e.add(e.mul(nh, e.index(s.ow)), o), e.index(cp * 4));
-          e.loop(0, cb, 1, [&](Value blk) {
-            Value c0 = e.mul(blk, e.index(L));
-            SmallVector<Value> taps;
-            for (int64_t k = 0; k < 4; ++k) {
-              if (k >= s.kw) {
-                taps.push_back(zeroTap);
-                continue;
-              }
-              Value col = e.add(e.mul(o, e.index(s.sw)), e.index(k * s.dw));
-              taps.push_back(vector::LoadOp::create(
-                  b, e.loc, tapType, img,
-                  ValueRange{e.add(e.mul(e.add(row, col), e.index(cp)), c0)}));
-            }
-            // [t0 t1 t2 t3] per channel: interleave(interleave(t0, t2),
-            // interleave(t1, t3)).
-            Value a = vector::InterleaveOp::create(b, e.loc, taps[0], taps[2]);
-            Value c = vector::InterleaveOp::create(b, e.loc, taps[1], taps[3]);
-            Value all = vector::InterleaveOp::create(b, e.loc, a, c);
-            vector::StoreOp::create(b, e.loc, all, unfolded,
-                                    ValueRange{e.add(dstBase, e.mul(c0, e.index(4)))});
-          });
-        });
-      });
-    }
 
     auto accType = VectorType::get({L}, i32);
     auto byteVec = VectorType::get({L}, i8);
@@ -1141,28 +1306,6 @@ public:
         Value c0 = e.mul(blk, e.index(L));
         Value init = vector::LoadOp::create(b, e.loc, accType, biasMem, ValueRange{c0});
         SmallVector<Value> accs(nt, init);
-        if (dot) {
-          auto bytesType = VectorType::get({4 * L}, i8);
-          accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
-            Value wv = vector::LoadOp::create(
-                b, e.loc, bytesType, wMem,
-                ValueRange{e.mul(e.add(e.mul(ky, e.index(cp)), c0), e.index(4))});
-            Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
-            SmallVector<Value> next;
-            for (int64_t j = 0; j < nt; ++j) {
-              Value at = e.mul(
-                  e.add(e.mul(e.linear({n, ih, e.add(ow0, e.index(j))},
-                                       {s.n, hp, s.ow}),
-                              e.index(cp)),
-                        c0),
-                  e.index(4));
-              Value xv = vector::LoadOp::create(b, e.loc, bytesType, unfolded,
-                                                ValueRange{at});
-              next.push_back(qc::Dot4Op::create(b, e.loc, a1[j], xv, wv, kernel));
-            }
-            return next;
-          });
-        } else
         accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
           return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
             Value wv = widen(vector::LoadOp::create(
