@@ -15,15 +15,19 @@ import sys
 import numpy as np
 
 
-def qtype(scale, zp):
-    text = repr(scale)
+def float_text(v):
+    text = repr(float(v))
     if "e" in text and "." not in text:
         text = text.replace("e", ".0e")  # MLIR's float literals need the dot
-    return f"!quant.uniform<i8:f32, {text}:{zp}>"
+    return text
+
+
+def qtype(scale, zp):
+    return f"!quant.uniform<i8:f32, {float_text(scale)}:{zp}>"
 
 
 def wtype(scales, axis=0):
-    body = ",".join(repr(float(s)) for s in scales)
+    body = ",".join(float_text(s) for s in scales)
     return f"!quant.uniform<i8<-127:127>:f32:{axis}, {{{body}}}>"
 
 
@@ -67,7 +71,7 @@ class Graph:
 
     def weight(self, s, channels, scale=None):
         scales = self.rng.uniform(0.002, 0.02, size=channels) if scale is None \
-            else np.full(channels, scale)
+            else np.broadcast_to(np.asarray(scale, dtype=np.float64), (channels,))
         w = self.rng.integers(-127, 128, size=s, dtype=np.int64).astype(np.int8)
         raw, typed = self.fresh(), self.fresh()
         self.lines.append(f"{raw} = arith.constant {dense(w)} : {shape(s, 'i8')}")
@@ -215,6 +219,13 @@ CASES = {
     # an ISA rounding mode to nearest-even or away from zero would differ).
     "conv_ties": lambda g: conv(g, 1, 8, 8, 8, 16, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1,
                                 scales=(2.0 ** -4, 2.0 ** -3, 1.0)),
+    # Per-channel multipliers from 0.002 to 0.99 (the last ones in [0.5, 1):
+    # shift 31, the largest requantize steps that still move by at most one
+    # per accumulator unit) and a ReLU-like clamp: results below, inside and
+    # above the clamp on every channel.
+    "conv_multiplier_near_one": lambda g: conv(
+        g, 1, 6, 6, 4, 20, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1, clamp=(-3, 127),
+        scales=(0.05, list(np.geomspace(0.002 / 400, 0.99 / 400, 20)), 0.000125)),
     "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
     # Enough work (> 2^21 multiply-adds) for the depthwise dot path's
     # row chunks (each unfolds its own ring of rows) on the thread pool:

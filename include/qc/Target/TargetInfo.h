@@ -101,6 +101,12 @@ public:
                                           mlir::Location loc, mlir::Value acc,
                                           mlir::Value m, mlir::Value s) const;
 
+  /// Whether requantize epilogues (without a fused residual) should clamp
+  /// the accumulator first and form the 64-bit products on even and odd
+  /// i32 lanes in turn (x86: vpmuldq reads the even ones), which needs no
+  /// saturating narrow and no widening of the accumulators.
+  virtual bool prefersClampedEpilogue() const { return false; }
+
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).
   virtual bool supportsKernel(KernelAttr kernel) const = 0;

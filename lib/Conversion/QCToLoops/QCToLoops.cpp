@@ -21,6 +21,12 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
 namespace qc {
 #define GEN_PASS_DEF_CONVERTQCTOLOOPS
 #define GEN_PASS_DEF_QCLOWERDOTPRODUCTS
@@ -100,17 +106,23 @@ public:
   /// A private constant global holding `values`; returns its flat memref.
   template <typename T>
   Value global(ArrayRef<T> values, Type elem) {
+    return getGlobal(globalSymbol(values, elem), values.size(), elem);
+  }
+  /// The constant global alone (its name), for getGlobal where it is used.
+  template <typename T>
+  std::string globalSymbol(ArrayRef<T> values, Type elem) {
     auto type = MemRefType::get({static_cast<int64_t>(values.size())}, elem);
     auto tensorType = RankedTensorType::get(type.getShape(), elem);
     std::string name = "__qc_const_" + std::to_string(counter++);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(module.getBody());
-      memref::GlobalOp::create(b, loc, name, b.getStringAttr("private"), type,
-                               DenseElementsAttr::get(tensorType, values),
-                               /*constant=*/true, b.getI64IntegerAttr(64));
-    }
-    return memref::GetGlobalOp::create(b, loc, type, name);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    memref::GlobalOp::create(b, loc, name, b.getStringAttr("private"), type,
+                             DenseElementsAttr::get(tensorType, values),
+                             /*constant=*/true, b.getI64IntegerAttr(64));
+    return name;
+  }
+  Value getGlobal(StringRef name, int64_t n, Type elem) {
+    return memref::GetGlobalOp::create(b, loc, MemRefType::get({n}, elem), name);
   }
 
   /// A heap buffer of n elements (freed by the buffer deallocation pipeline).
@@ -298,6 +310,79 @@ public:
     return *targetInfo;
   }
 
+  /// The clamped epilogue's tables (global names): per channel, the
+  /// accumulator range [aLo, aHi] whose results lie in the clamp, and per
+  /// vector of L lanes the rounding terms and shifts of its even lanes, then
+  /// of its odd lanes (i64).
+  struct ClampedGlobals {
+    std::string aLo, aHi, round, shift;
+    int64_t size;       ///< entries of each table
+    bool oddHigh;       ///< odd lanes' shifts are s − 32 (result in the high half)
+  };
+  /// The clamped form of requantize (see storeVectors) for multipliers
+  /// `m`, shifts `sh`, output zero point zo and clamp [lo, hi], vectors of
+  /// L lanes; none where some channel's multiplier exceeds 1 (a step of
+  /// the accumulator could then jump over the clamp range) or its shift
+  /// leaves 32..53.
+  std::optional<ClampedGlobals> clampedGlobals(ArrayRef<int64_t> m,
+                                               ArrayRef<int64_t> sh,
+                                               int64_t channels, int64_t L,
+                                               int64_t zo, int64_t lo, int64_t hi) {
+    using i128 = __int128;
+    auto floorDiv = [](i128 a, i128 b) {
+      i128 q = a / b;
+      return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+    };
+    const int64_t n = ceilDiv(static_cast<int64_t>(m.size()), L) * L;
+    SmallVector<int32_t> aLo(n, 0), aHi(n, 0);
+    SmallVector<int64_t> round(n, 0), shift(n, 32);
+    SmallVector<int64_t> perChannelRound(n, int64_t(1) << 31), perChannelShift(n, 32);
+    bool oddHigh = true;
+    const int64_t lower = lo - zo, upper = hi - zo;
+    for (int64_t c = 0; c < static_cast<int64_t>(m.size()) && c < channels; ++c) {
+      const int64_t mc = m[c], s = sh[c];
+      if (mc < 0 || s < 31 || s > 53 || (mc > (int64_t(1) << s)))
+        return std::nullopt;
+      oddHigh &= s >= 32;
+      const i128 unit = i128(1) << s, half = i128(1) << (s - 1);
+      int64_t bias = 128 + zo; // result + 128 >= 0: shifted logically
+      if (mc == 0) {
+        // f ≡ 0: the clamp of 0, in the rounding term.
+        bias += std::clamp<int64_t>(0, lower, upper);
+      } else {
+        // f(a) = floor((a·m + 2^(s−1)) / 2^s); [aLo, aHi] = f⁻¹([lower, upper]).
+        i128 l = -floorDiv(-(lower * unit - half), mc);
+        i128 u = floorDiv((upper + 1) * unit - half - 1, mc);
+        l = std::clamp<i128>(l, INT32_MIN, INT32_MAX);
+        u = std::clamp<i128>(u, INT32_MIN, INT32_MAX);
+        auto f = [&](i128 a) { return floorDiv(a * mc + half, unit); };
+        if (l > u || f(l) < lower || f(u) > upper)
+          return std::nullopt;
+        aLo[c] = static_cast<int32_t>(l);
+        aHi[c] = static_cast<int32_t>(u);
+      }
+      perChannelRound[c] = static_cast<int64_t>(half + i128(bias) * unit);
+      perChannelShift[c] = s;
+    }
+    // Even lanes of each vector, then its odd lanes.
+    for (int64_t v = 0; v < n; v += L)
+      for (int64_t k = 0; k < L; ++k) {
+        int64_t c = v + (k < L / 2 ? 2 * k : 2 * (k - L / 2) + 1);
+        bool odd = k >= L / 2;
+        round[v + k] = perChannelRound[c];
+        shift[v + k] = perChannelShift[c] - (odd && oddHigh ? 32 : 0);
+      }
+    OpBuilder &b = e.b;
+    ClampedGlobals g;
+    g.aLo = e.globalSymbol<int32_t>(aLo, b.getI32Type());
+    g.aHi = e.globalSymbol<int32_t>(aHi, b.getI32Type());
+    g.round = e.globalSymbol<int64_t>(round, b.getI64Type());
+    g.shift = e.globalSymbol<int64_t>(shift, b.getI64Type());
+    g.size = n;
+    g.oddHigh = oddHigh;
+    return g;
+  }
+
   /// A conv's per-channel requantization as globals for storeVectors: the
   /// multiplier and either the i32 shift of qc.scale_shift (targets that
   /// lower it, no fused residual) or the i64 rounding term and shift of the
@@ -306,6 +391,13 @@ public:
     Value m, round, shift, shift32, residualM;
     int64_t channels; ///< real output channels (lanes from here on are padding)
     bool fixedPoint() const { return static_cast<bool>(shift32); }
+    /// The multipliers and shifts (padded channels included), for the
+    /// clamped form's tables, which depend on the vector width and clamp.
+    SmallVector<int64_t> mValues, shiftValues;
+    bool residual = false;
+    std::shared_ptr<std::map<std::array<int64_t, 4>, std::optional<ClampedGlobals>>>
+        clampedCache = std::make_shared<
+            std::map<std::array<int64_t, 4>, std::optional<ClampedGlobals>>>();
   };
   EpilogueTables epilogueTables(const RequantTables &t, int64_t channels,
                                 const Residual &res) {
@@ -313,6 +405,9 @@ public:
     Type i32 = b.getI32Type(), i64 = b.getI64Type();
     EpilogueTables tb;
     tb.channels = channels;
+    tb.mValues = t.m;
+    tb.shiftValues = t.shift;
+    tb.residual = static_cast<bool>(res.buffer);
     // Multipliers are below 2^31: kept as i32 and sign-extended, LLVM
     // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
     SmallVector<int32_t> m32(t.m.begin(), t.m.end());
@@ -361,6 +456,76 @@ public:
       if (res.buffer)
         rmv = load(tb.residualM, wideType);
     }
+    // The clamped form (targets that prefer it, no fused residual): the
+    // accumulator is first clamped to the range whose results lie in the
+    // output clamp — exact, as requantize is monotonic and with a multiplier
+    // of at most 1 moves by at most one step per unit — so the result needs
+    // no saturation or second clamp and fits a byte once offset by 128 +
+    // zo (in the rounding term). The 32×32→64 products are formed on the
+    // even and the odd i32 lanes in turn (x86 vpmuldq), shifted, and the two
+    // halves blended back into lane order.
+    std::optional<ClampedGlobals> cg;
+    if (!res.buffer && L % 2 == 0 && target().prefersClampedEpilogue()) {
+      std::array<int64_t, 4> key{L, zo, lo, hi};
+      auto found = tb.clampedCache->find(key);
+      if (found == tb.clampedCache->end())
+        found = tb.clampedCache
+                    ->emplace(key, clampedGlobals(tb.mValues, tb.shiftValues,
+                                                  tb.channels, L, zo, lo, hi))
+                    .first;
+      cg = found->second;
+    }
+    std::function<Value(Value)> clampedScale;
+    if (cg) {
+      Type i32 = b.getI32Type(), i64 = b.getI64Type();
+      const int64_t H = L / 2;
+      auto halfType = VectorType::get({H}, i64);
+      Value aLo = load(e.getGlobal(cg->aLo, cg->size, i32), accType);
+      Value aHi = load(e.getGlobal(cg->aHi, cg->size, i32), accType);
+      Value rTab = e.getGlobal(cg->round, cg->size, i64);
+      Value sTab = e.getGlobal(cg->shift, cg->size, i64);
+      auto at = [&](Value table, int64_t offset) -> Value {
+        return vector::LoadOp::create(b, e.loc, halfType, table,
+                                      ValueRange{e.add(chan, e.index(offset))});
+      };
+      Value rE = at(rTab, 0), rO = at(rTab, H), sE = at(sTab, 0), sO = at(sTab, H);
+      Value k32 = e.splat(32, halfType);
+      // Lanes 2i (sign-extended low halves) and 2i+1 (high halves) as i64.
+      // (By value: clampedScale outlives this block.)
+      Location loc = e.loc;
+      auto even = [=, &b](Value v) -> Value {
+        return arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, v, k32),
+                                      k32);
+      };
+      auto odd = [=, &b](Value v) -> Value {
+        return arith::ShRSIOp::create(b, loc, v, k32);
+      };
+      Value m64 = vector::BitCastOp::create(b, e.loc, halfType, m32);
+      Value mE = even(m64), mO = odd(m64);
+      SmallVector<int64_t> blend;
+      for (int64_t i = 0; i < L; ++i)
+        blend.push_back(i % 2 == 0 ? i : L + i);
+      Value flip = e.splat(-128, byteVec);
+      const bool oddHigh = cg->oddHigh;
+      clampedScale = [=, &b](Value acc) -> Value {
+        Value a = arith::MaxSIOp::create(b, loc, acc, aLo);
+        a = arith::MinSIOp::create(b, loc, a, aHi);
+        Value a64 = vector::BitCastOp::create(b, loc, halfType, a);
+        Value ye = arith::ShRUIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, even(a64), mE), rE),
+            sE);
+        Value yo = arith::ShRUIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, odd(a64), mO), rO),
+            sO);
+        if (!oddHigh)
+          yo = arith::ShLIOp::create(b, loc, yo, k32);
+        Value y = vector::ShuffleOp::create(
+            b, loc, vector::BitCastOp::create(b, loc, accType, ye),
+            vector::BitCastOp::create(b, loc, accType, yo), blend);
+        return arith::XOrIOp::create(
+            b, loc, arith::TruncIOp::create(b, loc, byteVec, y), flip);
+      };
+    }
     Value mask, left;
     if (tb.channels % L != 0) {
       left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(tb.channels), chan),
@@ -380,7 +545,8 @@ public:
         Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
         extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
       }
-      Value q = tb.fixedPoint()
+      Value q = clampedScale ? clampedScale(acc)
+                : tb.fixedPoint()
                     ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
                                     zo, lo, hi)
                     : e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);

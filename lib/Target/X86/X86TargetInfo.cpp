@@ -98,6 +98,8 @@ public:
     return emitGenericDot4(b, loc, acc, u, s, kernel.getSignedInput());
   }
 
+  bool prefersClampedEpilogue() const override { return true; }
+
 private:
   bool vnni512, vnni256, amx;
 };
