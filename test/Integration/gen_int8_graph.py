@@ -227,12 +227,15 @@ CASES = {
         g, 1, 6, 6, 4, 20, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1, clamp=(-3, 127),
         scales=(0.05, list(np.geomspace(0.002 / 400, 0.99 / 400, 20)), 0.000125)),
     "depthwise": lambda g: conv(g, 1, 10, 9, 24, 24, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 24),
-    # Enough work (> 2^21 multiply-adds) for the depthwise dot path's
-    # row chunks (each unfolds its own ring of rows) on the thread pool:
-    # batch 2, 150 channels (a partial last block), dilated rows (ring of 5).
+    # Enough work for the depthwise dot path's chunks on the thread pool
+    # (8 row chunks, each unfolding its own ring of rows), batch 2, 150
+    # channels (a partial last block), dilated rows (ring of 5).
     "depthwise_chunks": lambda g: conv(g, 2, 34, 30, 150, 150, 3, 3, (1, 1), (2, 1), (2, 1, 2, 1), 150),
     # kw < kh, strides and dilations differing by axis, asymmetric padding
     # wider than a tap: columns with several taps outside the image.
+    # 7x7 outputs, 600 channels: on the thread pool in one row chunk and 8
+    # groups of 5 channel blocks (the last group 3, one of them partial).
+    "depthwise_channel_groups": lambda g: conv(g, 1, 14, 14, 600, 600, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 600),
     "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

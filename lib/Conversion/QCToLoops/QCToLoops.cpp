@@ -1220,12 +1220,13 @@ public:
   /// the taps of one kernel row of L channels are one dot4 of 4L bytes,
   /// lane l holding [x(kx = 0), x(1), x(2), x(3)] of channel l (a 4th tap
   /// past kw is 0 in the weights). Each thread takes chunks of R output rows
-  /// and unfolds the input rows they need, once each, into a ring of
-  /// (kh − 1)·dh + 1 rows U[slot][ow][cp][4] read straight from the
-  /// unpadded input: taps outside the image read the zero point, so they
-  /// contribute nothing once Σw·zx is in the bias, and rows outside it are
-  /// filled with the zero point. A ring row is 4·ow·cp bytes, so the rows a
-  /// chunk reads stay in cache, and no padded copy of the image is made.
+  /// × a group of channel blocks and unfolds the input rows they need, once
+  /// each, into a ring of (kh − 1)·dh + 1 rows U[slot][ow][group's
+  /// channels][4] read straight from the unpadded input: taps outside the
+  /// image read the zero point, so they contribute nothing once Σw·zx is in
+  /// the bias, and rows outside it are filled with the zero point. A ring
+  /// row is 4·ow·(group's channels) bytes, so the rows a chunk reads stay in
+  /// cache, and no padded copy of the image is made.
   /// Per output row: channel blocks outside, tiles of T pixels inside
   /// (weights and epilogue tables stay in registers along the row).
   LogicalResult convDepthwiseDot(const ConvShape &s, Value x, Value out,
@@ -1245,15 +1246,27 @@ public:
           return ((tap / s.kw) * cp + c) * 4 + tap % s.kw;
         },
         res, /*wide=*/false, /*image=*/false);
-    const int64_t ring = (s.kh - 1) * s.dh + 1, rowBytes = s.ow * cp * 4;
-    const int64_t work = s.n * s.oh * s.ow * s.c * s.kh * s.kw;
-    // Rows per chunk: one chunk where the layer stays on one thread, else
-    // about 8 chunks per image (each re-unfolds the ring - 1 rows it shares
-    // with the chunk before).
-    const int64_t R = work >= Emitter::kParallelWork
-                          ? std::clamp<int64_t>(ceilDiv(s.oh, 8), 1, 16)
-                          : s.oh;
-    const int64_t perImage = ceilDiv(s.oh, R), chunks = s.n * perImage;
+    // Work weighted x8 against the pool's threshold: a depthwise
+    // multiply-add costs several dense ones here (3 of a dot4's 4 bytes
+    // used, the unfold, an epilogue per kh·kw products).
+    const int64_t work = 8 * s.n * s.oh * s.ow * s.c * s.kh * s.kw;
+    // Chunks of the pool: about 8 per image, by rows of at least 4 (a row
+    // chunk re-unfolds the ring − 1 rows it shares with the one before, and
+    // reads whole pixels), then by groups of channel blocks (which share
+    // nothing, but each reads a slice of every pixel); one chunk per image
+    // where the layer stays on one thread.
+    const bool parallel = work >= Emitter::kParallelWork;
+    const int64_t rowChunks =
+        parallel ? std::clamp<int64_t>(s.oh / 4, 1, 8) : 1;
+    const int64_t bpg =
+        ceilDiv(cb, parallel ? std::min(cb, ceilDiv(8, rowChunks)) : 1);
+    const int64_t nGroups = ceilDiv(cb, bpg);
+    const int64_t R = ceilDiv(s.oh, rowChunks);
+    const int64_t perImage = ceilDiv(s.oh, R);
+    const int64_t chunks = s.n * perImage * nGroups;
+    // A chunk's ring: (kh − 1)·dh + 1 rows of U[ow][its bpg·L channels][4].
+    const int64_t ring = (s.kh - 1) * s.dh + 1, gcp = bpg * L,
+                  rowBytes = s.ow * gcp * 4;
     Value U = e.alloc(chunks * ring * rowBytes, i8);
 
     auto tapType = VectorType::get({L}, i8);
@@ -1314,8 +1327,10 @@ public:
     const int64_t owHi = std::clamp<int64_t>(
         s.w - 1 - lastTap < 0 ? 0 : (s.w - 1 - lastTap) / s.sw + 1, owLo, s.ow);
     const int64_t fullBlocks = s.c / L;
-    // Unfolds padded row p (image n) into ring row `slot` (byte offset).
-    auto unfoldRow = [&](Value n, Value p, Value slot) {
+    // Unfolds blocks [gb0, gb1) of padded row p (image n) into ring row
+    // `slot` (byte offset).
+    auto unfoldRow = [&](Value n, Value p, Value slot, Value gb0, Value gb1) {
+      Value g0 = e.mul(gb0, e.index(L));
       Value ih = e.sub(p, e.index(s.pt));
       Value ge = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge, ih,
                                        e.index(0));
@@ -1329,21 +1344,27 @@ public:
               if (from >= to)
                 return;
               e.loop(from, to, 1, [&](Value ow) {
-                Value rowAt = e.add(slot, e.mul(ow, e.index(cp * 4)));
-                if (fullBlocks > 0)
-                  e.loop(0, fullBlocks, 1, [&](Value blk) {
-                    Value c0 = e.mul(blk, e.index(L));
-                    unfoldGroup(pixelRow, ow, c0,
-                                e.add(rowAt, e.mul(c0, e.index(4))), checked, {});
-                  });
+                Value rowAt = e.sub(e.add(slot, e.mul(ow, e.index(gcp * 4))),
+                                    e.mul(g0, e.index(4)));
+                Value fullEnd = arith::MinSIOp::create(b, e.loc, gb1, e.index(fullBlocks));
+                e.loop(gb0, fullEnd, 1, [&](Value blk) {
+                  Value c0 = e.mul(blk, e.index(L));
+                  unfoldGroup(pixelRow, ow, c0, e.add(rowAt, e.mul(c0, e.index(4))),
+                              checked, {});
+                });
                 if (s.c % L) {
-                  // The last block's channels past s.c: not read.
-                  Value mask = vector::ConstantMaskOp::create(
-                      b, e.loc, VectorType::get({L}, b.getI1Type()),
-                      ArrayRef<int64_t>{s.c % L});
-                  unfoldGroup(pixelRow, ow, e.index(fullBlocks * L),
-                              e.add(rowAt, e.index(fullBlocks * L * 4)), checked,
-                              mask);
+                  // The last block (in the last group): channels past s.c
+                  // are not read.
+                  Value last = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                                     gb1, e.index(cb));
+                  e.ifThen(last, [&] {
+                    Value mask = vector::ConstantMaskOp::create(
+                        b, e.loc, VectorType::get({L}, b.getI1Type()),
+                        ArrayRef<int64_t>{s.c % L});
+                    unfoldGroup(pixelRow, ow, e.index(fullBlocks * L),
+                                e.add(rowAt, e.index(fullBlocks * L * 4)), checked,
+                                mask);
+                  });
                 }
               });
             };
@@ -1352,7 +1373,7 @@ public:
             columns(owHi, s.ow, true);
           },
           [&] {
-            e.loop(0, s.ow * cb, 1, [&](Value g) {
+            e.loop(0, s.ow * bpg, 1, [&](Value g) {
               vector::StoreOp::create(b, e.loc, fillGroup, U,
                                       ValueRange{e.add(slot, e.mul(g, e.index(4 * L)))});
             });
@@ -1360,9 +1381,12 @@ public:
     };
 
     auto accType = VectorType::get({L}, i32);
-    // Output row (n, oh); ring row of kernel row ky at slots[ky].
-    auto computeRow = [&](Value n, Value oh, ArrayRef<Value> slots) {
-      e.loop(0, cb, 1, [&](Value blk) {
+    // Blocks [gb0, gb1) of output row (n, oh); ring row of kernel row ky
+    // at slots[ky].
+    auto computeRow = [&](Value n, Value oh, ArrayRef<Value> slots, Value gb0,
+                          Value gb1) {
+      Value g0 = e.mul(gb0, e.index(L));
+      e.loop(gb0, gb1, 1, [&](Value blk) {
         Value c0 = e.mul(blk, e.index(L));
         Value init = vector::LoadOp::create(b, e.loc, accType, pc.bias, ValueRange{c0});
         SmallVector<Value> wv;
@@ -1374,9 +1398,10 @@ public:
           SmallVector<Value> accs(nt, init);
           for (int64_t ky = 0; ky < s.kh; ++ky)
             for (int64_t j = 0; j < nt; ++j) {
-              Value at = e.add(slots[ky],
-                               e.mul(e.add(e.mul(e.add(ow0, e.index(j)), e.index(cp)), c0),
-                                     e.index(4)));
+              Value at = e.add(
+                  slots[ky],
+                  e.mul(e.add(e.mul(e.add(ow0, e.index(j)), e.index(gcp)), e.sub(c0, g0)),
+                        e.index(4)));
               Value xv = vector::LoadOp::create(b, e.loc, groupType, U, ValueRange{at});
               accs[j] = qc::Dot4Op::create(b, e.loc, accs[j], xv, wv[ky], kernel);
             }
@@ -1397,8 +1422,14 @@ public:
     };
 
     e.parallelLoop(0, chunks, 1, work, [&](Value chunk) {
-      Value n = arith::DivUIOp::create(b, e.loc, chunk, e.index(perImage));
-      Value r0 = e.mul(arith::RemUIOp::create(b, e.loc, chunk, e.index(perImage)),
+      // chunk = (n·perImage + row chunk)·nGroups + channel group
+      Value rows0 = arith::DivUIOp::create(b, e.loc, chunk, e.index(nGroups));
+      Value gb0 = e.mul(arith::RemUIOp::create(b, e.loc, chunk, e.index(nGroups)),
+                        e.index(bpg));
+      Value gb1 = arith::MinSIOp::create(b, e.loc, e.add(gb0, e.index(bpg)),
+                                         e.index(cb));
+      Value n = arith::DivUIOp::create(b, e.loc, rows0, e.index(perImage));
+      Value r0 = e.mul(arith::RemUIOp::create(b, e.loc, rows0, e.index(perImage)),
                        e.index(R));
       Value r1 = arith::MinSIOp::create(b, e.loc, e.add(r0, e.index(R)),
                                         e.index(s.oh));
@@ -1416,11 +1447,11 @@ public:
                                  e.index(rowBytes)));
       };
       e.loop(arith::MaxSIOp::create(b, e.loc, next, first), end, 1,
-             [&](Value p) { unfoldRow(n, p, slotOf(p)); });
+             [&](Value p) { unfoldRow(n, p, slotOf(p), gb0, gb1); });
       SmallVector<Value> slots;
       for (int64_t ky = 0; ky < s.kh; ++ky)
         slots.push_back(slotOf(e.add(first, e.index(ky * s.dh))));
-      computeRow(n, oh, slots);
+      computeRow(n, oh, slots, gb0, gb1);
       scf::YieldOp::create(b, e.loc, ValueRange{end});
     });
     return success();
