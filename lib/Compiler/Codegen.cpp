@@ -567,7 +567,7 @@ static bool addThreadPool(llvm::Module &m, const LibraryInterface &abi,
 bool emitLibrary(ModuleOp module, StringRef graphFunction,
                  const LibraryInterface &abi, TargetAttr target, EmitKind kind,
                  const std::string &path, const std::string &linker,
-                 std::string &error) {
+                 std::string &error, bool quick) {
   initializeLLVMTargets();
   llvm::Triple triple(target.getTriple());
   std::string lookupError;
@@ -583,7 +583,8 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
     targetOptions.MCOptions.ABIName = "lp64d";
   std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
       triple, target.getCpu(), target.getFeatures(), targetOptions,
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      llvm::Reloc::PIC_, std::nullopt,
+      quick ? llvm::CodeGenOptLevel::Less : llvm::CodeGenOptLevel::Aggressive));
 
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
@@ -624,7 +625,7 @@ bool emitLibrary(ModuleOp module, StringRef graphFunction,
     error = "internal error: generated LLVM IR does not verify";
     return false;
   }
-  auto optimize = makeOptimizingTransformer(3, 0, tm.get());
+  auto optimize = makeOptimizingTransformer(quick ? 1 : 3, 0, tm.get());
   if (llvm::Error e = optimize(m.get())) {
     error = "LLVM optimization failed: " + llvm::toString(std::move(e));
     return false;

@@ -168,7 +168,7 @@ bool CompiledGraph::load(ModuleOp lowered, StringRef graphFunction,
   TargetAttr host = *resolveTarget(lowered->getContext(), "host", target);
   std::string lib = (dir.path + "/lib" + abi.name + ".so").str();
   if (!emitLibrary(lowered, graphFunction, abi, host, EmitKind::So, lib, linker,
-                   error))
+                   error, /*quick=*/true))
     return false;
   handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
