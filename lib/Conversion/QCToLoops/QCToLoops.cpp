@@ -1312,11 +1312,21 @@ public:
           v = arith::SelectOp::create(b, e.loc, valid, v, zxTap);
         taps.push_back(v);
       }
-      // [t0 t1 t2 t3] per channel: interleave(interleave(t0, t2),
-      // interleave(t1, t3)).
-      Value a = vector::InterleaveOp::create(b, e.loc, taps[0], taps[2]);
-      Value c = vector::InterleaveOp::create(b, e.loc, taps[1], taps[3]);
-      Value all = vector::InterleaveOp::create(b, e.loc, a, c);
+      // [t0 t1 t2 t3] per channel: the four taps side by side, then one
+      // byte permutation (x86: the taps inserted into one zmm and a vpermb,
+      // whose index vector is a constant).
+      SmallVector<int64_t> pair, four, order;
+      for (int64_t i = 0; i < 2 * L; ++i)
+        pair.push_back(i);
+      for (int64_t i = 0; i < 4 * L; ++i)
+        four.push_back(i);
+      for (int64_t l = 0; l < L; ++l)
+        for (int64_t k = 0; k < 4; ++k)
+          order.push_back(k * L + l);
+      Value a = vector::ShuffleOp::create(b, e.loc, taps[0], taps[1], pair);
+      Value c = vector::ShuffleOp::create(b, e.loc, taps[2], taps[3], pair);
+      Value side = vector::ShuffleOp::create(b, e.loc, a, c, four);
+      Value all = vector::ShuffleOp::create(b, e.loc, side, side, order);
       if (toUnsigned)
         all = arith::XOrIOp::create(b, e.loc, all, flip);
       vector::StoreOp::create(b, e.loc, all, U, ValueRange{at});
