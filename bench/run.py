@@ -2,6 +2,7 @@
 """qc's speed, side by side with its peers, on this machine.
 
     /usr/bin/python3 bench/run.py [--quick] [--rounds R] [--runs N]
+                                  [--model-rounds M]
                                   [--results bench/RESULTS.md]
 
 Measures, all in one run and on one core:
@@ -449,6 +450,10 @@ def main():
                     help="fewer layers, rounds and runs; no whole models")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--model-rounds", type=int, default=9,
+                    help="rounds of the whole-model comparisons (this VM's "
+                         "speed drifts by up to 2x over minutes; more rounds "
+                         "steady the interleaved medians)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = ap.parse_args()
     command = "/usr/bin/python3 bench/run.py" + (" --quick" if args.quick else "")
@@ -474,7 +479,7 @@ def main():
         if not args.quick:
             print("models:", flush=True)
             mrows = bench_models(tools, ["resnet18", "mobilenet_v2"], work,
-                                 args.rounds, max(5, args.runs // 2))
+                                 args.model_rounds, max(5, args.runs // 2))
     write_results(args.results, command, peaks, lrows, mrows)
     plot(os.path.join(os.path.dirname(args.results), "results.png"), peaks, lrows)
     print(f"wrote {args.results}")
