@@ -204,6 +204,10 @@ CASES = {
     # stride 2, K step 36 (channels not a multiple of 16), clamp, residual
     "amx_strided": lambda g: conv(g, 1, 15, 15, 36, 33, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 1,
                                   clamp=(-5, 127), residual=True),
+    # 7x7 outputs: 7 A tiles of 7 pixels, the odd last one by channel pairs
+    # on the thread pool (enough work), 144 outputs (4 block pairs and a
+    # lone block)
+    "amx_odd_tiles": lambda g: conv(g, 1, 7, 7, 256, 144, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
     # dilated 3x5 with asymmetric padding, 130 channels (K step 44)
     "amx_dilated": lambda g: conv(g, 1, 11, 16, 130, 16, 3, 5, (1, 1), (2, 2), (2, 4, 2, 4), 1),
     # 35 output pixels (an odd count: the last pixel pair has one pixel), 10

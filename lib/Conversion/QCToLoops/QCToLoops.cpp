@@ -1082,15 +1082,17 @@ public:
       e.parallelLoop(0, runs, 1, work / std::max<int64_t>(ob, 1), [&](Value r) {
         withTiles([&] { channelPart(e.index(ob - 1), 1, r); });
       });
-    if (aSingle)
-      withTiles([&] {
-        Value p0 = e.index((aTiles - 1) * M);
-        e.loop(0, cPairs, 1, [&](Value c2) {
-          emitBlock({p0}, e.mul(c2, e.index(2)), 2);
+    // The last A tile of an odd count (7×7 outputs: 7 tiles of 7 pixels),
+    // by channel pairs on the pool too.
+    if (aSingle) {
+      Value p0 = e.index((aTiles - 1) * M);
+      if (cPairs > 0)
+        e.parallelLoop(0, cPairs, 1, work / aTiles, [&](Value c2) {
+          withTiles([&] { emitBlock({p0}, e.mul(c2, e.index(2)), 2); });
         });
-        if (cSingle)
-          emitBlock({p0}, e.index(ob - 1), 1);
-      });
+      if (cSingle)
+        withTiles([&] { emitBlock({p0}, e.index(ob - 1), 1); });
+    }
     return success();
   }
 
