@@ -266,16 +266,18 @@ std::string renderHeader(const LibraryInterface &abi) {
           "   buffers of the types and shapes above (int8_t or float). Returns 0\n"
           "   on success, 1 if a pointer is NULL, 2 if the library uses AMX and\n"
           "   the CPU or OS does not grant it, 3 if it was built for a longer\n"
-          "   RISC-V vector length (--vlen) than the CPU's. Safe to call from\n"
-          "   several threads at once. */\n"
+          "   RISC-V vector length (--vlen) than the CPU's. Outputs are written\n"
+          "   while the model runs: they must not overlap the inputs. Safe to\n"
+          "   call from several threads at once. */\n"
        << "int " << n << "_run(const void *const *inputs, void *const *outputs);\n\n";
   else
     os << "/* Runs the model. inputs[i] / outputs[i] point to dense row-major\n"
           "   float32 buffers of the shapes above. Returns 0 on success, 1 if a\n"
           "   pointer is NULL, 2 if the library uses AMX and the CPU or OS does\n"
           "   not grant it, 3 if it was built for a longer RISC-V vector length\n"
-          "   (--vlen) than the CPU's. Safe to call from several threads at\n"
-          "   once. */\n"
+          "   (--vlen) than the CPU's. Outputs are written while the model\n"
+          "   runs: they must not overlap the inputs. Safe to call from several\n"
+          "   threads at once. */\n"
        << "int " << n << "_run(const float *const *inputs, float *const *outputs);\n\n";
   os
      << "int " << n << "_num_inputs(void);\n"

@@ -229,6 +229,28 @@ def QCExpandMath : Pass<"qc-expand-math", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect"];
 }
 
+def QCElideResultCopies : Pass<"qc-elide-result-copies", "mlir::func::FuncOp"> {
+  let summary = "Writes a function's results into its out parameters directly";
+  let description = [{
+    After `buffer-results-to-out-params` a result computed into a reshaped
+    view of a fresh buffer is copied into the caller's buffer at the end.
+    Where every use of that buffer comes before the copy and the out
+    parameter is used by the copy alone, the buffer is replaced by the out
+    parameter (flattened to the buffer's type) and the copy removed:
+    ```mlir
+    %a = memref.alloc() : memref<24xi8>
+    ... writes %a ...
+    %v = memref.expand_shape %a [[0, 1]] output_shape [4, 6] : memref<24xi8> into memref<4x6xi8>
+    memref.copy %v, %out : memref<4x6xi8> to memref<4x6xi8>
+    // ⇒
+    %a = memref.collapse_shape %out [[0, 1]] : memref<4x6xi8> into memref<24xi8>
+    ... writes %a ...
+    ```
+    The generated library's inputs and outputs must therefore not overlap
+    (the C header says so).
+  }];
+}
+
 def QCCopiesToLinalg : Pass<"qc-copies-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Rewrites memref.copy as linalg.copy so it becomes loops";
   let description = [{
