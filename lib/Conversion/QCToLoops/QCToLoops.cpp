@@ -21,11 +21,6 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSwitch.h"
 
-#include <array>
-#include <functional>
-#include <map>
-#include <memory>
-#include <optional>
 
 namespace qc {
 #define GEN_PASS_DEF_CONVERTQCTOLOOPS
@@ -106,23 +101,17 @@ public:
   /// A private constant global holding `values`; returns its flat memref.
   template <typename T>
   Value global(ArrayRef<T> values, Type elem) {
-    return getGlobal(globalSymbol(values, elem), values.size(), elem);
-  }
-  /// The constant global alone (its name), for getGlobal where it is used.
-  template <typename T>
-  std::string globalSymbol(ArrayRef<T> values, Type elem) {
     auto type = MemRefType::get({static_cast<int64_t>(values.size())}, elem);
     auto tensorType = RankedTensorType::get(type.getShape(), elem);
     std::string name = "__qc_const_" + std::to_string(counter++);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    memref::GlobalOp::create(b, loc, name, b.getStringAttr("private"), type,
-                             DenseElementsAttr::get(tensorType, values),
-                             /*constant=*/true, b.getI64IntegerAttr(64));
-    return name;
-  }
-  Value getGlobal(StringRef name, int64_t n, Type elem) {
-    return memref::GetGlobalOp::create(b, loc, MemRefType::get({n}, elem), name);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(module.getBody());
+      memref::GlobalOp::create(b, loc, name, b.getStringAttr("private"), type,
+                               DenseElementsAttr::get(tensorType, values),
+                               /*constant=*/true, b.getI64IntegerAttr(64));
+    }
+    return memref::GetGlobalOp::create(b, loc, type, name);
   }
 
   /// A heap buffer of n elements (freed by the buffer deallocation pipeline).
@@ -310,42 +299,58 @@ public:
     return *targetInfo;
   }
 
-  /// The clamped epilogue's tables (global names): per channel, the
-  /// accumulator range [aLo, aHi] whose results lie in the clamp, and per
-  /// vector of L lanes the rounding terms and shifts of its even lanes, then
-  /// of its odd lanes (i64).
-  struct ClampedGlobals {
-    std::string aLo, aHi, round, shift;
-    int64_t size;       ///< entries of each table
-    bool oddHigh;       ///< odd lanes' shifts are s − 32 (result in the high half)
+  /// What a conv's epilogue does besides its multipliers: the output's zero
+  /// point and clamp, and the lanes of the vectors storeVectors gets.
+  struct EpilogueShape {
+    int64_t lanes, zo, lo, hi;
   };
-  /// The clamped form of requantize (see storeVectors) for multipliers
-  /// `m`, shifts `sh`, output zero point zo and clamp [lo, hi], vectors of
-  /// L lanes; none where some channel's multiplier exceeds 1 (a step of
-  /// the accumulator could then jump over the clamp range) or its shift
-  /// leaves 32..53.
-  std::optional<ClampedGlobals> clampedGlobals(ArrayRef<int64_t> m,
-                                               ArrayRef<int64_t> sh,
-                                               int64_t channels, int64_t L,
-                                               int64_t zo, int64_t lo, int64_t hi) {
+
+  /// A conv's per-channel requantization as globals for storeVectors, in one
+  /// of three forms:
+  ///  - clamped (targets that prefer it, no fused residual, every multiplier
+  ///    at most 1 and every shift in 31..53): the accumulator range
+  ///    [aLo, aHi] whose results lie in the clamp, the multiplier, and per
+  ///    vector of `lanes` the rounding terms (zo + 128 folded in) and shifts
+  ///    of its even lanes, then of its odd lanes (odd shifts less 32 where
+  ///    `oddHigh`: the result lands in the high half);
+  ///  - fixed point (targets lowering qc.scale_shift, no fused residual):
+  ///    the multiplier and the i32 shift;
+  ///  - portable: the multiplier, the i64 rounding term and shift, and the
+  ///    fused residual's multiplier.
+  struct EpilogueTables {
+    Value m, round, shift, shift32, residualM, aLo, aHi;
+    bool oddHigh = false;
+    int64_t channels; ///< real output channels (lanes from here on are padding)
+    bool clamped() const { return static_cast<bool>(aLo); }
+    bool fixedPoint() const { return static_cast<bool>(shift32); }
+  };
+
+  /// The clamped form's tables into `tb`; false (and nothing created) where
+  /// some channel's multiplier exceeds 1 (a unit step of the accumulator
+  /// could then jump over the clamp range) or its shift leaves 31..53.
+  bool clampedTables(const RequantTables &t, int64_t channels,
+                     const EpilogueShape &shape, EpilogueTables &tb) {
     using i128 = __int128;
     auto floorDiv = [](i128 a, i128 b) {
       i128 q = a / b;
       return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
     };
-    const int64_t n = ceilDiv(static_cast<int64_t>(m.size()), L) * L;
+    const int64_t L = shape.lanes;
+    if (L % 2 != 0)
+      return false;
+    const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
     SmallVector<int32_t> aLo(n, 0), aHi(n, 0);
     SmallVector<int64_t> round(n, 0), shift(n, 32);
     SmallVector<int64_t> perChannelRound(n, int64_t(1) << 31), perChannelShift(n, 32);
     bool oddHigh = true;
-    const int64_t lower = lo - zo, upper = hi - zo;
-    for (int64_t c = 0; c < static_cast<int64_t>(m.size()) && c < channels; ++c) {
-      const int64_t mc = m[c], s = sh[c];
+    const int64_t lower = shape.lo - shape.zo, upper = shape.hi - shape.zo;
+    for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c) {
+      const int64_t mc = t.m[c], s = t.shift[c];
       if (mc < 0 || s < 31 || s > 53 || (mc > (int64_t(1) << s)))
-        return std::nullopt;
+        return false;
       oddHigh &= s >= 32;
       const i128 unit = i128(1) << s, half = i128(1) << (s - 1);
-      int64_t bias = 128 + zo; // result + 128 >= 0: shifted logically
+      int64_t bias = 128 + shape.zo; // result + 128 >= 0: shifted logically
       if (mc == 0) {
         // f ≡ 0: the clamp of 0, in the rounding term.
         bias += std::clamp<int64_t>(0, lower, upper);
@@ -357,7 +362,7 @@ public:
         u = std::clamp<i128>(u, INT32_MIN, INT32_MAX);
         auto f = [&](i128 a) { return floorDiv(a * mc + half, unit); };
         if (l > u || f(l) < lower || f(u) > upper)
-          return std::nullopt;
+          return false;
         aLo[c] = static_cast<int32_t>(l);
         aHi[c] = static_cast<int32_t>(u);
       }
@@ -373,45 +378,27 @@ public:
         shift[v + k] = perChannelShift[c] - (odd && oddHigh ? 32 : 0);
       }
     OpBuilder &b = e.b;
-    ClampedGlobals g;
-    g.aLo = e.globalSymbol<int32_t>(aLo, b.getI32Type());
-    g.aHi = e.globalSymbol<int32_t>(aHi, b.getI32Type());
-    g.round = e.globalSymbol<int64_t>(round, b.getI64Type());
-    g.shift = e.globalSymbol<int64_t>(shift, b.getI64Type());
-    g.size = n;
-    g.oddHigh = oddHigh;
-    return g;
+    tb.aLo = e.global<int32_t>(aLo, b.getI32Type());
+    tb.aHi = e.global<int32_t>(aHi, b.getI32Type());
+    tb.round = e.global<int64_t>(round, b.getI64Type());
+    tb.shift = e.global<int64_t>(shift, b.getI64Type());
+    tb.oddHigh = oddHigh;
+    return true;
   }
 
-  /// A conv's per-channel requantization as globals for storeVectors: the
-  /// multiplier and either the i32 shift of qc.scale_shift (targets that
-  /// lower it, no fused residual) or the i64 rounding term and shift of the
-  /// portable form, with the fused residual's multiplier.
-  struct EpilogueTables {
-    Value m, round, shift, shift32, residualM;
-    int64_t channels; ///< real output channels (lanes from here on are padding)
-    bool fixedPoint() const { return static_cast<bool>(shift32); }
-    /// The multipliers and shifts (padded channels included), for the
-    /// clamped form's tables, which depend on the vector width and clamp.
-    SmallVector<int64_t> mValues, shiftValues;
-    bool residual = false;
-    std::shared_ptr<std::map<std::array<int64_t, 4>, std::optional<ClampedGlobals>>>
-        clampedCache = std::make_shared<
-            std::map<std::array<int64_t, 4>, std::optional<ClampedGlobals>>>();
-  };
   EpilogueTables epilogueTables(const RequantTables &t, int64_t channels,
-                                const Residual &res) {
+                                const EpilogueShape &shape, const Residual &res) {
     OpBuilder &b = e.b;
     Type i32 = b.getI32Type(), i64 = b.getI64Type();
     EpilogueTables tb;
     tb.channels = channels;
-    tb.mValues = t.m;
-    tb.shiftValues = t.shift;
-    tb.residual = static_cast<bool>(res.buffer);
     // Multipliers are below 2^31: kept as i32 and sign-extended, LLVM
     // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
     SmallVector<int32_t> m32(t.m.begin(), t.m.end());
     tb.m = e.global<int32_t>(m32, i32);
+    if (!res.buffer && target().prefersClampedEpilogue() &&
+        clampedTables(t, channels, shape, tb))
+      return tb;
     if (target().hasScaleRoundShift() && !res.buffer) {
       SmallVector<int32_t> shift32(t.shift.begin(), t.shift.end());
       tb.shift32 = e.global<int32_t>(shift32, i32);
@@ -445,9 +432,39 @@ public:
       return vector::LoadOp::create(b, e.loc, type, table, ValueRange{chan});
     };
     Value m32 = load(tb.m, accType);
-    // The ISA's fixed-point sequence (qc.scale_shift) or the portable form.
     Value s32, mv, rv, sv, rmv;
-    if (tb.fixedPoint()) {
+    // Clamped form: the accumulator is first clamped to the range whose
+    // results lie in the output clamp — exact, as requantize is monotonic
+    // and with a multiplier of at most 1 moves by at most one step per unit
+    // — so the result needs no saturation or second clamp and fits a byte
+    // once offset by 128 + zo (in the rounding term). The 32×32→64 products
+    // are formed on the even and the odd i32 lanes in turn (x86 vpmuldq),
+    // shifted, and the two halves blended back into lane order.
+    Value aLo, aHi, rE, rO, sE, sO, mE, mO, k32;
+    VectorType halfType;
+    auto even = [&](Value v) -> Value { // lanes 2i, sign-extended, as i64
+      return arith::ShRSIOp::create(b, e.loc, arith::ShLIOp::create(b, e.loc, v, k32),
+                                    k32);
+    };
+    auto odd = [&](Value v) -> Value { // lanes 2i+1 as i64
+      return arith::ShRSIOp::create(b, e.loc, v, k32);
+    };
+    if (tb.clamped()) {
+      const int64_t H = L / 2;
+      halfType = VectorType::get({H}, b.getI64Type());
+      aLo = load(tb.aLo, accType);
+      aHi = load(tb.aHi, accType);
+      auto half = [&](Value table, int64_t offset) -> Value {
+        return vector::LoadOp::create(b, e.loc, halfType, table,
+                                      ValueRange{e.add(chan, e.index(offset))});
+      };
+      rE = half(tb.round, 0), rO = half(tb.round, H);
+      sE = half(tb.shift, 0), sO = half(tb.shift, H);
+      k32 = e.splat(32, halfType);
+      Value m64 = vector::BitCastOp::create(b, e.loc, halfType, m32);
+      mE = even(m64), mO = odd(m64);
+    } else if (tb.fixedPoint()) {
+      // The ISA's fixed-point sequence (qc.scale_shift).
       s32 = load(tb.shift32, accType);
     } else {
       mv = arith::ExtSIOp::create(b, e.loc, wideType, m32);
@@ -456,76 +473,27 @@ public:
       if (res.buffer)
         rmv = load(tb.residualM, wideType);
     }
-    // The clamped form (targets that prefer it, no fused residual): the
-    // accumulator is first clamped to the range whose results lie in the
-    // output clamp — exact, as requantize is monotonic and with a multiplier
-    // of at most 1 moves by at most one step per unit — so the result needs
-    // no saturation or second clamp and fits a byte once offset by 128 +
-    // zo (in the rounding term). The 32×32→64 products are formed on the
-    // even and the odd i32 lanes in turn (x86 vpmuldq), shifted, and the two
-    // halves blended back into lane order.
-    std::optional<ClampedGlobals> cg;
-    if (!res.buffer && L % 2 == 0 && target().prefersClampedEpilogue()) {
-      std::array<int64_t, 4> key{L, zo, lo, hi};
-      auto found = tb.clampedCache->find(key);
-      if (found == tb.clampedCache->end())
-        found = tb.clampedCache
-                    ->emplace(key, clampedGlobals(tb.mValues, tb.shiftValues,
-                                                  tb.channels, L, zo, lo, hi))
-                    .first;
-      cg = found->second;
-    }
-    std::function<Value(Value)> clampedScale;
-    if (cg) {
-      Type i32 = b.getI32Type(), i64 = b.getI64Type();
-      const int64_t H = L / 2;
-      auto halfType = VectorType::get({H}, i64);
-      Value aLo = load(e.getGlobal(cg->aLo, cg->size, i32), accType);
-      Value aHi = load(e.getGlobal(cg->aHi, cg->size, i32), accType);
-      Value rTab = e.getGlobal(cg->round, cg->size, i64);
-      Value sTab = e.getGlobal(cg->shift, cg->size, i64);
-      auto at = [&](Value table, int64_t offset) -> Value {
-        return vector::LoadOp::create(b, e.loc, halfType, table,
-                                      ValueRange{e.add(chan, e.index(offset))});
+    auto clampedScale = [&](Value acc) -> Value {
+      Value a = arith::MaxSIOp::create(b, e.loc, acc, aLo);
+      a = arith::MinSIOp::create(b, e.loc, a, aHi);
+      Value a64 = vector::BitCastOp::create(b, e.loc, halfType, a);
+      auto scale = [&](Value x, Value m, Value r, Value sh) -> Value {
+        return arith::ShRUIOp::create(
+            b, e.loc, e.add(e.mul(x, m), r), sh);
       };
-      Value rE = at(rTab, 0), rO = at(rTab, H), sE = at(sTab, 0), sO = at(sTab, H);
-      Value k32 = e.splat(32, halfType);
-      // Lanes 2i (sign-extended low halves) and 2i+1 (high halves) as i64.
-      // (By value: clampedScale outlives this block.)
-      Location loc = e.loc;
-      auto even = [=, &b](Value v) -> Value {
-        return arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, v, k32),
-                                      k32);
-      };
-      auto odd = [=, &b](Value v) -> Value {
-        return arith::ShRSIOp::create(b, loc, v, k32);
-      };
-      Value m64 = vector::BitCastOp::create(b, e.loc, halfType, m32);
-      Value mE = even(m64), mO = odd(m64);
+      Value ye = scale(even(a64), mE, rE, sE), yo = scale(odd(a64), mO, rO, sO);
+      if (!tb.oddHigh)
+        yo = arith::ShLIOp::create(b, e.loc, yo, k32);
       SmallVector<int64_t> blend;
       for (int64_t i = 0; i < L; ++i)
         blend.push_back(i % 2 == 0 ? i : L + i);
-      Value flip = e.splat(-128, byteVec);
-      const bool oddHigh = cg->oddHigh;
-      clampedScale = [=, &b](Value acc) -> Value {
-        Value a = arith::MaxSIOp::create(b, loc, acc, aLo);
-        a = arith::MinSIOp::create(b, loc, a, aHi);
-        Value a64 = vector::BitCastOp::create(b, loc, halfType, a);
-        Value ye = arith::ShRUIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, even(a64), mE), rE),
-            sE);
-        Value yo = arith::ShRUIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, odd(a64), mO), rO),
-            sO);
-        if (!oddHigh)
-          yo = arith::ShLIOp::create(b, loc, yo, k32);
-        Value y = vector::ShuffleOp::create(
-            b, loc, vector::BitCastOp::create(b, loc, accType, ye),
-            vector::BitCastOp::create(b, loc, accType, yo), blend);
-        return arith::XOrIOp::create(
-            b, loc, arith::TruncIOp::create(b, loc, byteVec, y), flip);
-      };
-    }
+      Value y = vector::ShuffleOp::create(
+          b, e.loc, vector::BitCastOp::create(b, e.loc, accType, ye),
+          vector::BitCastOp::create(b, e.loc, accType, yo), blend);
+      return arith::XOrIOp::create(b, e.loc,
+                                   arith::TruncIOp::create(b, e.loc, byteVec, y),
+                                   e.splat(-128, byteVec));
+    };
     Value mask, left;
     if (tb.channels % L != 0) {
       left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(tb.channels), chan),
@@ -545,7 +513,7 @@ public:
         Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
         extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
       }
-      Value q = clampedScale ? clampedScale(acc)
+      Value q = tb.clamped() ? clampedScale(acc)
                 : tb.fixedPoint()
                     ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
                                     zo, lo, hi)
@@ -611,8 +579,8 @@ public:
                       int64_t zx, bool signedInput, int64_t paddedOutputs,
                       int64_t cp, int64_t size,
                       llvm::function_ref<int64_t(int64_t, int64_t, int64_t)> at,
-                      const Residual &res, bool wide = false,
-                      bool image = true) {
+                      const EpilogueShape &shape, const Residual &res,
+                      bool wide = false, bool image = true) {
     const int64_t taps = s.kh * s.kw, zxFold = signedInput ? zx : zx + 128;
     const int64_t cg = s.c / s.groups;
     SmallVector<int8_t> packed(size, 0);
@@ -641,7 +609,7 @@ public:
       pc.weights = e.global<int8_t>(packed, e.b.getI8Type());
     }
     pc.bias = e.global<int32_t>(foldedBias, e.b.getI32Type());
-    pc.tables = epilogueTables(t, s.o, res);
+    pc.tables = epilogueTables(t, s.o, shape, res);
     if (image)
       pc.img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
     return pc;
@@ -733,7 +701,7 @@ public:
           return g * groupStride + (outer ? (vec * 4 + c % 4) * L + lane
                                           : (vec * L + lane) * 4 + c % 4);
         },
-        res, /*wide=*/outer);
+        EpilogueShape{L, zo, lo, hi}, res, /*wide=*/outer);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
     EpilogueTables tables = pc.tables;
@@ -938,7 +906,7 @@ public:
           return ((o / L * taps + tap) * ksteps + c / KA) * bTile +
                  ((c % KA) / 4 * L + o % L) * 4 + c % 4;
         },
-        res);
+        EpilogueShape{L, zo, lo, hi}, res);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
     EpilogueTables tables = pc.tables;
@@ -1129,7 +1097,7 @@ public:
           return g * groupStride +
                  (((tap * c8 + c / 8) * 2 * cbg + pair) * 2 + half) * 8 + c % 8;
         },
-        res);
+        EpilogueShape{L, zo, lo, hi}, res);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
     EpilogueTables tables = pc.tables;
@@ -1247,7 +1215,7 @@ public:
         [&](int64_t c, int64_t tap, int64_t) {
           return ((tap / s.kw) * cp + c) * 4 + tap % s.kw;
         },
-        res, /*wide=*/false, /*image=*/false);
+        EpilogueShape{L, zo, lo, hi}, res, /*wide=*/false, /*image=*/false);
     // Work weighted x8 against the pool's threshold: a depthwise
     // multiply-add costs several dense ones here (3 of a dot4's 4 bytes
     // used, the unfold, an epilogue per kh·kw products).
@@ -1273,12 +1241,13 @@ public:
 
     auto tapType = VectorType::get({L}, i8);
     auto groupType = VectorType::get({4 * L}, i8);
-    // The byte every out-of-image tap reads (the zero point, +128 for an
-    // unsigned kernel).
-    const int64_t fill = toUnsigned ? ((zx + 128) & 0xff) : zx;
     Value zxTap = e.splat(zx, tapType), zeroTap = e.splat(0, tapType);
-    Value fillGroup = e.splat(static_cast<int8_t>(fill), groupType);
     Value flip = e.splat(-128, groupType);
+    // What an out-of-image tap holds once unfolded: zx, as unsigned where
+    // the kernel takes it so.
+    Value fillGroup = e.splat(zx, groupType);
+    if (toUnsigned)
+      fillGroup = arith::XOrIOp::create(b, e.loc, fillGroup, flip);
 
     // Unfolds the L channels from c0 of output column ow of input row ih
     // (inside the image) into U[at]. `checked`: some taps may lie outside
@@ -1498,7 +1467,8 @@ public:
     PackedConv pc = packConv(
         s, x, w, bias, realMultipliers, zx, /*signedInput=*/true, cp, cp,
         s.kh * s.kw * cp,
-        [&](int64_t c, int64_t tap, int64_t) { return tap * cp + c; }, res);
+        [&](int64_t c, int64_t tap, int64_t) { return tap * cp + c; },
+        EpilogueShape{L, zo, lo, hi}, res);
     Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
     EpilogueTables tables = pc.tables;
 

@@ -10,13 +10,6 @@ namespace qc {
 using namespace mlir;
 
 namespace {
-/// The op of `block` that contains `op` (itself if it is in `block`).
-Operation *ancestorIn(Block *block, Operation *op) {
-  while (op && op->getBlock() != block)
-    op = op->getParentOp();
-  return op;
-}
-
 struct QCElideResultCopiesPass
     : qc::impl::QCElideResultCopiesBase<QCElideResultCopiesPass> {
   void runOnOperation() override {
@@ -61,7 +54,7 @@ struct QCElideResultCopiesPass
         for (Operation *user : b.getUsers()) {
           if (user == c.getOperation())
             continue;
-          Operation *top = ancestorIn(&entry, user);
+          Operation *top = entry.findAncestorOpInBlock(*user);
           if (!top || !top->isBeforeInBlock(c)) {
             before = false;
             break;
