@@ -37,10 +37,27 @@ Value dequantizedActivation(Value v) {
 /// TOSA wants the division by the stride exact), if `v` is one and a window
 /// of `conv`'s geometry over the uncropped input gives the same output.
 /// qc.conv2d rounds the window count down, so it reads the uncropped input.
+/// The quantizer gives the crop the scale and zero point of its input, so
+/// the conv often reads dcast(qcast(slice(dcast x))) with the qcast's type
+/// that of x: a requantization that changes no value. Then the slice.
+tosa::SliceOp cropThroughRequantize(Value v) {
+  if (auto slice = v.getDefiningOp<tosa::SliceOp>())
+    return slice;
+  auto dq = v.getDefiningOp<quant::DequantizeCastOp>();
+  auto q = dq ? dq.getInput().getDefiningOp<quant::QuantizeCastOp>() : nullptr;
+  auto slice = q ? q.getInput().getDefiningOp<tosa::SliceOp>() : nullptr;
+  auto src = slice ? slice.getInput1().getDefiningOp<quant::DequantizeCastOp>()
+                   : nullptr;
+  if (!src || cast<RankedTensorType>(src.getInput().getType()).getElementType() !=
+                  cast<RankedTensorType>(q.getType()).getElementType())
+    return nullptr;
+  return slice;
+}
+
 template <typename ConvT>
 Value uncroppedConvInput(ConvT conv) {
   Value v = conv.getInput();
-  auto slice = v.getDefiningOp<tosa::SliceOp>();
+  tosa::SliceOp slice = cropThroughRequantize(v);
   if (!slice)
     return v;
   DenseElementsAttr start;
@@ -48,7 +65,7 @@ Value uncroppedConvInput(ConvT conv) {
       llvm::any_of(start.getValues<APInt>(), [](const APInt &s) { return !s.isZero(); }))
     return v;
   auto in = cast<RankedTensorType>(slice.getInput1().getType());
-  auto cropped = cast<RankedTensorType>(v.getType());
+  auto cropped = cast<RankedTensorType>(slice.getType());
   auto out = cast<RankedTensorType>(conv.getType());
   auto w = cast<RankedTensorType>(conv.getWeight().getType());
   if (in.getRank() != 4 || in.getDimSize(0) != cropped.getDimSize(0) ||

@@ -355,3 +355,63 @@ func.func @cropped_strided(%x: tensor<1x6x6x2xf32>) -> tensor<1x3x3x1xf32> {
   %od = quant.dcast %oq : tensor<1x3x3x1x!y> to tensor<1x3x3x1xf32>
   return %od : tensor<1x3x3x1xf32>
 }
+
+// -----
+
+// The same crop as the quantizer leaves it: the slice has its own qcast and
+// dcast, with the scale and zero point of its input (a requantization that
+// changes no value), so the conv still reads the uncropped input. With
+// another scale the requantization is real and the crop stays (@rescaled).
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!z = !quant.uniform<i8:f32, 0.2:-10>
+!y = !quant.uniform<i8:f32, 0.05:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5}>
+
+// CHECK-LABEL: func.func @cropped_requantized
+// CHECK:         %[[Q:.+]] = quant.qcast %{{.+}} : tensor<1x6x6x2xf32>
+// CHECK-NOT:     tosa.slice
+// CHECK:         qc.conv2d %[[Q]], {{.+}} : tensor<1x6x6x2x!quant.uniform<i8:f32, 1.000000e-01:-10>>, {{.+}} -> tensor<1x3x3x1x!quant.uniform<i8:f32, 5.000000e-02:3>>
+// CHECK-NOT:     tosa.slice
+// CHECK-NOT:     tosa.conv2d
+func.func @cropped_requantized(%x: tensor<1x6x6x2xf32>) -> tensor<1x3x3x1xf32> {
+  %q = quant.qcast %x : tensor<1x6x6x2xf32> to tensor<1x6x6x2x!x>
+  %d = quant.dcast %q : tensor<1x6x6x2x!x> to tensor<1x6x6x2xf32>
+  %start = tosa.const_shape {values = dense<0> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %size = tosa.const_shape {values = dense<[1, 5, 5, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %s = tosa.slice %d, %start, %size : (tensor<1x6x6x2xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x5x5x2xf32>
+  %sq = quant.qcast %s : tensor<1x5x5x2xf32> to tensor<1x5x5x2x!x>
+  %sd = quant.dcast %sq : tensor<1x5x5x2x!x> to tensor<1x5x5x2xf32>
+  %wi = arith.constant dense<[[[[1, 2]]]]> : tensor<1x1x1x2xi8>
+  %ws = quant.scast %wi : tensor<1x1x1x2xi8> to tensor<1x1x1x2x!w>
+  %wd = quant.dcast %ws : tensor<1x1x1x2x!w> to tensor<1x1x1x2xf32>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %c = tosa.conv2d %sd, %wd, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x5x5x2xf32>, tensor<1x1x1x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x1xf32>
+  %oq = quant.qcast %c : tensor<1x3x3x1xf32> to tensor<1x3x3x1x!y>
+  %od = quant.dcast %oq : tensor<1x3x3x1x!y> to tensor<1x3x3x1xf32>
+  return %od : tensor<1x3x3x1xf32>
+}
+
+// CHECK-LABEL: func.func @rescaled
+// CHECK:         tosa.slice
+// CHECK:         %[[R:.+]] = quant.qcast %{{.+}} : tensor<1x5x5x2xf32>
+// CHECK:         qc.conv2d %[[R]], {{.+}} : tensor<1x5x5x2x!quant.uniform<i8:f32, 2.000000e-01:-10>>
+func.func @rescaled(%x: tensor<1x6x6x2xf32>) -> tensor<1x3x3x1xf32> {
+  %q = quant.qcast %x : tensor<1x6x6x2xf32> to tensor<1x6x6x2x!x>
+  %d = quant.dcast %q : tensor<1x6x6x2x!x> to tensor<1x6x6x2xf32>
+  %start = tosa.const_shape {values = dense<0> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %size = tosa.const_shape {values = dense<[1, 5, 5, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %s = tosa.slice %d, %start, %size : (tensor<1x6x6x2xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x5x5x2xf32>
+  %sq = quant.qcast %s : tensor<1x5x5x2xf32> to tensor<1x5x5x2x!z>
+  %sd = quant.dcast %sq : tensor<1x5x5x2x!z> to tensor<1x5x5x2xf32>
+  %wi = arith.constant dense<[[[[1, 2]]]]> : tensor<1x1x1x2xi8>
+  %ws = quant.scast %wi : tensor<1x1x1x2xi8> to tensor<1x1x1x2x!w>
+  %wd = quant.dcast %ws : tensor<1x1x1x2x!w> to tensor<1x1x1x2xf32>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %c = tosa.conv2d %sd, %wd, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x5x5x2xf32>, tensor<1x1x1x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x1xf32>
+  %oq = quant.qcast %c : tensor<1x3x3x1xf32> to tensor<1x3x3x1x!y>
+  %od = quant.dcast %oq : tensor<1x3x3x1x!y> to tensor<1x3x3x1xf32>
+  return %od : tensor<1x3x3x1xf32>
+}
