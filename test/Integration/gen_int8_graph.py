@@ -187,6 +187,11 @@ CASES = {
     "conv_1x1": lambda g: conv(g, 2, 5, 7, 37, 33, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     "conv_dilated": lambda g: conv(g, 1, 12, 10, 8, 16, 3, 3, (1, 1), (2, 3), (2, 3, 2, 3), 1, clamp=(-20, 90)),
     "conv_5x5": lambda g: conv(g, 1, 13, 13, 5, 7, 5, 5, (3, 3), (1, 1), (2, 2, 2, 2), 1),
+    # Channels padded to 4 in the staged image and copied 16 pixels at a time
+    # (37 = 2 groups + 5 more; 40 = 2 groups + 8 more).
+    "conv_rgb": lambda g: conv(g, 2, 7, 37, 3, 20, 3, 3, (2, 2), (1, 1), (1, 1, 0, 2), 1),
+    "conv_gray": lambda g: conv(g, 1, 5, 40, 1, 16, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
+                                clamp=(0, 127)),
     # (7 - 1) / 2 + 1 = 4 and (6 - 1) / 2 + 1 = 3 rounded down: the last
     # row/column is never read (a strided conv on an uncropped input).
     "conv_stride_floor": lambda g: conv(g, 1, 7, 6, 20, 40, 1, 1, (2, 2), (1, 1), (0, 0, 0, 0), 1),

@@ -534,30 +534,72 @@ public:
   /// The padded image of the NHWC int8 input `x` with channels padded to
   /// `cp`: padding holds zx. With `toUnsigned` every value is x + 128
   /// (= x xor 0x80, the unsigned operand of a dot4) and padding zx + 128.
+  /// Each row of the input is one iteration of a parallel loop that writes
+  /// the whole padded row: its left and right padding and, when the channels
+  /// are padded (c < cp <= 16, the RGB stems), groups of 64 / cp pixels as
+  /// one load of their bytes and one byte shuffle with the padding byte.
+  /// The rows of padding above and below are filled before it.
   Value paddedImage(const ConvShape &s, Value x, int64_t cp, int64_t zx,
                     bool toUnsigned) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type();
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+    const int8_t fillByte = static_cast<int8_t>((toUnsigned ? zx + 128 : zx) & 0xff);
     Value img = e.alloc(s.n * hp * wp * cp, i8);
-    if (hp != s.h || wp != s.w || cp != s.c) {
-      Value fill = e.intConst(static_cast<int8_t>((toUnsigned ? zx + 128 : zx) & 0xff), i8);
-      e.loop(0, s.n * hp * wp * cp, 1, [&](Value i) { e.store(fill, img, i); });
-    }
-    e.parallelLoop(0, s.n * s.h, 1, 8 * s.n * s.h * s.w * s.c, [&](Value nh) {
+    Value fill = e.intConst(fillByte, i8);
+    auto fillRange = [&](Value at, int64_t n) {
+      if (n > 0)
+        e.loop(0, n, 1, [&](Value i) { e.store(fill, img, e.add(at, i)); });
+    };
+    auto convert = [&](Value v) -> Value {
+      if (!toUnsigned)
+        return v;
+      return arith::XOrIOp::create(b, e.loc, v, e.splat(-128, v.getType()));
+    };
+    if (s.pt + s.pb > 0)
+      e.loop(0, s.n, 1, [&](Value n) {
+        Value image = e.mul(n, e.index(hp * wp * cp));
+        fillRange(image, s.pt * wp * cp);
+        fillRange(e.add(image, e.index((s.pt + s.h) * wp * cp)), s.pb * wp * cp);
+      });
+    // Pixels per shuffled group and the shuffle: lanes [0, g·c) are the
+    // group's bytes, lane g·c the padding byte.
+    const bool grouped = s.c < cp && cp <= 16 && 64 % cp == 0;
+    const int64_t g = grouped ? 64 / cp : 1;
+    SmallVector<int64_t> lanes;
+    for (int64_t p = 0; p < g && grouped; ++p)
+      for (int64_t j = 0; j < cp; ++j)
+        lanes.push_back(j < s.c ? p * s.c + j : g * s.c);
+    e.parallelLoop(0, s.n * s.h, 1, 8 * s.n * s.h * wp * cp, [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
-      e.loop(0, s.w, 1, [&](Value xx) {
-        Value src = e.mul(e.add(e.mul(nh, e.index(s.w)), xx), e.index(s.c));
-        Value dst = e.linear({n, e.add(y, e.index(s.pt)), e.add(xx, e.index(s.pl)),
-                              e.index(0)},
-                             {s.n, hp, wp, cp});
-        e.copyBytes(x, src, img, dst, s.c, [&](Value v) -> Value {
-          if (!toUnsigned)
-            return v;
-          return arith::XOrIOp::create(b, e.loc, v, e.splat(-128, v.getType()));
+      Value row = e.linear({n, e.add(y, e.index(s.pt)), e.index(0), e.index(0)},
+                           {s.n, hp, wp, cp});
+      fillRange(row, s.pl * cp);
+      fillRange(e.add(row, e.index((s.pl + s.w) * cp)), s.pr * cp);
+      Value srcRow = e.mul(nh, e.index(s.w * s.c));
+      Value dstRow = e.add(row, e.index(s.pl * cp));
+      auto pixel = [&](Value xx) {
+        e.copyBytes(x, e.add(srcRow, e.mul(xx, e.index(s.c))), img,
+                    e.add(dstRow, e.mul(xx, e.index(cp))), s.c, convert);
+        if (cp != s.c)
+          fillRange(e.add(dstRow, e.add(e.mul(xx, e.index(cp)), e.index(s.c))),
+                    cp - s.c);
+      };
+      const int64_t groups = grouped ? s.w / g : 0;
+      if (groups > 0) {
+        auto inType = VectorType::get({g * s.c}, i8);
+        Value pad = e.splat(fillByte, VectorType::get({cp}, i8));
+        e.loop(0, groups, 1, [&](Value gi) {
+          Value v = vector::LoadOp::create(
+              b, e.loc, inType, x,
+              ValueRange{e.add(srcRow, e.mul(gi, e.index(g * s.c)))});
+          Value out = vector::ShuffleOp::create(b, e.loc, convert(v), pad, lanes);
+          vector::StoreOp::create(b, e.loc, out, img,
+                                  ValueRange{e.add(dstRow, e.mul(gi, e.index(64)))});
         });
-      });
+      }
+      e.loop(groups * g, s.w, 1, pixel);
     });
     return img;
   }
