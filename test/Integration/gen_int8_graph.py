@@ -258,6 +258,11 @@ CASES = {
     "global_avg_pool": lambda g: pool(g, "avg", 1, 7, 7, 40, (7, 7), (1, 1), (0, 0, 0, 0)),
     "transpose": lambda g: transpose(g, [2, 3, 5, 7], [0, 3, 1, 2]),
     "lut": lambda g: lut(g, [3, 37]),
+    # Enough work for the thread pool: pooled rows, elements of add and lut
+    # (and of the graph's quantize and dequantize) split over the threads.
+    "max_pool_rows": lambda g: pool(g, "max", 2, 33, 30, 70, (3, 3), (2, 2), (1, 1, 1, 1)),
+    "add_parallel": lambda g: add(g, [1, 17, 23, 97], clamp=(-20, 127)),
+    "lut_parallel": lambda g: lut(g, [5, 7001]),
 }
 
 

@@ -185,6 +185,9 @@ public:
   /// (a few µs):
   /// small layers stay on the calling thread.
   static constexpr int64_t kParallelWork = int64_t(1) << 21;
+  /// The work of one byte copied or compared, and of one element converted
+  /// between float and int8 or requantized by scalar code, in multiply-adds.
+  static constexpr int64_t kByteWork = 8, kElementWork = 64;
   void parallelLoop(int64_t lb, int64_t ub, int64_t step, int64_t work,
                     llvm::function_ref<void(Value)> body) {
     scf::ForOp f = loop(lb, ub, step, body);
@@ -570,7 +573,7 @@ public:
     for (int64_t p = 0; p < g && grouped; ++p)
       for (int64_t j = 0; j < cp; ++j)
         lanes.push_back(j < s.c ? p * s.c + j : g * s.c);
-    e.parallelLoop(0, s.n * s.h, 1, 8 * s.n * s.h * wp * cp, [&](Value nh) {
+    e.parallelLoop(0, s.n * s.h, 1, Emitter::kByteWork * s.n * s.h * wp * cp, [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
       Value row = e.linear({n, e.add(y, e.index(s.pt)), e.index(0), e.index(0)},
@@ -1724,7 +1727,8 @@ public:
     qc::PairedMultiplier pm = qc::quantizePairedMultiplier(
         qa.getScale() / qo.getScale(), qb.getScale() / qo.getScale());
     Type i64 = b.getI64Type();
-    e.loop(0, numElements(op.getOutput()), 1, [&](Value i) {
+    const int64_t elements = numElements(op.getOutput());
+    e.parallelLoop(0, elements, 1, Emitter::kElementWork * elements, [&](Value i) {
       auto term = [&](Value mem, int64_t zp, int64_t m) {
         Value v = arith::ExtSIOp::create(b, e.loc, i64, e.load(mem, i));
         return e.mul(e.sub(v, e.intConst(zp, i64)), e.intConst(m, i64));
@@ -1758,24 +1762,24 @@ public:
     int64_t n = in.getDimSize(0), h = in.getDimSize(1), w = in.getDimSize(2),
             c = in.getDimSize(3), oh = ot.getDimSize(1), ow = ot.getDimSize(2);
     Value lowest = e.intConst(-128, b.getI8Type());
-    e.loop(0, n, 1, [&](Value ni) {
-      e.loop(0, oh, 1, [&](Value y) {
-        auto hw = window(y, op.getStride()[0], op.getPad()[0], op.getKernel()[0], h);
-        Value h0 = hw.first, h1 = hw.second;
-        e.loop(0, ow, 1, [&](Value xx) {
-          auto ww = window(xx, op.getStride()[1], op.getPad()[1], op.getKernel()[1], w);
-          Value w0 = ww.first, w1 = ww.second;
-          Value base = e.mul(e.linear({ni, y, xx}, {n, oh, ow}), e.index(c));
-          e.loop(0, c, 1, [&](Value ci) { e.store(lowest, out, e.add(base, ci)); });
-          e.loop(h0, h1, 1, [&](Value iy) {
-            e.loop(w0, w1, 1, [&](Value ix) {
-              Value src = e.mul(e.linear({ni, iy, ix}, {n, h, w}), e.index(c));
-              e.loop(0, c, 1, [&](Value ci) {
-                Value at = e.add(base, ci);
-                Value m = arith::MaxSIOp::create(b, e.loc, e.load(out, at),
-                                                 e.load(x, e.add(src, ci)));
-                e.store(m, out, at);
-              });
+    // Output rows in parallel; a max counts as a copied byte.
+    const int64_t taps = op.getKernel()[0] * op.getKernel()[1];
+    e.parallelLoop(0, n * oh, 1, Emitter::kByteWork * n * oh * ow * c * taps, [&](Value row) {
+      Value ni = arith::DivUIOp::create(b, e.loc, row, e.index(oh));
+      Value y = arith::RemUIOp::create(b, e.loc, row, e.index(oh));
+      auto [h0, h1] = window(y, op.getStride()[0], op.getPad()[0], op.getKernel()[0], h);
+      e.loop(0, ow, 1, [&](Value xx) {
+        auto [w0, w1] = window(xx, op.getStride()[1], op.getPad()[1], op.getKernel()[1], w);
+        Value base = e.mul(e.add(e.mul(row, e.index(ow)), xx), e.index(c));
+        e.loop(0, c, 1, [&](Value ci) { e.store(lowest, out, e.add(base, ci)); });
+        e.loop(h0, h1, 1, [&](Value iy) {
+          e.loop(w0, w1, 1, [&](Value ix) {
+            Value src = e.mul(e.linear({ni, iy, ix}, {n, h, w}), e.index(c));
+            e.loop(0, c, 1, [&](Value ci) {
+              Value at = e.add(base, ci);
+              Value m = arith::MaxSIOp::create(b, e.loc, e.load(out, at),
+                                               e.load(x, e.add(src, ci)));
+              e.store(m, out, at);
             });
           });
         });
@@ -1869,7 +1873,8 @@ public:
     SmallVector<int8_t> table(op.getTable().begin(), op.getTable().end());
     Value tableMem = e.global<int8_t>(table, b.getI8Type());
     Value bias = e.intConst(128, b.getI32Type());
-    e.loop(0, numElements(op.getOutput()), 1, [&](Value i) {
+    const int64_t elements = numElements(op.getOutput());
+    e.parallelLoop(0, elements, 1, Emitter::kElementWork * elements, [&](Value i) {
       Value v = arith::ExtSIOp::create(b, e.loc, b.getI32Type(), e.load(x, i));
       Value idx = arith::IndexCastOp::create(b, e.loc, b.getIndexType(), e.add(v, bias));
       e.store(e.load(tableMem, idx), out, i);
@@ -1888,7 +1893,8 @@ public:
     Value invV = fc(inv), loV = fc(float(-128 - q.getZeroPoint())),
           hiV = fc(float(127 - q.getZeroPoint()));
     Value zp = e.intConst(q.getZeroPoint(), i32);
-    e.loop(0, numElements(op.getResult()), 1, [&](Value i) {
+    const int64_t elements = numElements(op.getResult());
+    e.parallelLoop(0, elements, 1, Emitter::kElementWork * elements, [&](Value i) {
       Value t = arith::MulFOp::create(b, e.loc, e.load(x, i), invV);
       t = math::RoundEvenOp::create(b, e.loc, t);
       t = arith::MaxNumFOp::create(b, e.loc, t, loV);
@@ -1905,7 +1911,8 @@ public:
     Value scale = arith::ConstantOp::create(
         b, e.loc, f32, b.getF32FloatAttr(static_cast<float>(q.getScale())));
     Value zp = e.intConst(q.getZeroPoint(), i32);
-    e.loop(0, numElements(op.getInput()), 1, [&](Value i) {
+    const int64_t elements = numElements(op.getInput());
+    e.parallelLoop(0, elements, 1, Emitter::kElementWork * elements, [&](Value i) {
       Value v = arith::ExtSIOp::create(b, e.loc, i32, e.load(x, i));
       Value f = arith::SIToFPOp::create(b, e.loc, f32, e.sub(v, zp));
       e.store(arith::MulFOp::create(b, e.loc, f, scale), out, i);
