@@ -213,6 +213,11 @@ CASES = {
     # on the thread pool (enough work), 144 outputs (4 block pairs and a
     # lone block)
     "amx_odd_tiles": lambda g: conv(g, 1, 7, 7, 256, 144, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
+    # Few input channels on tiles: one reduction step is a whole kernel row
+    # (7 pixels x 4 bytes = 28; 5 x 8 = 40), an RGB stem and a 5x5 one.
+    "amx_stem": lambda g: conv(g, 1, 20, 32, 3, 40, 7, 7, (2, 2), (1, 1), (3, 3, 3, 3), 1,
+                               clamp=(-128, 100)),
+    "amx_rows": lambda g: conv(g, 2, 12, 14, 5, 20, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2), 1),
     # dilated 3x5 with asymmetric padding, 130 channels (K step 44)
     "amx_dilated": lambda g: conv(g, 1, 11, 16, 130, 16, 3, 5, (1, 1), (2, 2), (2, 4, 2, 4), 1),
     # 35 output pixels (an odd count: the last pixel pair has one pixel), 10

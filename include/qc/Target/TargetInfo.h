@@ -49,6 +49,7 @@ struct ConvProblem {
   /// padded input image (an output row; all pixels for an unpadded 1×1
   /// stride-1 convolution).
   int64_t rowPixels;
+  int64_t kernelWidth, columnDilation;
 };
 
 /// The code-generation facts of one ISA.

@@ -931,25 +931,36 @@ public:
              << kernel << " does not fit this convolution (" << pixels
              << " output pixels, rows of " << s.ow << ")";
     // Reduction step KA (bytes of one tile row, <= 64) dividing the padded
-    // channel count cp.
+    // channel count cp. With few channels (an RGB stem) one step is a whole
+    // kernel row instead: its kw·cp bytes lie next to each other in the
+    // image when the columns are not dilated.
     int64_t cp = ceilDiv(s.c, 4) * 4, KA = 0;
+    const bool rowTaps = s.c < 32 && s.dw == 1 && s.kw * cp <= 64;
+    if (rowTaps)
+      KA = s.kw * cp;
     for (int64_t k = std::min<int64_t>(64, cp); k >= 32 && !KA; k -= 4)
       if (cp % k == 0)
         KA = k;
     if (!KA)
       KA = 64, cp = ceilDiv(s.c, 64) * 64;
-    const int64_t ksteps = cp / KA, taps = s.kh * s.kw;
+    const int64_t ksteps = rowTaps ? 1 : cp / KA, taps = s.kh * s.kw;
+    // The steps over the kernel: its rows, or its taps.
+    const int64_t tapSteps = rowTaps ? s.kh : taps;
     const int64_t ob = ceilDiv(s.o, L),
                   wp = s.w + s.pl + s.pr;
 
-    // B tiles: [channel block][tap][k step][KA/4 rows][16 channels][4].
+    // B tiles: [channel block][tap step][k step][KA/4 rows][16 channels][4];
+    // with row taps, reduction byte k of kernel row ky is kx·cp + c.
     const int64_t bTile = KA * L;
     PackedConv pc = packConv(
         s, x, w, bias, realMultipliers, zx, /*signedInput=*/false, ob * L, cp,
-        ob * taps * ksteps * bTile,
+        ob * tapSteps * ksteps * bTile,
         [&](int64_t o, int64_t tap, int64_t c) {
-          return ((o / L * taps + tap) * ksteps + c / KA) * bTile +
-                 ((c % KA) / 4 * L + o % L) * 4 + c % 4;
+          int64_t step = tap, k = c;
+          if (rowTaps)
+            step = tap / s.kw, k = tap % s.kw * cp + c;
+          return ((o / L * tapSteps + step) * ksteps + k / KA) * bTile +
+                 ((k % KA) / 4 * L + o % L) * 4 + k % 4;
         },
         EpilogueShape{L, zo, lo, hi}, res);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
@@ -998,9 +1009,9 @@ public:
         for (int64_t j = 0; j < nbt; ++j)
           tileLoad(2 * i + j, biasMem,
                    e.mul(e.add(cb0, e.index(j)), e.index(4 * L)), 0);
-      e.loop(0, taps, 1, [&](Value tap) {
-        Value ky = arith::DivUIOp::create(b, e.loc, tap, e.index(s.kw));
-        Value kx = arith::RemUIOp::create(b, e.loc, tap, e.index(s.kw));
+      e.loop(0, tapSteps, 1, [&](Value tap) {
+        Value ky = rowTaps ? tap : arith::DivUIOp::create(b, e.loc, tap, e.index(s.kw));
+        Value kx = rowTaps ? e.index(0) : arith::RemUIOp::create(b, e.loc, tap, e.index(s.kw));
         Value tapOff = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
                                    e.mul(kx, e.index(s.dw))),
                              e.index(cp));
@@ -1011,7 +1022,7 @@ public:
           for (int64_t j = 0; j < nbt; ++j) {
             Value blk = e.add(cb0, e.index(j));
             Value off = e.mul(
-                e.add(e.mul(e.add(e.mul(blk, e.index(taps)), tap),
+                e.add(e.mul(e.add(e.mul(blk, e.index(tapSteps)), tap),
                             e.index(ksteps)),
                       ks),
                 e.index(bTile));

@@ -6,9 +6,10 @@
 // either the portable widening dot product is used, which never saturates.
 //
 // With AMX, convolutions whose reduction fills a tile row (>= 32 input
-// channels) use `tdpbusd` tiles instead (kernel `tile.tdpbusd`, lowered by
-// qc-convert-qc-to-loops): C[M x 16] += A[M x K] · B[K x 16] with M output
-// pixels, 16 output channels and K <= 64 bytes of the reduction per step.
+// channels, or a kernel row of a few channels) use `tdpbusd` tiles instead
+// (kernel `tile.tdpbusd`, lowered by qc-convert-qc-to-loops): C[M x 16] +=
+// A[M x K] · B[K x 16] with M output pixels, 16 output channels and K <= 64
+// bytes of the reduction per step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,8 +41,13 @@ public:
     // shorter than 64 (a 1x1 conv of 32 channels) storing and requantizing
     // the accumulator tiles costs more than the vector kernel's whole work
     // (bench: mbv2.pw 1x1 32>16 77 µs on tiles, 70 µs on zmm).
-    if (!amx || p.inChannels < 32 || p.inChannels * p.taps < 64 ||
-        p.outChannels < 16)
+    // Below 32 channels (an RGB stem) a step of the reduction can be a whole
+    // kernel row of up to 64 bytes instead, where the columns are not
+    // dilated (qc-convert-qc-to-loops does so then).
+    bool rowSteps = p.columnDilation == 1 &&
+                    p.kernelWidth * ((p.inChannels + 3) / 4 * 4) <= 64;
+    if (!amx || (p.inChannels < 32 && !rowSteps) ||
+        p.inChannels * p.taps < 64 || p.outChannels < 16)
       return {};
     // M pixels per A tile: the largest divisor of a row of pixels up to 16
     // (one tile's rows lie at one stride in the image).

@@ -36,7 +36,8 @@ struct QCSelectKernelsPass
         kernel = info->selectTileKernel(
             &getContext(), {in.getDimSize(3), channels, pixels,
                             wt.getDimSize(1) * wt.getDimSize(2),
-                            flat ? pixels : out.getDimSize(2)});
+                            flat ? pixels : out.getDimSize(2), wt.getDimSize(2),
+                            conv.getDilation()[1]});
       }
       if (!kernel)
         kernel = info->selectKernel(&getContext(), channels, pixels);

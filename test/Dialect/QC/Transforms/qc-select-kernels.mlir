@@ -158,13 +158,14 @@ module attributes {qc.target = #qc.target<name = "x86_64-avxvnni", triple = "x86
 // AMX: convolutions with >= 32 input channels take tdpbusd tiles of M pixels,
 // M the largest divisor of a pixel row up to 16 (28 -> 14; the unpadded 1x1
 // conv's 2 x 10 x 10 = 200 pixels are one row: 200 -> 10), two channel blocks
-// when there are more than 16 channels. Few input channels (the 8-channel
-// stem; a 1x1 conv of 32 channels), depthwise convs and fully-connected layers
-// keep zmm vpdpbusd.
+// when there are more than 16 channels. The 8-channel stem takes tiles too,
+// a kernel row (3 x 8 = 24 bytes) per reduction step. A 1x1 conv of 32
+// channels (a reduction shorter than a tile row), depthwise convs and
+// fully-connected layers keep zmm vpdpbusd.
 // CHECK-LABEL: func.func @amx
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 14, channel_blocks = 2>
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 10>
-// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 14, channel_blocks = 2>
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
 // CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
@@ -177,6 +178,32 @@ module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-
     %4 = qc.fully_connected %a, %fw : tensor<3x64x!x>, tensor<4x64x!w> -> tensor<3x4x!y>
     %5 = qc.conv2d %x3, %w3 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x10x10x32x!x>, tensor<16x1x1x32x!w> -> tensor<1x10x10x16x!y>
     return %0, %1, %2, %3, %4, %5 : tensor<1x28x28x48x!y>, tensor<2x10x10x16x!y>, tensor<1x28x28x32x!y>, tensor<1x28x28x64x!y>, tensor<3x4x!y>, tensor<1x10x10x16x!y>
+  }
+}
+
+// -----
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32, 0.01>
+
+// AMX with few input channels: kernel rows as reduction steps need the row's
+// bytes together (no column dilation; up to 64 of them) and a reduction of
+// 64 or more. A 7x7 RGB stem (7 x 4 = 28 bytes a row, 147 in all) takes tiles;
+// the same with dilated columns, a 3x3 RGB conv (27) and a 9-wide kernel of
+// 8 channels (72 bytes a row) keep zmm vpdpbusd.
+// CHECK-LABEL: func.func @amx_rows
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16, channel_blocks = 2>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
+module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-unknown-linux-gnu", cpu = "sapphirerapids", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni,+amx-tile,+amx-int8">} {
+  func.func @amx_rows(%x: tensor<1x64x64x3x!x>, %w: tensor<64x7x7x3x!w>, %w3: tensor<32x3x3x3x!w>, %x8: tensor<1x32x32x8x!x>, %w9: tensor<32x1x9x8x!w>) -> (tensor<1x32x32x64x!y>, tensor<1x29x26x64x!y>, tensor<1x64x64x32x!y>, tensor<1x32x32x32x!y>) {
+    %0 = qc.conv2d %x, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, pad = array<i64: 3, 3, 3, 3>} : tensor<1x64x64x3x!x>, tensor<64x7x7x3x!w> -> tensor<1x32x32x64x!y>
+    %1 = qc.conv2d %x, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 2>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x64x64x3x!x>, tensor<64x7x7x3x!w> -> tensor<1x29x26x64x!y>
+    %2 = qc.conv2d %x, %w3 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : tensor<1x64x64x3x!x>, tensor<32x3x3x3x!w> -> tensor<1x64x64x32x!y>
+    %3 = qc.conv2d %x8, %w9 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 4, 0, 4>} : tensor<1x32x32x8x!x>, tensor<32x1x9x8x!w> -> tensor<1x32x32x32x!y>
+    return %0, %1, %2, %3 : tensor<1x32x32x64x!y>, tensor<1x29x26x64x!y>, tensor<1x64x64x32x!y>, tensor<1x32x32x32x!y>
   }
 }
 
