@@ -189,6 +189,11 @@ CASES = {
     "conv_5x5": lambda g: conv(g, 1, 13, 13, 5, 7, 5, 5, (3, 3), (1, 1), (2, 2, 2, 2), 1),
     # Channels padded to 4 in the staged image and copied 16 pixels at a time
     # (37 = 2 groups + 5 more; 40 = 2 groups + 8 more).
+    # Per-channel multipliers 0.15 to 1.5 (shifts below and above 32) and a
+    # clamp inside the int8 range: many results saturate before the clamp.
+    "conv_gain": lambda g: conv(g, 1, 6, 7, 24, 20, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
+                                clamp=(-100, 90),
+                                scales=(0.05, list(np.geomspace(0.0006, 0.006, 20)), 0.0002)),
     "conv_rgb": lambda g: conv(g, 2, 7, 37, 3, 20, 3, 3, (2, 2), (1, 1), (1, 1, 0, 2), 1),
     "conv_gray": lambda g: conv(g, 1, 5, 40, 1, 16, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
                                 clamp=(0, 127)),

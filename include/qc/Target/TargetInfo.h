@@ -108,6 +108,14 @@ public:
   /// saturating narrow and no widening of the accumulators.
   virtual bool prefersClampedEpilogue() const { return false; }
 
+  /// Whether i64 lanes shift right arithmetically by per-lane amounts in one
+  /// instruction and i32 lanes narrow to i8 with signed saturation in one
+  /// (x86 AVX-512: vpsravq, vpmovsdb). Then an epilogue whose results
+  /// provably fit in i32 skips the accumulator clamp of the clamped form
+  /// and saturates instead, and applies only the bounds of the output clamp
+  /// that are not the int8 range's.
+  virtual bool hasSaturatingNarrow() const { return false; }
+
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).
   virtual bool supportsKernel(KernelAttr kernel) const = 0;

@@ -309,7 +309,7 @@ public:
   };
 
   /// A conv's per-channel requantization as globals for storeVectors, in one
-  /// of three forms:
+  /// of four forms:
   ///  - clamped (targets that prefer it, no fused residual, every multiplier
   ///    at most 1 and every shift in 31..53): the accumulator range
   ///    [aLo, aHi] whose results lie in the clamp, the multiplier, and per
@@ -319,14 +319,70 @@ public:
   ///  - fixed point (targets lowering qc.scale_shift, no fused residual):
   ///    the multiplier and the i32 shift;
   ///  - portable: the multiplier, the i64 rounding term and shift, and the
-  ///    fused residual's multiplier.
+  ///    fused residual's multiplier;
+  ///  - saturating (targets with a saturating narrow, no fused residual,
+  ///    every result provably within i32, shifts in 1..53): as clamped but
+  ///    without the accumulator range, zo (not zo + 128) in the rounding
+  ///    terms, arithmetic shifts, then a saturating narrow and the clamp
+  ///    bounds that are not the int8 range's.
   struct EpilogueTables {
     Value m, round, shift, shift32, residualM, aLo, aHi;
-    bool oddHigh = false;
+    bool oddHigh = false, saturating = false;
     int64_t channels; ///< real output channels (lanes from here on are padding)
     bool clamped() const { return static_cast<bool>(aLo); }
+    bool evenOdd() const { return clamped() || saturating; }
     bool fixedPoint() const { return static_cast<bool>(shift32); }
   };
+
+  /// Per-channel rounding terms and shifts laid out for the even/odd
+  /// products: per vector of `lanes`, its even lanes, then its odd lanes
+  /// (odd shifts less 32 where `oddHigh`).
+  void evenOddGlobals(ArrayRef<int64_t> perChannelRound,
+                      ArrayRef<int64_t> perChannelShift, int64_t L,
+                      bool oddHigh, EpilogueTables &tb) {
+    const int64_t n = perChannelRound.size();
+    SmallVector<int64_t> round(n, 0), shift(n, 32);
+    for (int64_t v = 0; v < n; v += L)
+      for (int64_t k = 0; k < L; ++k) {
+        int64_t c = v + (k < L / 2 ? 2 * k : 2 * (k - L / 2) + 1);
+        bool odd = k >= L / 2;
+        round[v + k] = perChannelRound[c];
+        shift[v + k] = perChannelShift[c] - (odd && oddHigh ? 32 : 0);
+      }
+    OpBuilder &b = e.b;
+    tb.round = e.global<int64_t>(round, b.getI64Type());
+    tb.shift = e.global<int64_t>(shift, b.getI64Type());
+    tb.oddHigh = oddHigh;
+  }
+
+  /// The saturating form's tables into `tb`; false (and nothing created)
+  /// where a shift leaves 1..53 or some result could leave i32:
+  /// |acc| <= accBound[c], so |result| <= accBound·m / 2^s + |zo| + 1.
+  bool saturatingTables(const RequantTables &t, int64_t channels,
+                        const EpilogueShape &shape, ArrayRef<int64_t> accBound,
+                        EpilogueTables &tb) {
+    using i128 = __int128;
+    const int64_t L = shape.lanes;
+    if (L % 2 != 0)
+      return false;
+    const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
+    SmallVector<int64_t> perChannelRound(n, int64_t(1) << 31), perChannelShift(n, 32);
+    bool oddHigh = true;
+    for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c) {
+      const int64_t mc = t.m[c], s = t.shift[c];
+      if (mc < 0 || s < 1 || s > 53 || c >= static_cast<int64_t>(accBound.size()))
+        return false;
+      const i128 unit = i128(1) << s, half = i128(1) << (s - 1);
+      if ((i128(accBound[c]) * mc + half) / unit + std::abs(shape.zo) + 1 >= INT32_MAX)
+        return false;
+      oddHigh &= s >= 32;
+      perChannelRound[c] = static_cast<int64_t>(half + i128(shape.zo) * unit);
+      perChannelShift[c] = s;
+    }
+    evenOddGlobals(perChannelRound, perChannelShift, L, oddHigh, tb);
+    tb.saturating = true;
+    return true;
+  }
 
   /// The clamped form's tables into `tb`; false (and nothing created) where
   /// some channel's multiplier exceeds 1 (a unit step of the accumulator
@@ -343,7 +399,6 @@ public:
       return false;
     const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
     SmallVector<int32_t> aLo(n, 0), aHi(n, 0);
-    SmallVector<int64_t> round(n, 0), shift(n, 32);
     SmallVector<int64_t> perChannelRound(n, int64_t(1) << 31), perChannelShift(n, 32);
     bool oddHigh = true;
     const int64_t lower = shape.lo - shape.zo, upper = shape.hi - shape.zo;
@@ -372,25 +427,16 @@ public:
       perChannelRound[c] = static_cast<int64_t>(half + i128(bias) * unit);
       perChannelShift[c] = s;
     }
-    // Even lanes of each vector, then its odd lanes.
-    for (int64_t v = 0; v < n; v += L)
-      for (int64_t k = 0; k < L; ++k) {
-        int64_t c = v + (k < L / 2 ? 2 * k : 2 * (k - L / 2) + 1);
-        bool odd = k >= L / 2;
-        round[v + k] = perChannelRound[c];
-        shift[v + k] = perChannelShift[c] - (odd && oddHigh ? 32 : 0);
-      }
     OpBuilder &b = e.b;
     tb.aLo = e.global<int32_t>(aLo, b.getI32Type());
     tb.aHi = e.global<int32_t>(aHi, b.getI32Type());
-    tb.round = e.global<int64_t>(round, b.getI64Type());
-    tb.shift = e.global<int64_t>(shift, b.getI64Type());
-    tb.oddHigh = oddHigh;
+    evenOddGlobals(perChannelRound, perChannelShift, L, oddHigh, tb);
     return true;
   }
 
   EpilogueTables epilogueTables(const RequantTables &t, int64_t channels,
-                                const EpilogueShape &shape, const Residual &res) {
+                                const EpilogueShape &shape,
+                                ArrayRef<int64_t> accBound, const Residual &res) {
     OpBuilder &b = e.b;
     Type i32 = b.getI32Type(), i64 = b.getI64Type();
     EpilogueTables tb;
@@ -399,6 +445,9 @@ public:
     // multiplies with a 32×32→64 instruction (vpmuldq) instead of 64×64.
     SmallVector<int32_t> m32(t.m.begin(), t.m.end());
     tb.m = e.global<int32_t>(m32, i32);
+    if (!res.buffer && target().hasSaturatingNarrow() &&
+        saturatingTables(t, channels, shape, accBound, tb))
+      return tb;
     if (!res.buffer && target().prefersClampedEpilogue() &&
         clampedTables(t, channels, shape, tb))
       return tb;
@@ -452,11 +501,13 @@ public:
     auto odd = [&](Value v) -> Value { // lanes 2i+1 as i64
       return arith::ShRSIOp::create(b, e.loc, v, k32);
     };
-    if (tb.clamped()) {
+    if (tb.evenOdd()) {
       const int64_t H = L / 2;
       halfType = VectorType::get({H}, b.getI64Type());
-      aLo = load(tb.aLo, accType);
-      aHi = load(tb.aHi, accType);
+      if (tb.clamped()) {
+        aLo = load(tb.aLo, accType);
+        aHi = load(tb.aHi, accType);
+      }
       auto half = [&](Value table, int64_t offset) -> Value {
         return vector::LoadOp::create(b, e.loc, halfType, table,
                                       ValueRange{e.add(chan, e.index(offset))});
@@ -476,13 +527,21 @@ public:
       if (res.buffer)
         rmv = load(tb.residualM, wideType);
     }
-    auto clampedScale = [&](Value acc) -> Value {
-      Value a = arith::MaxSIOp::create(b, e.loc, acc, aLo);
-      a = arith::MinSIOp::create(b, e.loc, a, aHi);
+    // Saturating form: the same products without the clamp first (the
+    // results fit in i32), shifted arithmetically, narrowed with signed
+    // saturation; then only the clamp bounds inside the int8 range.
+    auto evenOddScale = [&](Value acc) -> Value {
+      Value a = acc;
+      if (tb.clamped()) {
+        a = arith::MaxSIOp::create(b, e.loc, a, aLo);
+        a = arith::MinSIOp::create(b, e.loc, a, aHi);
+      }
       Value a64 = vector::BitCastOp::create(b, e.loc, halfType, a);
       auto scale = [&](Value x, Value m, Value r, Value sh) -> Value {
-        return arith::ShRUIOp::create(
-            b, e.loc, e.add(e.mul(x, m), r), sh);
+        Value sum = e.add(e.mul(x, m), r);
+        if (tb.saturating)
+          return arith::ShRSIOp::create(b, e.loc, sum, sh);
+        return arith::ShRUIOp::create(b, e.loc, sum, sh);
       };
       Value ye = scale(even(a64), mE, rE, sE), yo = scale(odd(a64), mO, rO, sO);
       if (!tb.oddHigh)
@@ -493,9 +552,18 @@ public:
       Value y = vector::ShuffleOp::create(
           b, e.loc, vector::BitCastOp::create(b, e.loc, accType, ye),
           vector::BitCastOp::create(b, e.loc, accType, yo), blend);
-      return arith::XOrIOp::create(b, e.loc,
-                                   arith::TruncIOp::create(b, e.loc, byteVec, y),
-                                   e.splat(-128, byteVec));
+      if (!tb.saturating)
+        return arith::XOrIOp::create(b, e.loc,
+                                     arith::TruncIOp::create(b, e.loc, byteVec, y),
+                                     e.splat(-128, byteVec));
+      y = arith::MaxSIOp::create(b, e.loc, y, e.splat(-128, accType));
+      y = arith::MinSIOp::create(b, e.loc, y, e.splat(127, accType));
+      Value q = arith::TruncIOp::create(b, e.loc, byteVec, y);
+      if (lo > -128)
+        q = arith::MaxSIOp::create(b, e.loc, q, e.splat(lo, byteVec));
+      if (hi < 127)
+        q = arith::MinSIOp::create(b, e.loc, q, e.splat(hi, byteVec));
+      return q;
     };
     Value mask, left;
     if (tb.channels % L != 0) {
@@ -516,7 +584,7 @@ public:
         Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
         extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
       }
-      Value q = tb.clamped() ? clampedScale(acc)
+      Value q = tb.evenOdd() ? evenOddScale(acc)
                 : tb.fixedPoint()
                     ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
                                     zo, lo, hi)
@@ -630,20 +698,25 @@ public:
     const int64_t cg = s.c / s.groups;
     SmallVector<int8_t> packed(size, 0);
     SmallVector<int32_t> foldedBias(paddedOutputs, 0);
+    // |accumulator| bounds: activations (x + 128 or x) are at most 255 in
+    // magnitude.
+    SmallVector<int64_t> accBound;
     RequantTables t;
     for (int64_t o = 0; o < paddedOutputs; ++o) {
       if (o >= s.o) {
         t.pad();
         continue;
       }
-      int64_t sum = 0;
+      int64_t sum = 0, sumAbs = 0;
       for (int64_t tap = 0; tap < taps; ++tap)
         for (int64_t c = 0; c < cg; ++c) {
           int8_t v = w[(o * taps + tap) * cg + c];
           sum += v;
+          sumAbs += std::abs(v);
           packed[at(o, tap, c)] = v;
         }
       foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - zxFold * sum);
+      accBound.push_back(std::abs(int64_t(foldedBias[o])) + 255 * sumAbs);
       t.push(realMultipliers[o]);
     }
     PackedConv pc;
@@ -654,7 +727,7 @@ public:
       pc.weights = e.global<int8_t>(packed, e.b.getI8Type());
     }
     pc.bias = e.global<int32_t>(foldedBias, e.b.getI32Type());
-    pc.tables = epilogueTables(t, s.o, shape, res);
+    pc.tables = epilogueTables(t, s.o, shape, accBound, res);
     if (image)
       pc.img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
     return pc;

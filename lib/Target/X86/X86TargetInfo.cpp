@@ -105,6 +105,7 @@ public:
   }
 
   bool prefersClampedEpilogue() const override { return true; }
+  bool hasSaturatingNarrow() const override { return vnni512; }
 
 private:
   bool vnni512, vnni256, amx;

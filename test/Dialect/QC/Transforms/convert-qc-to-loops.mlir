@@ -15,15 +15,14 @@
 //   o=0: 10 − 118·10 = −1170      o=1: −5 − 118·0 = −5
 // Requantization multipliers s_x·s_w/s_out = 0.1·0.5/0.2 = 0.25 and 0.125
 // are 2^30 · 2^−32 and 2^30 · 2^−33: m = 1073741824, shift = 32 and 33.
-// x86 takes the clamped form: the accumulator is first clamped to the range
-// mapping into [−128 − zp_y, 127 − zp_y] = [−133, 122]:
-//   aLo = ceil((−133·2^s − 2^(s−1)) / m):  o=0: −532 − 2 = −534, o=1: −1064 − 4 = −1068
-//   aHi = floor((123·2^s − 2^(s−1) − 1) / m): o=0: 492 − 3 = 489, o=1: 984 − 5 = 979
-// and the i64 rounding terms 2^(s−1) + (zp_y + 128)·2^s and shifts are laid
-// out per vector as its 8 even lanes (channels 0, 2, …) then its 8 odd ones,
-// the odd shifts less 32 (every shift is ≥ 32): o=0 at [0], o=1 at [8];
-// padding channels have shift 32 and rounding term 2^31.
-//   o=0: 2^31 + 133·2^32 = 573378134016    o=1: 2^32 + 133·2^33 = 1146756268032
+// x86 with AVX-512 takes the saturating form: the 64-bit products of the
+// even and the odd lanes with i64 rounding terms 2^(s−1) + zp_y·2^s and
+// shifts, laid out per vector as its 8 even lanes (channels 0, 2, …) then its
+// 8 odd ones, the odd shifts less 32 (every shift is ≥ 32): o=0 at [0], o=1
+// at [8]; padding channels have shift 32 and rounding term 2^31.
+//   o=0: 2^31 + 5·2^32 = 23622320128    o=1: 2^32 + 5·2^33 = 47244640256
+// No accumulator range: |acc| ≤ |bias| + 255·Σ|w| (3720 and 260) keeps every
+// result far inside i32, so a saturating narrow replaces the clamp.
 
 !x = !quant.uniform<i8:f32, 0.1:-10>
 !y = !quant.uniform<i8:f32, 0.2:5>
@@ -33,10 +32,9 @@
 // CHECK-DAG:     memref.global "private" constant @[[W:__qc_const_[0-9]+]] : memref<64xi8> = dense<[1, 2, 3, 4, -1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG:     memref.global "private" constant @[[B:__qc_const_[0-9]+]] : memref<16xi32> = dense<[-1170, -5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG:     memref.global "private" constant @[[M:__qc_const_[0-9]+]] : memref<16xi32> = dense<[1073741824, 1073741824, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG:     memref.global "private" constant @[[LO:__qc_const_[0-9]+]] : memref<16xi32> = dense<[-534, -1068, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG:     memref.global "private" constant @[[HI:__qc_const_[0-9]+]] : memref<16xi32> = dense<[489, 979, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG:     memref.global "private" constant @[[S:__qc_const_[0-9]+]] : memref<16xi64> = dense<[32, 32, 32, 32, 32, 32, 32, 32, 1, 0, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG:     memref.global "private" constant @[[R:__qc_const_[0-9]+]] : memref<16xi64> = dense<[573378134016, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 1146756268032, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648]>
+// CHECK-DAG:     memref.global "private" constant @[[R:__qc_const_[0-9]+]] : memref<16xi64> = dense<[23622320128, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 47244640256, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648]>
+// CHECK-NOT:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[-534
 // CHECK:       func.func @main(%[[X:.+]]: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
 // CHECK:         bufferization.to_buffer %{{.+}} read_only : tensor<16xf32> to memref<16xf32>
 // CHECK-DAG:     memref.get_global @[[W]] : memref<64xi8>
@@ -65,6 +63,39 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
     %w = quant.scast %wi : tensor<2x1x1x4xi8> to tensor<2x1x1x4x!w>
     %b = arith.constant dense<[10, -5]> : tensor<2xi32>
     %c = qc.conv2d %q, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : tensor<1x2x2x4x!x>, tensor<2x1x1x4x!w>, tensor<2xi32> -> tensor<1x2x2x2x!y>
+    %d = quant.dcast %c : tensor<1x2x2x2x!y> to tensor<1x2x2x2xf32>
+    return %d : tensor<1x2x2x2xf32>
+  }
+}
+
+// -----
+
+// Without AVX-512 (no arithmetic shift of i64 lanes, no saturating narrow)
+// x86 takes the clamped form: the accumulator is first clamped to the range
+// mapping into [−128 − zp_y, 127 − zp_y] = [−133, 122]:
+//   aLo = ceil((−133·2^s − 2^(s−1)) / m):  o=0: −532 − 2 = −534, o=1: −1064 − 4 = −1068
+//   aHi = floor((123·2^s − 2^(s−1) − 1) / m): o=0: 492 − 3 = 489, o=1: 984 − 5 = 979
+// and the results offset by 128 (shifted logically, then xor 0x80): rounding
+// terms 2^(s−1) + (zp_y + 128)·2^s, in the same even/odd layout.
+//   o=0: 2^31 + 133·2^32 = 573378134016    o=1: 2^32 + 133·2^33 = 1146756268032
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5, 0.25}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx2"
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[-534, -1068, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[489, 979, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi64> = dense<[32, 32, 32, 32, 32, 32, 32, 32, 1, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi64> = dense<[573378134016, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 1146756268032, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648]>
+// CHECK:       func.func @main
+module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
+  func.func @main(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
+    %q = quant.qcast %x : tensor<1x2x2x4xf32> to tensor<1x2x2x4x!x>
+    %wi = arith.constant dense<[[[[1, 2, 3, 4]]], [[[-1, 0, 1, 0]]]]> : tensor<2x1x1x4xi8>
+    %w = quant.scast %wi : tensor<2x1x1x4xi8> to tensor<2x1x1x4x!w>
+    %b = arith.constant dense<[10, -5]> : tensor<2xi32>
+    %c = qc.conv2d %q, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>} : tensor<1x2x2x4x!x>, tensor<2x1x1x4x!w>, tensor<2xi32> -> tensor<1x2x2x2x!y>
     %d = quant.dcast %c : tensor<1x2x2x2x!y> to tensor<1x2x2x2xf32>
     return %d : tensor<1x2x2x2xf32>
   }
