@@ -22,7 +22,12 @@ Measures, all in one run and on one core:
     Runtime 1.30 int8 on the same QDQ file (npm onnxruntime-node), and both
     in float, plus qc's ONNX-to-.so compile time.
 Peers and qc alternate within each round; every number is the median over
-rounds of per-process medians. GOPS count 2 ops per multiply-accumulate.
+rounds of per-process medians. One-thread runs are all pinned to one CPU
+(taskset / sched_setaffinity): the CPU whose peak micro-benchmark is the
+fastest (--cpu overrides). On the 2-vCPU VM this was written on, the two
+vCPUs' AMX rates differed by up to 2x (a busy sibling hyperthread on the
+host), which made unpinned timings bimodal; the per-CPU peaks are printed
+and recorded. GOPS count 2 ops per multiply-accumulate.
 Writes the table to stdout, bench/RESULTS.md (with this command) and
 bench/results.png.
 """
@@ -78,9 +83,20 @@ MOBILENET_V2 = [
 ]
 
 
-def run(cmd, env=None, **kw):
+# The CPU one-thread measurements are pinned to (None: not pinned).
+ONE_CPU = None
+
+
+def pinned(cmd):
+    """`cmd` run on ONE_CPU only."""
+    return cmd if ONE_CPU is None else ["taskset", "-c", str(ONE_CPU)] + cmd
+
+
+def run(cmd, env=None, pin=False, **kw):
     e = dict(os.environ)
     e.update(env or {})
+    if pin:
+        cmd = pinned(cmd)
     p = subprocess.run(cmd, capture_output=True, text=True, env=e, **kw)
     if p.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{p.stderr}")
@@ -123,6 +139,7 @@ def time_halide(args, env):
     SIGILL the layer is timed again without it, and the row says so."""
     e = dict(os.environ)
     e.update(env)
+    args = pinned(args)
     p = subprocess.run(args, capture_output=True, text=True, env=e)
     if p.returncode == 0:
         t, target = p.stdout.split()
@@ -182,13 +199,13 @@ def bench_layers(tools, layers, work, rounds, runs):
         impl, hl_target = "", ""
         for _ in range(rounds):
             t_qc.append(float(run([tools["qc_time"], libs[i], f"layer{i}",
-                                   str(runs), "1"], env=one)))
+                                   str(runs), "1"], env=one, pin=True)))
             t_qv.append(float(run([tools["qc_time"], vlibs[i], f"layer{i}",
-                                   str(runs), "1"], env=one)))
-            out = run(dnnl_args, env=one).split()
+                                   str(runs), "1"], env=one, pin=True)))
+            out = run(dnnl_args, env=one, pin=True).split()
             t_dn.append(float(out[0]))
             impl = out[1]
-            t_dv.append(float(run(dnnl_args, env=vnni).split()[0]))
+            t_dv.append(float(run(dnnl_args, env=vnni, pin=True).split()[0]))
             t, hl_target = time_halide(halide_args, one)
             t_hl.append(t)
         ops = layer_ops(h, w, c, o, k, s, g)
@@ -240,14 +257,20 @@ def torch_models(names, work):
 def time_torch(net, x, runs, threads=1):
     import torch
     torch.set_num_threads(threads)
-    with torch.no_grad():
-        for _ in range(3):
-            net(x)
-        ts = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            net(x)
-            ts.append((time.perf_counter() - t0) * 1e6)
+    everywhere = os.sched_getaffinity(0)
+    if threads == 1 and ONE_CPU is not None:
+        os.sched_setaffinity(0, {ONE_CPU})
+    try:
+        with torch.no_grad():
+            for _ in range(3):
+                net(x)
+            ts = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                net(x)
+                ts.append((time.perf_counter() - t0) * 1e6)
+    finally:
+        os.sched_setaffinity(0, everywhere)
     return median(ts)
 
 
@@ -273,7 +296,8 @@ def ensure_ort():
 
 def time_ort(node_path, model, runs, threads=1):
     out = run(["node", os.path.join(ROOT, "bench", "ort_time.js"), model,
-               str(runs), str(threads)], env={"NODE_PATH": node_path})
+               str(runs), str(threads)], env={"NODE_PATH": node_path},
+              pin=threads == 1)
     return float(out.split()[0])
 
 
@@ -296,7 +320,8 @@ def bench_models(tools, names, work, rounds, runs):
                              "ort_int8_2t")}
         one = {"OMP_NUM_THREADS": "1"}
         for _ in range(rounds):
-            t["qc"].append(float(run([tools["qc_time"], lib, name, str(runs), "1"], env=one)))
+            t["qc"].append(float(run([tools["qc_time"], lib, name, str(runs), "1"],
+                                     env=one, pin=True)))
             t["qc_2t"].append(float(run([tools["qc_time"], lib, name, str(runs), "2"])))
             try:
                 t["torch_int8_2t"].append(time_torch(m["int8"], m["x"], runs, threads=2))
@@ -306,7 +331,7 @@ def bench_models(tools, names, work, rounds, runs):
                 # a reorder primitive"): reported as n/a.
                 print(f"  PyTorch int8 at 2 threads: {str(e).splitlines()[0]}")
             t["qc_qdq"].append(float(run([tools["qc_time"], qlib, f"{name}_qdq",
-                                          str(runs), "1"], env=one)))
+                                          str(runs), "1"], env=one, pin=True)))
             t["torch_int8"].append(time_torch(m["int8"], m["x"], runs))
             t["torch_float"].append(time_torch(m["float"], m["x"], max(3, runs // 3)))
             if ort:
@@ -342,11 +367,15 @@ def write_results(path, command, peaks, layers, models):
     lines = ["# qc speed results", "",
              f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}, "
              f"{cpu_name()}, one core (OMP_NUM_THREADS=1, "
-             "torch.set_num_threads(1)).", "",
+             "torch.set_num_threads(1)); every one-thread run pinned to "
+             f"cpu {peaks['cpu']}, {peaks['cpu_why']}.", "",
              f"Measured int8 peak of one core (bench/peak.c): **{peak:.0f} GOPS** "
              "with 24 independent `vpdpbusd zmm`" +
              (f", **{amx:.0f} GOPS** with AMX (4 accumulator tiles, `tdpbusd`)."
-              if amx else "; this CPU has no AMX."), "",
+              if amx else "; this CPU has no AMX.") +
+             " Per CPU: " + "; ".join(
+                 f"cpu {c}: " + ", ".join(f"{k} {v:.0f}" for k, v in p.items())
+                 for c, p in peaks["per_cpu"].items()) + ".", "",
              "## Layers (batch 1, int8, median µs)", "",
              "qc runs each layer as a library built with `--io int8` (int8 in, "
              "int8 out; its time includes staging the input into its padded "
@@ -454,22 +483,39 @@ def main():
                     help="rounds of the whole-model comparisons (this VM's "
                          "speed drifts by up to 2x over minutes; more rounds "
                          "steady the interleaved medians)")
+    ap.add_argument("--cpu", type=int, default=None,
+                    help="CPU for the one-thread runs (default: the one with "
+                         "the fastest peak micro-benchmark)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = ap.parse_args()
-    command = "/usr/bin/python3 bench/run.py" + (" --quick" if args.quick else "")
+    command = "/usr/bin/python3 bench/run.py" + (" --quick" if args.quick else "") + (
+        f" --cpu {args.cpu}" if args.cpu is not None else "")
     if args.quick:
         args.rounds, args.runs = 2, 5
     ensure_peers()
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as work:
         tools = build_tools(work)
-        samples = {}
-        for _ in range(3):
-            for line in run([tools["peak"]]).splitlines():
-                key, value = line.split()
-                samples.setdefault(key, []).append(float(value))
-        peaks = {k: median(v) for k, v in samples.items()}
-        print("peak: " + ", ".join(f"{k} {v:.0f}" for k, v in peaks.items()) +
-              " (one core)", flush=True)
+        # The peak of every CPU; one-thread runs go to the fastest one.
+        global ONE_CPU
+        per_cpu = {}
+        for cpu in sorted(os.sched_getaffinity(0)):
+            samples = {}
+            for _ in range(3):
+                for line in run(["taskset", "-c", str(cpu), tools["peak"]]).splitlines():
+                    key, value = line.split()
+                    samples.setdefault(key, []).append(float(value))
+            per_cpu[cpu] = {k: median(v) for k, v in samples.items()}
+            print(f"peak cpu {cpu}: " + ", ".join(
+                f"{k} {v:.0f}" for k, v in per_cpu[cpu].items()), flush=True)
+        key = "amx_gops" if "amx_gops" in next(iter(per_cpu.values())) else "vnni_zmm_gops"
+        ONE_CPU = args.cpu if args.cpu is not None else max(
+            per_cpu, key=lambda c: per_cpu[c][key])
+        peaks = dict(per_cpu[ONE_CPU])
+        peaks["cpu"] = ONE_CPU
+        peaks["cpu_why"] = ("given by --cpu" if args.cpu is not None
+                            else "the one with the fastest peak")
+        peaks["per_cpu"] = per_cpu
+        print(f"one-thread runs on cpu {ONE_CPU}", flush=True)
         layers = RESNET50 + MOBILENET_V2
         if args.quick:
             layers = layers[1:4] + MOBILENET_V2[1:3]
