@@ -385,7 +385,8 @@ def write_results(path, command, peaks, layers, models):
              "channels × 8 pixels register tile, padded image built per call). "
              "GOPS = 2·MACs / time.", "",
              "qc is the library for the host (AMX tiles for convolutions with "
-             ">= 32 input channels where the CPU has AMX), qc-VNNI the same layer "
+             ">= 32 input channels or kernel rows of 28-64 bytes where the CPU "
+             "has AMX), qc-VNNI the same layer "
              "built for x86_64-avx512vnni; % of the VNNI peak for qc-VNNI, of the "
              "AMX peak for qc.", "",
              "| layer | ops | qc µs | qc GOPS | % AMX peak | oneDNN µs | qc / oneDNN | "
@@ -508,6 +509,9 @@ def main():
             print(f"peak cpu {cpu}: " + ", ".join(
                 f"{k} {v:.0f}" for k, v in per_cpu[cpu].items()), flush=True)
         key = "amx_gops" if "amx_gops" in next(iter(per_cpu.values())) else "vnni_zmm_gops"
+        if args.cpu is not None and args.cpu not in per_cpu:
+            raise SystemExit(f"bench: --cpu {args.cpu}: not one of the CPUs this "
+                             f"process may run on ({sorted(per_cpu)})")
         ONE_CPU = args.cpu if args.cpu is not None else max(
             per_cpu, key=lambda c: per_cpu[c][key])
         peaks = dict(per_cpu[ONE_CPU])

@@ -187,13 +187,14 @@ CASES = {
     "conv_1x1": lambda g: conv(g, 2, 5, 7, 37, 33, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     "conv_dilated": lambda g: conv(g, 1, 12, 10, 8, 16, 3, 3, (1, 1), (2, 3), (2, 3, 2, 3), 1, clamp=(-20, 90)),
     "conv_5x5": lambda g: conv(g, 1, 13, 13, 5, 7, 5, 5, (3, 3), (1, 1), (2, 2, 2, 2), 1),
-    # Channels padded to 4 in the staged image and copied 16 pixels at a time
-    # (37 = 2 groups + 5 more; 40 = 2 groups + 8 more).
-    # Per-channel multipliers 0.15 to 1.5 (shifts below and above 32) and a
-    # clamp inside the int8 range: many results saturate before the clamp.
+    # Per-channel multipliers 0.0005 to 1.5 (shifts below and above 32) and a
+    # clamp inside the int8 range: the first channels mostly inside the
+    # clamp, the last ones mostly saturated (|acc| is ~10^5 here).
     "conv_gain": lambda g: conv(g, 1, 6, 7, 24, 20, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
                                 clamp=(-100, 90),
-                                scales=(0.05, list(np.geomspace(0.0006, 0.006, 20)), 0.0002)),
+                                scales=(0.05, list(np.geomspace(0.000002, 0.006, 20)), 0.0002)),
+    # Channels padded to 4 in the staged image and copied 16 pixels at a time
+    # (37 = 2 groups + 5 more; 40 = 2 groups + 8 more).
     "conv_rgb": lambda g: conv(g, 2, 7, 37, 3, 20, 3, 3, (2, 2), (1, 1), (1, 1, 0, 2), 1),
     "conv_gray": lambda g: conv(g, 1, 5, 40, 1, 16, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
                                 clamp=(0, 127)),
@@ -223,6 +224,11 @@ CASES = {
     "amx_stem": lambda g: conv(g, 1, 20, 32, 3, 40, 7, 7, (2, 2), (1, 1), (3, 3, 3, 3), 1,
                                clamp=(-128, 100)),
     "amx_rows": lambda g: conv(g, 2, 12, 14, 5, 20, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2), 1),
+    # The same multipliers (0.0005 to 1.5) on tiles: the saturating epilogue
+    # after tdpbusd.
+    "amx_gain": lambda g: conv(g, 1, 8, 14, 64, 32, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
+                               clamp=(-100, 90),
+                               scales=(0.05, list(np.geomspace(0.000002, 0.006, 32)), 0.0002)),
     # dilated 3x5 with asymmetric padding, 130 channels (K step 44)
     "amx_dilated": lambda g: conv(g, 1, 11, 16, 130, 16, 3, 5, (1, 1), (2, 2), (2, 4, 2, 4), 1),
     # 35 output pixels (an odd count: the last pixel pair has one pixel), 10
@@ -270,9 +276,11 @@ CASES = {
     "lut": lambda g: lut(g, [3, 37]),
     # Enough work for the thread pool: pooled rows, elements of add and lut
     # (and of the graph's quantize and dequantize) split over the threads.
-    "max_pool_rows": lambda g: pool(g, "max", 2, 33, 30, 70, (3, 3), (2, 2), (1, 1, 1, 1)),
-    "add_parallel": lambda g: add(g, [1, 17, 23, 97], clamp=(-20, 127)),
-    "lut_parallel": lambda g: lut(g, [5, 7001]),
+    "max_pool_rows": lambda g: pool(g, "max", 2, 41, 30, 70, (3, 3), (2, 2), (1, 1, 1, 1)),
+    "add_parallel": lambda g: add(g, [1, 23, 23, 97], clamp=(-20, 127)),
+    "lut_parallel": lambda g: lut(g, [7, 7001]),
+    # A staged input image large enough for its rows to be copied on the pool.
+    "conv_staged_rows": lambda g: conv(g, 1, 64, 64, 64, 16, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
 }
 
 

@@ -49,6 +49,8 @@ struct ConvProblem {
   /// padded input image (an output row; all pixels for an unpadded 1×1
   /// stride-1 convolution).
   int64_t rowPixels;
+  /// Kernel columns and their dilation: a kernel row's taps lie next to each
+  /// other in an NHWC image when the dilation is 1.
   int64_t kernelWidth, columnDilation;
 };
 

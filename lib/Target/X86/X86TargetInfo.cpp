@@ -43,9 +43,12 @@ public:
     // (bench: mbv2.pw 1x1 32>16 77 µs on tiles, 70 µs on zmm).
     // Below 32 channels (an RGB stem) a step of the reduction can be a whole
     // kernel row of up to 64 bytes instead, where the columns are not
-    // dilated (qc-convert-qc-to-loops does so then).
-    bool rowSteps = p.columnDilation == 1 &&
-                    p.kernelWidth * ((p.inChannels + 3) / 4 * 4) <= 64;
+    // dilated (qc-convert-qc-to-loops does so then). Measured: a 7x7 RGB
+    // stem (28-byte rows) 0.57x the zmm kernel's time, a 3x3 one of 16
+    // channels (48) 0.6-0.8x; a 3x3 RGB stem (12) 1.3x, 8 channels (24)
+    // 0.5-1.1x (noise): rows of 28 bytes or more.
+    int64_t rowBytes = p.kernelWidth * ((p.inChannels + 3) / 4 * 4);
+    bool rowSteps = p.columnDilation == 1 && rowBytes >= 28 && rowBytes <= 64;
     if (!amx || (p.inChannels < 32 && !rowSteps) ||
         p.inChannels * p.taps < 64 || p.outChannels < 16)
       return {};

@@ -158,14 +158,14 @@ module attributes {qc.target = #qc.target<name = "x86_64-avxvnni", triple = "x86
 // AMX: convolutions with >= 32 input channels take tdpbusd tiles of M pixels,
 // M the largest divisor of a pixel row up to 16 (28 -> 14; the unpadded 1x1
 // conv's 2 x 10 x 10 = 200 pixels are one row: 200 -> 10), two channel blocks
-// when there are more than 16 channels. The 8-channel stem takes tiles too,
-// a kernel row (3 x 8 = 24 bytes) per reduction step. A 1x1 conv of 32
-// channels (a reduction shorter than a tile row), depthwise convs and
-// fully-connected layers keep zmm vpdpbusd.
+// when there are more than 16 channels. Few input channels (the 8-channel
+// stem: kernel rows of 3 x 8 = 24 bytes, below the 28 that pay for tiles; a
+// 1x1 conv of 32 channels, a reduction shorter than a tile row), depthwise
+// convs and fully-connected layers keep zmm vpdpbusd.
 // CHECK-LABEL: func.func @amx
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 14, channel_blocks = 2>
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 10>
-// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 14, channel_blocks = 2>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
 // CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
@@ -188,7 +188,7 @@ module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-
 !w = !quant.uniform<i8<-127:127>:f32, 0.01>
 
 // AMX with few input channels: kernel rows as reduction steps need the row's
-// bytes together (no column dilation; up to 64 of them) and a reduction of
+// bytes together (no column dilation; 28 to 64 of them) and a reduction of
 // 64 or more. A 7x7 RGB stem (7 x 4 = 28 bytes a row, 147 in all) takes tiles;
 // the same with dilated columns, a 3x3 RGB conv (27) and a 9-wide kernel of
 // 8 channels (72 bytes a row) keep zmm vpdpbusd.
