@@ -279,6 +279,11 @@ CASES = {
     "max_pool_rows": lambda g: pool(g, "max", 2, 41, 30, 70, (3, 3), (2, 2), (1, 1, 1, 1)),
     "add_parallel": lambda g: add(g, [1, 23, 23, 97], clamp=(-20, 127)),
     "lut_parallel": lambda g: lut(g, [7, 7001]),
+    # 96 output channels: 6 vectors, a group of 4 and a last group of 2 whose
+    # tiles are a parallel loop of their own; a GEMV whose weights make it
+    # worth the pool.
+    "conv_last_group": lambda g: conv(g, 1, 80, 80, 16, 96, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
+    "fc_gemv": lambda g: fully_connected(g, 1, 1024, 1000),
     # A staged input image large enough for its rows to be copied on the pool.
     "conv_staged_rows": lambda g: conv(g, 1, 64, 64, 64, 16, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
 }

@@ -753,17 +753,24 @@ public:
   /// while every pixel tile uses them, tiles of up to `tilePixels` output
   /// pixels (from p0; `n` static) inside. The full tiles of all full groups
   /// are one parallel loop, group-major so a thread's consecutive tiles
-  /// share weights; the static remainders follow.
+  /// share weights, the full tiles of the last, smaller group another; the
+  /// static remainders (fewer pixels than a tile) follow. `work` counts the
+  /// multiply-adds and `weightBytes` the packed weights: with few pixels
+  /// (a fully-connected layer) reading the weights is what takes the time.
   void forEachTile(int64_t channelVectors, int64_t groupVectors,
                    int64_t pixels, int64_t tilePixels, int64_t work,
+                   int64_t weightBytes,
                    llvm::function_ref<void(Value, int64_t, Value, int64_t)> tile) {
     OpBuilder &b = e.b;
     const int64_t fullGroups = channelVectors / groupVectors,
                   lastGroup = channelVectors % groupVectors;
     const int64_t nb = std::min(tilePixels, pixels);
     const int64_t tiles = pixels / nb, rest = pixels % nb;
+    work += Emitter::kByteWork * weightBytes;
     if (fullGroups > 0 && tiles > 0)
-      e.parallelLoop(0, fullGroups * tiles, 1, work, [&](Value t) {
+      e.parallelLoop(0, fullGroups * tiles, 1,
+                     work * fullGroups * groupVectors / channelVectors,
+                     [&](Value t) {
         Value g = arith::DivUIOp::create(b, e.loc, t, e.index(tiles));
         Value p0 = e.mul(arith::RemUIOp::create(b, e.loc, t, e.index(tiles)),
                          e.index(nb));
@@ -774,9 +781,11 @@ public:
         tile(e.index(tiles * nb), rest, g, groupVectors);
       });
     if (lastGroup) {
-      e.loop(0, tiles * nb, nb, [&](Value p0) {
-        tile(p0, nb, e.index(fullGroups), lastGroup);
-      });
+      if (tiles > 0)
+        e.parallelLoop(0, tiles, 1, work * lastGroup / channelVectors,
+                       [&](Value t) {
+          tile(e.mul(t, e.index(nb)), nb, e.index(fullGroups), lastGroup);
+        });
       if (rest)
         tile(e.index(tiles * nb), rest, e.index(fullGroups), lastGroup);
     }
@@ -940,7 +949,8 @@ public:
                      hi, res);
       }
     };
-    forEachTile(ob, MB, pixels, NB, pixels * s.o * s.c * s.kh * s.kw, emitTile);
+    forEachTile(ob, MB, pixels, NB, pixels * s.o * s.c * s.kh * s.kw,
+                s.o * cp * s.kh * s.kw, emitTile);
     return success();
   }
 
@@ -1308,7 +1318,7 @@ public:
       }
     };
     // Tiles of PP pixel pairs; an odd tile's last pair has one pixel.
-    forEachTile(ob, CB, pixels, 2 * PP, pixels * s.o * s.c * taps,
+    forEachTile(ob, CB, pixels, 2 * PP, pixels * s.o * s.c * taps, s.o * cp * taps,
                 [&](Value p0, int64_t n, Value g, int64_t cbg) {
                   emitTile(p0, ceilDiv(n, 2), n % 2 == 1, g, cbg);
                 });
