@@ -21,6 +21,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <optional>
 
 namespace qc {
 #define GEN_PASS_DEF_CONVERTQCTOLOOPS
@@ -194,6 +195,11 @@ public:
     if (work >= kParallelWork)
       f->setAttr("qc.parallel", b.getUnitAttr());
   }
+  /// body(i) for every element i < n of an elementwise op (scalar code per
+  /// element), on the pool when there are enough of them.
+  void elementwise(int64_t n, llvm::function_ref<void(Value)> body) {
+    parallelLoop(0, n, 1, kElementWork * n, body);
+  }
   /// A loop carrying `init`; body returns the next values.
   SmallVector<Value>
   loopCarried(int64_t lb, int64_t ub, ValueRange init,
@@ -334,13 +340,33 @@ public:
     bool fixedPoint() const { return static_cast<bool>(shift32); }
   };
 
-  /// Per-channel rounding terms and shifts laid out for the even/odd
-  /// products: per vector of `lanes`, its even lanes, then its odd lanes
-  /// (odd shifts less 32 where `oddHigh`).
-  void evenOddGlobals(ArrayRef<int64_t> perChannelRound,
-                      ArrayRef<int64_t> perChannelShift, int64_t L,
-                      bool oddHigh, EpilogueTables &tb) {
-    const int64_t n = perChannelRound.size();
+  /// The rounding-term and shift tables of the even/odd forms into `tb`:
+  /// per channel c < channels with multiplier m >= 0 and shift s in
+  /// minShift..53, `term(c, m, s)` gives its rounding term (none: the form
+  /// does not apply, and nothing is created). Laid out per vector of L
+  /// lanes: its even lanes, then its odd lanes (odd shifts less 32 where
+  /// every shift is >= 32, `oddHigh`: the result lands in the high half);
+  /// padding channels get term 2^31 and shift 32.
+  bool evenOddTables(const RequantTables &t, int64_t channels, int64_t L,
+                     int64_t minShift,
+                     llvm::function_ref<std::optional<int64_t>(int64_t, int64_t, int64_t)> term,
+                     EpilogueTables &tb) {
+    if (L % 2 != 0)
+      return false;
+    const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
+    SmallVector<int64_t> perChannelRound(n, int64_t(1) << 31), perChannelShift(n, 32);
+    bool oddHigh = true;
+    for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c) {
+      const int64_t mc = t.m[c], s = t.shift[c];
+      if (mc < 0 || s < minShift || s > 53)
+        return false;
+      std::optional<int64_t> r = term(c, mc, s);
+      if (!r)
+        return false;
+      oddHigh &= s >= 32;
+      perChannelRound[c] = *r;
+      perChannelShift[c] = s;
+    }
     SmallVector<int64_t> round(n, 0), shift(n, 32);
     for (int64_t v = 0; v < n; v += L)
       for (int64_t k = 0; k < L; ++k) {
@@ -353,6 +379,7 @@ public:
     tb.round = e.global<int64_t>(round, b.getI64Type());
     tb.shift = e.global<int64_t>(shift, b.getI64Type());
     tb.oddHigh = oddHigh;
+    return true;
   }
 
   /// The saturating form's tables into `tb`; false (and nothing created)
@@ -362,24 +389,15 @@ public:
                         const EpilogueShape &shape, ArrayRef<int64_t> accBound,
                         EpilogueTables &tb) {
     using i128 = __int128;
-    const int64_t L = shape.lanes;
-    if (L % 2 != 0)
-      return false;
-    const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
-    SmallVector<int64_t> perChannelRound(n, int64_t(1) << 31), perChannelShift(n, 32);
-    bool oddHigh = true;
-    for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c) {
-      const int64_t mc = t.m[c], s = t.shift[c];
-      if (mc < 0 || s < 1 || s > 53 || c >= static_cast<int64_t>(accBound.size()))
-        return false;
+    auto term = [&](int64_t c, int64_t mc, int64_t s) -> std::optional<int64_t> {
       const i128 unit = i128(1) << s, half = i128(1) << (s - 1);
-      if ((i128(accBound[c]) * mc + half) / unit + std::abs(shape.zo) + 1 >= INT32_MAX)
-        return false;
-      oddHigh &= s >= 32;
-      perChannelRound[c] = static_cast<int64_t>(half + i128(shape.zo) * unit);
-      perChannelShift[c] = s;
-    }
-    evenOddGlobals(perChannelRound, perChannelShift, L, oddHigh, tb);
+      if (c >= static_cast<int64_t>(accBound.size()) ||
+          (i128(accBound[c]) * mc + half) / unit + std::abs(shape.zo) + 1 >= INT32_MAX)
+        return std::nullopt;
+      return static_cast<int64_t>(half + i128(shape.zo) * unit);
+    };
+    if (!evenOddTables(t, channels, shape.lanes, /*minShift=*/1, term, tb))
+      return false;
     tb.saturating = true;
     return true;
   }
@@ -395,18 +413,12 @@ public:
       return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
     };
     const int64_t L = shape.lanes;
-    if (L % 2 != 0)
-      return false;
     const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
     SmallVector<int32_t> aLo(n, 0), aHi(n, 0);
-    SmallVector<int64_t> perChannelRound(n, int64_t(1) << 31), perChannelShift(n, 32);
-    bool oddHigh = true;
     const int64_t lower = shape.lo - shape.zo, upper = shape.hi - shape.zo;
-    for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c) {
-      const int64_t mc = t.m[c], s = t.shift[c];
-      if (mc < 0 || s < 31 || s > 53 || (mc > (int64_t(1) << s)))
-        return false;
-      oddHigh &= s >= 32;
+    auto term = [&](int64_t c, int64_t mc, int64_t s) -> std::optional<int64_t> {
+      if (mc > (int64_t(1) << s))
+        return std::nullopt;
       const i128 unit = i128(1) << s, half = i128(1) << (s - 1);
       int64_t bias = 128 + shape.zo; // result + 128 >= 0: shifted logically
       if (mc == 0) {
@@ -420,17 +432,17 @@ public:
         u = std::clamp<i128>(u, INT32_MIN, INT32_MAX);
         auto f = [&](i128 a) { return floorDiv(a * mc + half, unit); };
         if (l > u || f(l) < lower || f(u) > upper)
-          return false;
+          return std::nullopt;
         aLo[c] = static_cast<int32_t>(l);
         aHi[c] = static_cast<int32_t>(u);
       }
-      perChannelRound[c] = static_cast<int64_t>(half + i128(bias) * unit);
-      perChannelShift[c] = s;
-    }
+      return static_cast<int64_t>(half + i128(bias) * unit);
+    };
+    if (!evenOddTables(t, channels, L, /*minShift=*/31, term, tb))
+      return false;
     OpBuilder &b = e.b;
     tb.aLo = e.global<int32_t>(aLo, b.getI32Type());
     tb.aHi = e.global<int32_t>(aHi, b.getI32Type());
-    evenOddGlobals(perChannelRound, perChannelShift, L, oddHigh, tb);
     return true;
   }
 
@@ -638,9 +650,10 @@ public:
     const bool grouped = s.c < cp && cp <= 16 && 64 % cp == 0;
     const int64_t g = grouped ? 64 / cp : 1;
     SmallVector<int64_t> lanes;
-    for (int64_t p = 0; p < g && grouped; ++p)
-      for (int64_t j = 0; j < cp; ++j)
-        lanes.push_back(j < s.c ? p * s.c + j : g * s.c);
+    if (grouped)
+      for (int64_t p = 0; p < g; ++p)
+        for (int64_t j = 0; j < cp; ++j)
+          lanes.push_back(j < s.c ? p * s.c + j : g * s.c);
     e.parallelLoop(0, s.n * s.h, 1, Emitter::kByteWork * s.n * s.h * wp * cp, [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
@@ -1821,8 +1834,7 @@ public:
     qc::PairedMultiplier pm = qc::quantizePairedMultiplier(
         qa.getScale() / qo.getScale(), qb.getScale() / qo.getScale());
     Type i64 = b.getI64Type();
-    const int64_t elements = numElements(op.getOutput());
-    e.parallelLoop(0, elements, 1, Emitter::kElementWork * elements, [&](Value i) {
+    e.elementwise(numElements(op.getOutput()), [&](Value i) {
       auto term = [&](Value mem, int64_t zp, int64_t m) {
         Value v = arith::ExtSIOp::create(b, e.loc, i64, e.load(mem, i));
         return e.mul(e.sub(v, e.intConst(zp, i64)), e.intConst(m, i64));
@@ -1861,9 +1873,13 @@ public:
     e.parallelLoop(0, n * oh, 1, Emitter::kByteWork * n * oh * ow * c * taps, [&](Value row) {
       Value ni = arith::DivUIOp::create(b, e.loc, row, e.index(oh));
       Value y = arith::RemUIOp::create(b, e.loc, row, e.index(oh));
-      auto [h0, h1] = window(y, op.getStride()[0], op.getPad()[0], op.getKernel()[0], h);
+      std::pair<Value, Value> hw =
+          window(y, op.getStride()[0], op.getPad()[0], op.getKernel()[0], h);
+      Value h0 = hw.first, h1 = hw.second;
       e.loop(0, ow, 1, [&](Value xx) {
-        auto [w0, w1] = window(xx, op.getStride()[1], op.getPad()[1], op.getKernel()[1], w);
+        std::pair<Value, Value> ww =
+            window(xx, op.getStride()[1], op.getPad()[1], op.getKernel()[1], w);
+        Value w0 = ww.first, w1 = ww.second;
         Value base = e.mul(e.add(e.mul(row, e.index(ow)), xx), e.index(c));
         e.loop(0, c, 1, [&](Value ci) { e.store(lowest, out, e.add(base, ci)); });
         e.loop(h0, h1, 1, [&](Value iy) {
@@ -1967,8 +1983,7 @@ public:
     SmallVector<int8_t> table(op.getTable().begin(), op.getTable().end());
     Value tableMem = e.global<int8_t>(table, b.getI8Type());
     Value bias = e.intConst(128, b.getI32Type());
-    const int64_t elements = numElements(op.getOutput());
-    e.parallelLoop(0, elements, 1, Emitter::kElementWork * elements, [&](Value i) {
+    e.elementwise(numElements(op.getOutput()), [&](Value i) {
       Value v = arith::ExtSIOp::create(b, e.loc, b.getI32Type(), e.load(x, i));
       Value idx = arith::IndexCastOp::create(b, e.loc, b.getIndexType(), e.add(v, bias));
       e.store(e.load(tableMem, idx), out, i);
@@ -1987,8 +2002,7 @@ public:
     Value invV = fc(inv), loV = fc(float(-128 - q.getZeroPoint())),
           hiV = fc(float(127 - q.getZeroPoint()));
     Value zp = e.intConst(q.getZeroPoint(), i32);
-    const int64_t elements = numElements(op.getResult());
-    e.parallelLoop(0, elements, 1, Emitter::kElementWork * elements, [&](Value i) {
+    e.elementwise(numElements(op.getResult()), [&](Value i) {
       Value t = arith::MulFOp::create(b, e.loc, e.load(x, i), invV);
       t = math::RoundEvenOp::create(b, e.loc, t);
       t = arith::MaxNumFOp::create(b, e.loc, t, loV);
@@ -2005,8 +2019,7 @@ public:
     Value scale = arith::ConstantOp::create(
         b, e.loc, f32, b.getF32FloatAttr(static_cast<float>(q.getScale())));
     Value zp = e.intConst(q.getZeroPoint(), i32);
-    const int64_t elements = numElements(op.getInput());
-    e.parallelLoop(0, elements, 1, Emitter::kElementWork * elements, [&](Value i) {
+    e.elementwise(numElements(op.getInput()), [&](Value i) {
       Value v = arith::ExtSIOp::create(b, e.loc, i32, e.load(x, i));
       Value f = arith::SIToFPOp::create(b, e.loc, f32, e.sub(v, zp));
       e.store(arith::MulFOp::create(b, e.loc, f, scale), out, i);

@@ -43,12 +43,11 @@ Value dequantizedActivation(Value v) {
 tosa::SliceOp cropThroughRequantize(Value v) {
   if (auto slice = v.getDefiningOp<tosa::SliceOp>())
     return slice;
-  auto dq = v.getDefiningOp<quant::DequantizeCastOp>();
-  auto q = dq ? dq.getInput().getDefiningOp<quant::QuantizeCastOp>() : nullptr;
+  Value requantized = dequantizedActivation(v);
+  auto q = requantized ? requantized.getDefiningOp<quant::QuantizeCastOp>() : nullptr;
   auto slice = q ? q.getInput().getDefiningOp<tosa::SliceOp>() : nullptr;
-  auto src = slice ? slice.getInput1().getDefiningOp<quant::DequantizeCastOp>()
-                   : nullptr;
-  if (!src || cast<RankedTensorType>(src.getInput().getType()).getElementType() !=
+  Value src = slice ? dequantizedActivation(slice.getInput1()) : Value();
+  if (!src || cast<RankedTensorType>(src.getType()).getElementType() !=
                   cast<RankedTensorType>(q.getType()).getElementType())
     return nullptr;
   return slice;
