@@ -42,18 +42,28 @@ static int qc_threads = -1; /* -1: not decided yet */
 static pthread_t workers[QC_MAX_THREADS];
 static int started;          /* pool threads running */
 static atomic_int busy;      /* one parallel_for at a time */
-static atomic_uint generation;
 static atomic_int stopping;
 
-/* The current job. Written by the publishing thread before it bumps
-   `generation`; pool threads read it after seeing the new generation. The
-   next job is published only after every pool thread has reported
-   `finished` for this one, so no thread ever works on a stale job. */
+/* The current job. `ticket` is (publication number << 32 | chunks << 16 |
+   next unclaimed chunk); a thread claims a chunk by advancing it with a
+   compare-and-swap, so a claim can only succeed on the job the thread read.
+   job_fn, job_ctx and job_n are written before the ticket is published and
+   stay untouched until `done` counts every chunk of the job, so a thread
+   holding a claimed chunk always reads its own job. The publishing thread
+   waits for the chunks to be done, not for the pool threads to check in: a
+   pool thread that is still asleep when the job is published finds it all
+   claimed when it wakes, and the caller never waits for its wake-up. */
 static qc_task_fn job_fn;
 static void *job_ctx;
-static int64_t job_n, job_chunks;
-static atomic_llong job_next;
-static atomic_int finished;
+static int64_t job_n;
+static _Atomic uint64_t ticket;
+static atomic_int done;
+/* Bumped with every publication: what sleeping pool threads wait on. */
+static atomic_uint generation;
+static atomic_int sleepers;
+/* Pool threads 0 .. active - 1 take part (the thread count can be lowered
+   after the pool has grown). */
+static atomic_int active;
 
 static void futex_wait(atomic_uint *addr, unsigned value) {
   syscall(SYS_futex, (unsigned *)addr, FUTEX_WAIT_PRIVATE, value, 0, 0, 0);
@@ -63,37 +73,68 @@ static void futex_wake_all(atomic_uint *addr) {
   syscall(SYS_futex, (unsigned *)addr, FUTEX_WAKE_PRIVATE, INT_MAX, 0, 0, 0);
 }
 
-static void run_chunks(void) {
+/* A spin-wait hint to the core (cheaper for a hyperthread sibling than a
+   tight loop, and no system call). Builtins, not inline assembly: the
+   bitcode is compiled by qc-compile, which has no assembly parsers. */
+static inline void cpu_relax(void) {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __builtin_arm_yield();
+#else
+  atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/* Claims and runs chunks of the published job until none is left; returns
+   how many it ran. */
+static int run_chunks(void) {
+  int ran = 0;
+  uint64_t t = atomic_load(&ticket);
   for (;;) {
-    int64_t c = atomic_fetch_add(&job_next, 1);
-    if (c >= job_chunks)
-      return;
-    int64_t begin = job_n * c / job_chunks, end = job_n * (c + 1) / job_chunks;
+    uint64_t next = t & 0xffff, chunks = (t >> 16) & 0xffff;
+    if (next >= chunks)
+      return ran;
+    if (!atomic_compare_exchange_weak(&ticket, &t, t + 1))
+      continue; /* t now holds the current ticket */
+    int64_t begin = job_n * (int64_t)next / (int64_t)chunks,
+            end = job_n * (int64_t)(next + 1) / (int64_t)chunks;
     job_fn(job_ctx, begin, end);
+    atomic_fetch_add(&done, 1);
+    ++ran;
+    t = atomic_load(&ticket);
   }
 }
 
-/* `arg` is the generation current when the thread was created: a thread
-   that starts after the job it was created for was published still sees it
-   as new. */
+/* Pool threads spin this many relax hints (a millisecond or so) waiting for
+   the next job before they sleep: a model's layers follow each other within
+   microseconds, a futex wake-up takes tens of them. */
+enum { QC_SPINS = 1 << 14 };
+
 static void *worker(void *arg) {
-  unsigned seen = (unsigned)(uintptr_t)arg;
+  const int index = (int)(intptr_t)arg;
   for (;;) {
-    unsigned g;
+    unsigned g = atomic_load(&generation);
+    if (index < atomic_load(&active) && run_chunks())
+      continue;
     int spins = 0;
-    while ((g = atomic_load(&generation)) == seen) {
+    while (atomic_load(&generation) == g) {
       if (atomic_load(&stopping))
         return 0;
-      if (++spins < 20000)
-        sched_yield();
-      else
-        futex_wait(&generation, seen);
+      if (++spins < QC_SPINS) {
+        cpu_relax();
+        continue;
+      }
+      /* Dekker with the publisher: it bumps `generation` and then reads
+         `sleepers`; this thread counts itself in and then lets the kernel
+         compare `generation`. */
+      atomic_fetch_add(&sleepers, 1);
+      futex_wait(&generation, g);
+      atomic_fetch_sub(&sleepers, 1);
+      spins = 0;
     }
-    seen = g;
     if (atomic_load(&stopping))
       return 0;
-    run_chunks();
-    atomic_fetch_add(&finished, 1);
   }
 }
 
@@ -133,23 +174,31 @@ void qc_parallel_for(qc_task_fn fn, void *ctx, int64_t n) {
     return;
   }
   while (started < threads - 1) {
-    void *gen = (void *)(uintptr_t)atomic_load(&generation);
-    if (pthread_create(&workers[started], 0, worker, gen) != 0)
+    if (pthread_create(&workers[started], 0, worker, (void *)(intptr_t)started) != 0)
       break;
     ++started;
   }
-  int64_t chunks = (int64_t)(started + 1) * 4;
+  const int helpers = started < threads - 1 ? started : threads - 1;
+  /* Chunks: 4 per thread, so a thread on a slower CPU takes fewer. */
+  int64_t chunks = (int64_t)(helpers + 1) * 4;
+  if (chunks > n)
+    chunks = n;
   job_fn = fn;
   job_ctx = ctx;
   job_n = n;
-  job_chunks = chunks < n ? chunks : n;
-  atomic_store(&job_next, 0);
-  atomic_store(&finished, 0);
+  atomic_store(&active, helpers);
+  atomic_store(&done, 0);
+  uint64_t publication = (atomic_load(&ticket) >> 32) + 1;
+  atomic_store(&ticket, publication << 32 | (uint64_t)chunks << 16);
   atomic_fetch_add(&generation, 1);
-  futex_wake_all(&generation);
+  if (atomic_load(&sleepers) > 0)
+    futex_wake_all(&generation);
   run_chunks();
-  while (atomic_load(&finished) < started)
-    sched_yield();
+  for (int spins = 0; atomic_load(&done) < chunks;)
+    if (++spins < QC_SPINS)
+      cpu_relax();
+    else
+      sched_yield();
   atomic_store(&busy, 0);
 }
 
