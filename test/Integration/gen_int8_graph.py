@@ -284,6 +284,10 @@ CASES = {
     # worth the pool.
     "conv_last_group": lambda g: conv(g, 1, 80, 80, 16, 96, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     "fc_gemv": lambda g: fully_connected(g, 1, 1024, 1000),
+    # 128 output channels over 2 images of 20x20: several channel groups and
+    # fewer weight bytes than input bytes, so the pool's loop goes by blocks
+    # of pixel tiles, every group of a block before the next block.
+    "conv_pixel_blocks": lambda g: conv(g, 2, 20, 20, 64, 128, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     # A staged input image large enough for its rows to be copied on the pool.
     "conv_staged_rows": lambda g: conv(g, 1, 64, 64, 64, 16, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
 }

@@ -621,9 +621,13 @@ public:
   /// the whole padded row: its left and right padding and, when the channels
   /// are padded (c < cp <= 16, the RGB stems), groups of 64 / cp pixels as
   /// one load of their bytes and one byte shuffle with the padding byte.
-  /// The rows of padding above and below are filled before it.
+  /// The rows of padding above and below are filled before it. The row
+  /// loop runs on the pool when the copy or the conv reading it does
+  /// (`convWork` multiply-adds): the pool's threads then each stage about
+  /// the rows their part of the conv reads, instead of the calling thread
+  /// staging all of them for the others to fetch from its caches.
   Value paddedImage(const ConvShape &s, Value x, int64_t cp, int64_t zx,
-                    bool toUnsigned) {
+                    bool toUnsigned, int64_t convWork) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type();
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
@@ -654,7 +658,9 @@ public:
       for (int64_t p = 0; p < g; ++p)
         for (int64_t j = 0; j < cp; ++j)
           lanes.push_back(j < s.c ? p * s.c + j : g * s.c);
-    e.parallelLoop(0, s.n * s.h, 1, Emitter::kByteWork * s.n * s.h * wp * cp, [&](Value nh) {
+    e.parallelLoop(0, s.n * s.h, 1,
+                   std::max(convWork, Emitter::kByteWork * s.n * s.h * wp * cp),
+                   [&](Value nh) {
       Value n = arith::DivUIOp::create(b, e.loc, nh, e.index(s.h));
       Value y = arith::RemUIOp::create(b, e.loc, nh, e.index(s.h));
       Value row = e.linear({n, e.add(y, e.index(s.pt)), e.index(0), e.index(0)},
@@ -742,7 +748,8 @@ public:
     pc.bias = e.global<int32_t>(foldedBias, e.b.getI32Type());
     pc.tables = epilogueTables(t, s.o, shape, accBound, res);
     if (image)
-      pc.img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput);
+      pc.img = paddedImage(s, x, cp, zx, /*toUnsigned=*/!signedInput,
+                           s.n * s.oh * s.ow * s.o * cg * taps);
     return pc;
   }
 
@@ -765,14 +772,25 @@ public:
   /// last group may be smaller) outside, so a group's weights stay in cache
   /// while every pixel tile uses them, tiles of up to `tilePixels` output
   /// pixels (from p0; `n` static) inside. The full tiles of all full groups
-  /// are one parallel loop, group-major so a thread's consecutive tiles
-  /// share weights, the full tiles of the last, smaller group another; the
-  /// static remainders (fewer pixels than a tile) follow. `work` counts the
-  /// multiply-adds and `weightBytes` the packed weights: with few pixels
-  /// (a fully-connected layer) reading the weights is what takes the time.
+  /// are one parallel loop, the full tiles of the last, smaller group
+  /// another; the static remainders (fewer pixels than a tile) follow.
+  /// `work` counts the multiply-adds, `weightBytes` the packed weights (with
+  /// few pixels, a fully-connected layer, reading them is what takes the
+  /// time) and `imageBytes` the input the tiles read.
+  ///
+  /// The pool deals a loop's iterations to the threads in contiguous
+  /// ranges, so the order of the first loop decides what each thread reads.
+  /// Where the weights are the larger operand it is group-major: a thread's
+  /// consecutive tiles share weights and each thread reads only its groups'.
+  /// Otherwise it goes by blocks of pixel tiles (up to kBlockBytes of input
+  /// each), every group of a block before the next block: each thread then
+  /// reads and writes only its range of pixels, which at 2 threads is
+  /// mostly the range it wrote in the layer before (still in its core's
+  /// caches), while a block's input stays in L1 across the groups.
+  static constexpr int64_t kBlockBytes = 32 * 1024;
   void forEachTile(int64_t channelVectors, int64_t groupVectors,
                    int64_t pixels, int64_t tilePixels, int64_t work,
-                   int64_t weightBytes,
+                   int64_t weightBytes, int64_t imageBytes,
                    llvm::function_ref<void(Value, int64_t, Value, int64_t)> tile) {
     OpBuilder &b = e.b;
     const int64_t fullGroups = channelVectors / groupVectors,
@@ -780,13 +798,32 @@ public:
     const int64_t nb = std::min(tilePixels, pixels);
     const int64_t tiles = pixels / nb, rest = pixels % nb;
     work += Emitter::kByteWork * weightBytes;
+    // Tiles per pixel block: the largest divisor of `tiles` whose input
+    // fits kBlockBytes.
+    const bool byPixels = fullGroups > 1 && weightBytes <= imageBytes;
+    int64_t bt = 1;
+    for (int64_t d = tiles; byPixels && d > 1; --d)
+      if (tiles % d == 0 && d * imageBytes <= kBlockBytes * tiles) {
+        bt = d;
+        break;
+      }
     if (fullGroups > 0 && tiles > 0)
       e.parallelLoop(0, fullGroups * tiles, 1,
                      work * fullGroups * groupVectors / channelVectors,
                      [&](Value t) {
-        Value g = arith::DivUIOp::create(b, e.loc, t, e.index(tiles));
-        Value p0 = e.mul(arith::RemUIOp::create(b, e.loc, t, e.index(tiles)),
-                         e.index(nb));
+        Value g, p0;
+        if (byPixels) {
+          // t = (block · fullGroups + g) · bt + tile in block
+          Value blk = arith::DivUIOp::create(b, e.loc, t, e.index(fullGroups * bt));
+          Value r = arith::RemUIOp::create(b, e.loc, t, e.index(fullGroups * bt));
+          g = arith::DivUIOp::create(b, e.loc, r, e.index(bt));
+          Value inBlock = arith::RemUIOp::create(b, e.loc, r, e.index(bt));
+          p0 = e.mul(e.add(e.mul(blk, e.index(bt)), inBlock), e.index(nb));
+        } else {
+          g = arith::DivUIOp::create(b, e.loc, t, e.index(tiles));
+          p0 = e.mul(arith::RemUIOp::create(b, e.loc, t, e.index(tiles)),
+                     e.index(nb));
+        }
         tile(p0, nb, g, groupVectors);
       });
     if (fullGroups > 0 && rest)
@@ -963,7 +1000,8 @@ public:
       }
     };
     forEachTile(ob, MB, pixels, NB, pixels * s.o * s.c * s.kh * s.kw,
-                s.o * cp * s.kh * s.kw, emitTile);
+                s.o * cp * s.kh * s.kw, s.n * (s.h + s.pt + s.pb) * wp * cp,
+                emitTile);
     return success();
   }
 
@@ -1332,6 +1370,7 @@ public:
     };
     // Tiles of PP pixel pairs; an odd tile's last pair has one pixel.
     forEachTile(ob, CB, pixels, 2 * PP, pixels * s.o * s.c * taps, s.o * cp * taps,
+                s.n * (s.h + s.pt + s.pb) * wp * cp,
                 [&](Value p0, int64_t n, Value g, int64_t cbg) {
                   emitTile(p0, ceilDiv(n, 2), n % 2 == 1, g, cbg);
                 });
