@@ -288,6 +288,10 @@ CASES = {
     # fewer weight bytes than input bytes, so the pool's loop goes by blocks
     # of pixel tiles, every group of a block before the next block.
     "conv_pixel_blocks": lambda g: conv(g, 2, 20, 20, 64, 128, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
+    # 49 pixels, 256 KB of weights: the pixels left over after the full
+    # register tiles read every weight, so they too are split over the
+    # threads by channel groups.
+    "conv_rest_groups": lambda g: conv(g, 1, 7, 7, 1024, 256, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     # A staged input image large enough for its rows to be copied on the pool.
     "conv_staged_rows": lambda g: conv(g, 1, 64, 64, 64, 16, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
 }
