@@ -261,6 +261,14 @@ CASES = {
     # 7x7 outputs, 600 channels: on the thread pool in one row chunk and 8
     # groups of 5 channel blocks (the last group 3, one of them partial).
     "depthwise_channel_groups": lambda g: conv(g, 1, 14, 14, 600, 600, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 600),
+    # 32, 40 and 56 channels: the three taps of an interior output column
+    # are one window of 80, 96 or 128 bytes (a 64-byte load, one of 16, 32
+    # or 64, and one byte permutation on AVX-512); edge columns and the
+    # partial block take the per-tap path.
+    "depthwise_window": lambda g: conv(g, 2, 7, 9, 32, 32, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 32),
+    "depthwise_window_40": lambda g: conv(g, 1, 8, 11, 40, 40, 3, 3, (1, 1), (2, 1), (2, 1, 2, 1), 40),
+    "depthwise_window_56": lambda g: conv(g, 1, 9, 12, 56, 56, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 56,
+                                          clamp=(-100, 127)),
     "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

@@ -1484,8 +1484,34 @@ public:
     // Unfolds the L channels from c0 of output column ow of input row ih
     // (inside the image) into U[at]. `checked`: some taps may lie outside
     // the image columns (they read zx).
+    // Narrow inputs (3 taps of 16 channels within 80–128 bytes: 32, 40 or 56
+    // channels, column dilation 1): the taps' window is one 64-byte load and
+    // one of 16–64 bytes, and one two-source byte permutation (vpermt2b)
+    // lays them out, instead of three 16-byte loads put together with
+    // inserts. The fourth byte of a group repeats tap 0: its weight is 0.
+    const int64_t window = 2 * s.c + L;
+    const bool windowed = L == 16 && s.kw == 3 && s.dw == 1 && window > 64 &&
+                          llvm::is_contained(ArrayRef<int64_t>{16, 32, 64}, window - 64);
+    SmallVector<int64_t> windowLanes;
+    if (windowed)
+      for (int64_t l = 0; l < L; ++l)
+        for (int64_t k = 0; k < 4; ++k)
+          windowLanes.push_back((k < 3 ? k : 0) * s.c + l);
     auto unfoldGroup = [&](Value pixelRow, Value ow, Value c0, Value at,
                            bool checked, Value mask) {
+      if (windowed && !checked && !mask) {
+        Value iw = e.sub(e.mul(ow, e.index(s.sw)), e.index(s.pl));
+        Value src = e.add(e.mul(e.add(pixelRow, iw), e.index(s.c)), c0);
+        Value lo = vector::LoadOp::create(b, e.loc, VectorType::get({64}, i8), x,
+                                          ValueRange{src});
+        Value hi = vector::LoadOp::create(b, e.loc, VectorType::get({window - 64}, i8),
+                                          x, ValueRange{e.add(src, e.index(64))});
+        Value all = vector::ShuffleOp::create(b, e.loc, lo, hi, windowLanes);
+        if (toUnsigned)
+          all = arith::XOrIOp::create(b, e.loc, all, flip);
+        vector::StoreOp::create(b, e.loc, all, U, ValueRange{at});
+        return;
+      }
       SmallVector<Value> taps;
       for (int64_t k = 0; k < 4; ++k) {
         if (k >= s.kw) {
