@@ -173,6 +173,16 @@ def median(xs):
     return statistics.median(xs)
 
 
+def peak_on(tool, cpu, rounds=3):
+    """bench/peak.c pinned to `cpu`: the median GOPS of each measured unit."""
+    samples = {}
+    for _ in range(rounds):
+        for line in run(["taskset", "-c", str(cpu), tool]).splitlines():
+            key, value = line.split()
+            samples.setdefault(key, []).append(float(value))
+    return {k: median(v) for k, v in samples.items()}
+
+
 def bench_layers(tools, layers, work, rounds, runs):
     qc_compile = os.path.join(BUILD, "bin", "qc-compile")
     libs, vlibs = [], []
@@ -500,12 +510,7 @@ def main():
         global ONE_CPU
         per_cpu = {}
         for cpu in sorted(os.sched_getaffinity(0)):
-            samples = {}
-            for _ in range(3):
-                for line in run(["taskset", "-c", str(cpu), tools["peak"]]).splitlines():
-                    key, value = line.split()
-                    samples.setdefault(key, []).append(float(value))
-            per_cpu[cpu] = {k: median(v) for k, v in samples.items()}
+            per_cpu[cpu] = peak_on(tools["peak"], cpu)
             print(f"peak cpu {cpu}: " + ", ".join(
                 f"{k} {v:.0f}" for k, v in per_cpu[cpu].items()), flush=True)
         key = "amx_gops" if "amx_gops" in next(iter(per_cpu.values())) else "vnni_zmm_gops"

@@ -33,25 +33,16 @@ def qc_time(tool, lib, name, runs, threads):
 
 
 def peaks(tool):
-    def once(cmd):
-        out = {}
-        for line in bench.run(cmd).splitlines():
-            k, v = line.split()
-            out[k] = float(v)
-        return out
-    alone = [once(["taskset", "-c", "0", tool]) for _ in range(3)]
-    loaded = []
-    for _ in range(3):
-        other = subprocess.Popen(
-            ["sh", "-c", f"while :; do taskset -c 1 {tool} > /dev/null; done"])
-        try:
-            loaded.append(once(["taskset", "-c", "0", tool]))
-        finally:
-            other.kill()
-            other.wait()
-    keys = alone[0].keys()
-    return {k: (statistics.median(a[k] for a in alone),
-                statistics.median(x[k] for x in loaded)) for k in keys}
+    """Median GOPS on cpu 0 alone and while copies run back to back on cpu 1."""
+    alone = bench.peak_on(tool, 0)
+    other = subprocess.Popen(
+        ["sh", "-c", f"while :; do taskset -c 1 {tool} > /dev/null; done"])
+    try:
+        loaded = bench.peak_on(tool, 0)
+    finally:
+        other.kill()
+        other.wait()
+    return {k: (alone[k], loaded[k]) for k in alone}
 
 
 def main():

@@ -65,14 +65,14 @@ static qc_task_fn job_fn;
 static void *job_ctx;
 static int64_t job_n, job_chunks;
 static _Atomic uint64_t slots[QC_MAX_THREADS];
-static atomic_int job_parts; /* taking-part threads of the current job */
+/* Threads taking part in the current job: the caller and pool threads
+   0 .. job_parts - 2 (the thread count can be lowered after the pool has
+   grown). */
+static atomic_int job_parts;
 static atomic_int done;
 /* Bumped with every publication: what sleeping pool threads wait on. */
 static atomic_uint generation;
 static atomic_int sleepers;
-/* Pool threads 0 .. active - 1 take part (the thread count can be lowered
-   after the pool has grown). */
-static atomic_int active;
 
 static void futex_wait(atomic_uint *addr, unsigned value) {
   syscall(SYS_futex, (unsigned *)addr, FUTEX_WAIT_PRIVATE, value, 0, 0, 0);
@@ -129,7 +129,7 @@ static void *worker(void *arg) {
   const int index = (int)(intptr_t)arg;
   for (;;) {
     unsigned g = atomic_load(&generation);
-    if (index < atomic_load(&active) && run_chunks(index + 1))
+    if (index + 1 < atomic_load(&job_parts) && run_chunks(index + 1))
       continue;
     int spins = 0;
     while (atomic_load(&generation) == g) {
@@ -202,7 +202,6 @@ void qc_parallel_for(qc_task_fn fn, void *ctx, int64_t n) {
   job_n = n;
   job_chunks = chunks;
   const int parts = helpers + 1;
-  atomic_store(&active, helpers);
   atomic_store(&job_parts, parts);
   atomic_store(&done, 0);
   const uint64_t publication = (atomic_load(&slots[0]) >> 32) + 1;

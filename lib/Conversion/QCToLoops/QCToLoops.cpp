@@ -334,7 +334,8 @@ public:
   struct EpilogueTables {
     Value m, round, shift, shift32, residualM, aLo, aHi;
     /// Saturating form with every shift >= 32: s − 32 per channel (i32,
-    /// lane order), applied to the products' high halves.
+    /// lane order), applied to the products' high halves (instead of
+    /// `shift`).
     Value highShift;
     bool oddHigh = false, saturating = false;
     int64_t channels; ///< real output channels (lanes from here on are padding)
@@ -349,9 +350,11 @@ public:
   /// does not apply, and nothing is created). Laid out per vector of L
   /// lanes: its even lanes, then its odd lanes (odd shifts less 32 where
   /// every shift is >= 32, `oddHigh`: the result lands in the high half);
-  /// padding channels get term 2^31 and shift 32.
+  /// padding channels get term 2^31 and shift 32. With `highHalves` and
+  /// every shift >= 32, the shifts are instead s − 32 as i32 in lane order
+  /// (`highShift`), for the products' high halves.
   bool evenOddTables(const RequantTables &t, int64_t channels, int64_t L,
-                     int64_t minShift,
+                     int64_t minShift, bool highHalves,
                      llvm::function_ref<std::optional<int64_t>(int64_t, int64_t, int64_t)> term,
                      EpilogueTables &tb) {
     if (L % 2 != 0)
@@ -380,8 +383,17 @@ public:
       }
     OpBuilder &b = e.b;
     tb.round = e.global<int64_t>(round, b.getI64Type());
-    tb.shift = e.global<int64_t>(shift, b.getI64Type());
     tb.oddHigh = oddHigh;
+    if (highHalves && oddHigh) {
+      // floor(P / 2^s) = floor(hi32(P) / 2^(s−32)) for s >= 32: one
+      // arithmetic shift of the products' high halves, in lane order.
+      SmallVector<int32_t> high(n);
+      for (int64_t c = 0; c < n; ++c)
+        high[c] = static_cast<int32_t>(perChannelShift[c] - 32);
+      tb.highShift = e.global<int32_t>(high, b.getI32Type());
+    } else {
+      tb.shift = e.global<int64_t>(shift, b.getI64Type());
+    }
     return true;
   }
 
@@ -399,18 +411,10 @@ public:
         return std::nullopt;
       return static_cast<int64_t>(half + i128(shape.zo) * unit);
     };
-    if (!evenOddTables(t, channels, shape.lanes, /*minShift=*/1, term, tb))
+    if (!evenOddTables(t, channels, shape.lanes, /*minShift=*/1,
+                       /*highHalves=*/true, term, tb))
       return false;
     tb.saturating = true;
-    if (tb.oddHigh) {
-      // floor(P / 2^s) = floor(hi32(P) / 2^(s−32)) for s >= 32: the
-      // arithmetic shift of the high halves, all lanes at once.
-      const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), shape.lanes) * shape.lanes;
-      SmallVector<int32_t> high(n, 0);
-      for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c)
-        high[c] = static_cast<int32_t>(t.shift[c] - 32);
-      tb.highShift = e.global<int32_t>(high, e.b.getI32Type());
-    }
     return true;
   }
 
@@ -450,7 +454,8 @@ public:
       }
       return static_cast<int64_t>(half + i128(bias) * unit);
     };
-    if (!evenOddTables(t, channels, L, /*minShift=*/31, term, tb))
+    if (!evenOddTables(t, channels, L, /*minShift=*/31, /*highHalves=*/false,
+                       term, tb))
       return false;
     OpBuilder &b = e.b;
     tb.aLo = e.global<int32_t>(aLo, b.getI32Type());
@@ -537,7 +542,8 @@ public:
                                       ValueRange{e.add(chan, e.index(offset))});
       };
       rE = half(tb.round, 0), rO = half(tb.round, H);
-      sE = half(tb.shift, 0), sO = half(tb.shift, H);
+      if (!tb.highShift)
+        sE = half(tb.shift, 0), sO = half(tb.shift, H);
       k32 = e.splat(32, halfType);
       Value m64 = vector::BitCastOp::create(b, e.loc, halfType, m32);
       mE = even(m64), mO = odd(m64);
@@ -554,8 +560,6 @@ public:
     // Saturating form: the same products without the clamp first (the
     // results fit in i32), shifted arithmetically, narrowed with signed
     // saturation; then only the clamp bounds inside the int8 range.
-    // Narrowed with signed saturation, then the clamp bounds inside the int8
-    // range.
     auto saturate = [&](Value y) -> Value {
       y = arith::MaxSIOp::create(b, e.loc, y, e.splat(-128, accType));
       y = arith::MinSIOp::create(b, e.loc, y, e.splat(127, accType));
@@ -574,18 +578,13 @@ public:
         a = arith::MinSIOp::create(b, e.loc, a, aHi);
       }
       Value a64 = vector::BitCastOp::create(b, e.loc, halfType, a);
-      auto scale = [&](Value x, Value m, Value r, Value sh) -> Value {
-        Value sum = e.add(e.mul(x, m), r);
-        if (tb.saturating)
-          return arith::ShRSIOp::create(b, e.loc, sum, sh);
-        return arith::ShRUIOp::create(b, e.loc, sum, sh);
-      };
+      // acc·m + rounding term, on the even and on the odd lanes as i64.
+      Value pe = e.add(e.mul(even(a64), mE), rE), po = e.add(e.mul(odd(a64), mO), rO);
       if (tb.highShift) {
         // The high halves of the even and the odd products in lane order
         // (one two-source permute), then one arithmetic shift of 32-bit
         // lanes by s − 32: 8 instructions per vector with the saturating
         // narrow, against 9 shifting each half's 64-bit products.
-        Value pe = e.add(e.mul(even(a64), mE), rE), po = e.add(e.mul(odd(a64), mO), rO);
         SmallVector<int64_t> highs;
         for (int64_t i = 0; i < L; ++i)
           highs.push_back(i % 2 == 0 ? i + 1 : L + i);
@@ -594,7 +593,12 @@ public:
             vector::BitCastOp::create(b, e.loc, accType, po), highs);
         return saturate(arith::ShRSIOp::create(b, e.loc, y, hs));
       }
-      Value ye = scale(even(a64), mE, rE, sE), yo = scale(odd(a64), mO, rO, sO);
+      auto shift = [&](Value p, Value sh) -> Value {
+        if (tb.saturating)
+          return arith::ShRSIOp::create(b, e.loc, p, sh);
+        return arith::ShRUIOp::create(b, e.loc, p, sh);
+      };
+      Value ye = shift(pe, sE), yo = shift(po, sO);
       if (!tb.oddHigh)
         yo = arith::ShLIOp::create(b, e.loc, yo, k32);
       SmallVector<int64_t> blend;
@@ -1497,11 +1501,19 @@ public:
       for (int64_t l = 0; l < L; ++l)
         for (int64_t k = 0; k < 4; ++k)
           windowLanes.push_back((k < 3 ? k : 0) * s.c + l);
+    // Input column of tap k of output column ow, and the offset of channel
+    // c0 of input column iw in the row starting at pixel pixelRow.
+    auto tapColumn = [&](Value ow, int64_t k) {
+      return e.sub(e.add(e.mul(ow, e.index(s.sw)), e.index(k * s.dw)),
+                   e.index(s.pl));
+    };
+    auto source = [&](Value pixelRow, Value iw, Value c0) {
+      return e.add(e.mul(e.add(pixelRow, iw), e.index(s.c)), c0);
+    };
     auto unfoldGroup = [&](Value pixelRow, Value ow, Value c0, Value at,
                            bool checked, Value mask) {
       if (windowed && !checked && !mask) {
-        Value iw = e.sub(e.mul(ow, e.index(s.sw)), e.index(s.pl));
-        Value src = e.add(e.mul(e.add(pixelRow, iw), e.index(s.c)), c0);
+        Value src = source(pixelRow, tapColumn(ow, 0), c0);
         Value lo = vector::LoadOp::create(b, e.loc, VectorType::get({64}, i8), x,
                                           ValueRange{src});
         Value hi = vector::LoadOp::create(b, e.loc, VectorType::get({window - 64}, i8),
@@ -1518,8 +1530,7 @@ public:
           taps.push_back(zeroTap);
           continue;
         }
-        Value iw = e.sub(e.add(e.mul(ow, e.index(s.sw)), e.index(k * s.dw)),
-                         e.index(s.pl));
+        Value iw = tapColumn(ow, k);
         Value valid;
         if (checked) {
           Value ge = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge,
@@ -1530,7 +1541,7 @@ public:
           iw = arith::MaxSIOp::create(b, e.loc, iw, e.index(0));
           iw = arith::MinSIOp::create(b, e.loc, iw, e.index(s.w - 1));
         }
-        Value src = e.add(e.mul(e.add(pixelRow, iw), e.index(s.c)), c0);
+        Value src = source(pixelRow, iw, c0);
         Value v = mask ? vector::MaskedLoadOp::create(b, e.loc, tapType, x,
                                                       ValueRange{src}, mask, zxTap)
                              .getResult()

@@ -17,11 +17,12 @@
 // Requantization multipliers s_x·s_w/s_out = 0.1·0.5/0.2 = 0.25 and 0.125
 // are 2^30 · 2^−32 and 2^30 · 2^−33: m = 1073741824, shift = 32 and 33.
 // x86 with AVX-512 takes the saturating form: the 64-bit products of the
-// even and the odd lanes with i64 rounding terms 2^(s−1) + zp_y·2^s and
-// shifts, laid out per vector as its 8 even lanes (channels 0, 2, …) then its
-// 8 odd ones, the odd shifts less 32 (every shift is ≥ 32): o=0 at [0], o=1
-// at [8]; padding channels have shift 32 and rounding term 2^31.
+// even and the odd lanes with i64 rounding terms 2^(s−1) + zp_y·2^s, laid
+// out per vector as its 8 even lanes (channels 0, 2, …) then its 8 odd
+// ones: o=0 at [0], o=1 at [8]; padding channels have rounding term 2^31.
 //   o=0: 2^31 + 5·2^32 = 23622320128    o=1: 2^32 + 5·2^33 = 47244640256
+// Every shift is ≥ 32, so the products' high halves are shifted by s − 32
+// as i32 in lane order: o=0 0, o=1 1, padding 0.
 // No accumulator range: |acc| ≤ |bias| + 255·Σ|w| (3720 and 260) keeps every
 // result far inside i32, so a saturating narrow replaces the clamp.
 
@@ -33,7 +34,7 @@
 // CHECK-DAG:     memref.global "private" constant @[[W:__qc_const_[0-9]+]] : memref<64xi8> = dense<[1, 2, 3, 4, -1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG:     memref.global "private" constant @[[B:__qc_const_[0-9]+]] : memref<16xi32> = dense<[-1170, -5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG:     memref.global "private" constant @[[M:__qc_const_[0-9]+]] : memref<16xi32> = dense<[1073741824, 1073741824, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG:     memref.global "private" constant @[[S:__qc_const_[0-9]+]] : memref<16xi64> = dense<[32, 32, 32, 32, 32, 32, 32, 32, 1, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @[[S:__qc_const_[0-9]+]] : memref<16xi32> = dense<[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG:     memref.global "private" constant @[[R:__qc_const_[0-9]+]] : memref<16xi64> = dense<[23622320128, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 47244640256, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648]>
 // The accumulator range of the clamped form (below) is not there:
 // FORM-LABEL:  module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
