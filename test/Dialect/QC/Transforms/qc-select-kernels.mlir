@@ -214,10 +214,10 @@ module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-
 !w = !quant.uniform<i8<-127:127>:f32, 0.01>
 
 // AArch64 i8mm: convolutions with >= 16 input channels take usmmla (2 pixels
-// x 2 channels x 8 bytes): 4 pixel pairs x 2 vectors of 4 channels; fewer
+// x 2 channels x 8 bytes): 2 pixel pairs x 4 vectors of 4 channels; fewer
 // input channels keep usdot (4 channels x 4 bytes).
 // CHECK-LABEL: func.func @i8mm
-// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "mmla.usmmla", lanes = 4, block = 4, channel_blocks = 2>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "mmla.usmmla", lanes = 4, block = 2, channel_blocks = 4>
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.usdot", lanes = 4
 module attributes {qc.target = #qc.target<name = "aarch64-i8mm", triple = "aarch64-unknown-linux-gnu", cpu = "generic", features = "+neon,+dotprod,+i8mm">} {
   func.func @i8mm(%x: tensor<1x8x8x64x!x>, %w: tensor<32x3x3x64x!w>, %s: tensor<1x8x8x8x!x>, %ws: tensor<32x3x3x8x!w>) -> (tensor<1x8x8x32x!y>, tensor<1x8x8x32x!y>) {
