@@ -91,6 +91,7 @@ void buildFloatToLLVMPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createQCElideResultCopies());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createQCCopiesToLinalg());
+  pm.addNestedPass<func::FuncOp>(createQCVectorizeFloatConvs());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createQCExpandMath());
   pm.addPass(createCanonicalizerPass());

@@ -529,6 +529,15 @@ for mode in ["SAME_UPPER", "SAME_LOWER"]:
         pads.append((lo, total - lo))
     conv_case(f"conv_{mode.lower()}", (3, 4, k, k), dict(strides=[2, 2], auto_pad=mode),
               onnx_pads=[pads[0][0], pads[1][0], pads[0][1], pads[1][1]])
+# Channel counts the float build's vector loops take 16 and 8 at a time
+# (qc-vectorize-float-convs), with remainders of output columns and channels.
+XW = rand(1, 32, 9, 11, seed=45)
+conv_case("conv_wide_stride", (18, 32, 3, 3), dict(strides=[2, 2], pads=[1, 1, 1, 1]), x=XW)
+conv_case("conv_wide_dilated", (7, 32, 3, 2), dict(dilations=[2, 1], pads=[2, 0, 2, 1]), x=XW)
+XD = rand(2, 24, 7, 10, seed=46)
+conv_case("conv_depthwise_24", (24, 1, 3, 3), dict(group=24, pads=[1, 1, 1, 1]), x=XD)
+conv_case("conv_depthwise_24_stride", (24, 1, 5, 3), dict(group=24, strides=[2, 1],
+                                                         dilations=[1, 2], pads=[2, 2, 2, 2]), x=XD)
 x1d = rand(2, 3, 11, seed=43)
 w1d = rand(4, 3, 3, seed=44)
 case("conv1d", op_model("Conv", {"x": x1d}, dict(pads=[1, 2], strides=[2]),
@@ -622,7 +631,9 @@ for name, sa, sb, const_b in [("matmul_batched", (2, 3, 4, 5), (3, 5, 6), False)
                               ("matmul_vec_left", (4,), (4, 3), True),
                               ("matmul_vec_right", (2, 3, 4), (4,), False),
                               ("matmul_const_3d", (2, 3, 4), (2, 4, 5), True),
-                              ("matmul_const_2d", (2, 3, 4), (4, 5), True)]:
+                              ("matmul_const_2d", (2, 3, 4), (4, 5), True),
+                              ("matmul_wide", (2, 6, 40), (2, 40, 80), False),
+                              ("matmul_wide_const", (5, 64), (64, 24), True)]:
     a, b_ = rand(*sa, seed=63), rand(*sb, seed=64)
     if const_b:
         m = op_model("MatMul", {"a": a}, consts={"b": b_})

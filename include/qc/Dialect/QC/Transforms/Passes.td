@@ -266,4 +266,31 @@ def QCCopiesToLinalg : Pass<"qc-copies-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def QCVectorizeFloatConvs : Pass<"qc-vectorize-float-convs", "mlir::func::FuncOp"> {
+  let summary = "Lowers f32 convolutions and batched matmuls on buffers to vector loops";
+  let description = [{
+    The float build (calibration, `--float` libraries) would otherwise lower
+    `linalg.conv_2d_nhwc_fhwc`, `linalg.depthwise_conv_2d_nhwc_hwcm` (channel
+    multiplier 1) and `linalg.batch_matmul` to scalar loops whose innermost
+    loop is a float reduction, which LLVM does not vectorize (it would have to
+    reassociate the sum). Here they become register-tiled vector loops:
+    a dense conv keeps 4 pixels x 4 output channels of partial sums over the
+    input channels (V lanes each, V = 16, 8 or 4 dividing C) and adds their
+    horizontal sums to the output; a depthwise conv runs along the channels
+    (4 pixels x V channels); a batched matmul along the output columns
+    (4 rows x 4 vectors of V columns). The sums are reassociated: results
+    differ from sequential summation by rounding only. Ops with dynamic
+    shapes, non-unit innermost strides, other element types or channel counts
+    no vector length divides are left for linalg-to-loops.
+    ```mlir
+    linalg.conv_2d_nhwc_fhwc {...} ins(%x, %w : memref<1x10x10x32xf32>, memref<8x3x3x32xf32>)
+                                   outs(%y : memref<1x8x8x8xf32>)
+    // ⇒ scf.for loops over pixels and channel tiles around
+    //   vector.load / vector.fma / vector.reduction <add>
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD
