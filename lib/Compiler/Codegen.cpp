@@ -303,17 +303,6 @@ std::string renderHeader(const LibraryInterface &abi) {
   return h;
 }
 
-/// Gives bodies to the allocation functions the memref lowering calls
-/// (`use-generic-functions`): a per-thread cache of freed blocks in front of
-/// malloc/free. A graph run allocates the same sizes in the same order every
-/// time, so after the first call no buffer comes from the system again; with
-/// plain malloc every large buffer was a fresh mmap whose page faults cost a
-/// quarter of resnet18's time. Each block carries its capacity in a 64-byte
-/// header; an allocation takes the smallest cached block of capacity n to 2n,
-/// so blocks freed by late layers serve the early ones of the next call. The
-/// cache keeps at most kSlots blocks per thread (they live as long as the
-/// thread).
-
 /// Large constant arrays of wider elements (float weights, i32 biases and
 /// tables, i16 RVV weights) become arrays of their bytes, with the same
 /// name, linkage and alignment. Loads do not change (pointers are opaque);
@@ -346,6 +335,16 @@ static void constantsAsBytes(llvm::Module &m) {
   }
 }
 
+/// Gives bodies to the allocation functions the memref lowering calls
+/// (`use-generic-functions`): a per-thread cache of freed blocks in front of
+/// malloc/free. A graph run allocates the same sizes in the same order every
+/// time, so after the first call no buffer comes from the system again; with
+/// plain malloc every large buffer was a fresh mmap whose page faults cost a
+/// quarter of resnet18's time. Each block carries its capacity in a 64-byte
+/// header; an allocation takes the smallest cached block of capacity n to 2n,
+/// so blocks freed by late layers serve the early ones of the next call. The
+/// cache keeps at most kSlots blocks per thread (they live as long as the
+/// thread).
 static void defineAllocator(llvm::Module &m) {
   constexpr unsigned kSlots = 256;
   llvm::LLVMContext &ctx = m.getContext();

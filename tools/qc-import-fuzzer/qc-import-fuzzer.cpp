@@ -21,6 +21,9 @@
 #include <cstdlib>
 #include <string>
 
+/// The file name the importer's messages start with.
+static constexpr const char *kName = "fuzz.onnx";
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // A fresh context per input: uniqued attributes (weights) would otherwise
   // accumulate over millions of runs.
@@ -31,14 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   qc::ImportOptions options;
   mlir::OwningOpRef<mlir::ModuleOp> module = qc::importOnnxBuffer(
       ctx, llvm::StringRef(reinterpret_cast<const char *>(data), size),
-      "fuzz.onnx", options, error);
+      kName, options, error);
   if (module) {
     if (mlir::failed(mlir::verify(*module)))
       std::abort();
     return 0;
   }
   if (error.empty() || error.find('\n') != std::string::npos ||
-      llvm::StringRef(error).starts_with("fuzz.onnx: internal error")) {
+      llvm::StringRef(error).starts_with(std::string(kName) + ": internal error")) {
     llvm::errs() << "bad diagnostic: '" << error << "'\n";
     std::abort();
   }
