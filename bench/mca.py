@@ -92,13 +92,12 @@ def layer_mlir(n, h, w, c, o, k, stride, pad):
     return g.text()
 
 
-def loops(asm):
+def loops(asm, vlen=0):
     """Self-loops: (label, body lines, vector length) of blocks ending in a
     branch to their own label. The vector length is the one the last
-    vsetivli (immediate) or vsetvli (register whose last write was an `li`)
-    before the loop set, for loops that set none themselves; that vsetvli
-    heads the body (llvm-mca needs its LMUL), with `zero` as its AVL so it
-    reads no register."""
+    vsetivli / vsetvli before the loop set (see vector_length), for loops
+    that set none themselves; that vsetvli heads the body (llvm-mca needs
+    its LMUL), with `zero` as its AVL so it reads no register."""
     out, label, body, vl, consts, vset = [], None, [], 0, {}, None
     for line in asm.splitlines():
         m = re.match(r"^(\.?L\w+|\.LBB\w+):", line)
@@ -108,7 +107,7 @@ def loops(asm):
         s = line.strip()
         if not s or s.startswith((".", "#", "//", ";")):
             continue
-        vl = vector_length(s, consts, vl)
+        vl = vector_length(s, consts, vl, vlen)
         if re.match(r"^vseti?vli\s", s):
             vset = re.sub(r"^vsetivli\s+(\w+),\s*\d+,", r"vsetvli \1, zero,",
                           re.sub(r"^vsetvli\s+(\w+),\s*\w+,", r"vsetvli \1, zero,", s))
@@ -118,18 +117,31 @@ def loops(asm):
     return out
 
 
-def vector_length(s, consts, vl):
+def vector_length(s, consts, vl, vlen=0):
     """Tracks RISC-V `li` constants and returns the vector length after
-    instruction `s` (unchanged unless it is a vsetvli/vsetivli)."""
+    instruction `s` (unchanged unless it is a vsetvli/vsetivli): a
+    vsetivli's immediate; a vsetvli's AVL register if its last write was an
+    `li`, at most VLMAX; VLMAX (VLEN·LMUL/SEW, with `vlen` given) for AVL
+    `zero` and for an AVL computed at run time — the vector-length-agnostic
+    kernels' full chunks of channels, whose AVL is the channels left,
+    capped at VLMAX; `vsetvli zero, zero` keeps the length."""
     parts = re.split(r"[\s,]+", s)
     op, dst = parts[0], parts[1] if len(parts) > 1 else ""
     m = re.match(r"^vsetivli\s+\w+,\s*(\d+),", s)
     if m:
         return int(m.group(1))
-    m = re.match(r"^vsetvli\s+(\w+),\s*(\w+),", s)
+    m = re.match(r"^vsetvli\s+(\w+),\s*(\w+),\s*e(\d+),\s*m(f?)(\d+)", s)
     if m:
-        consts.pop(m.group(1), None)
-        return consts.get(m.group(2), 0)
+        rd, avl, sew, frac, lmul = m.groups()
+        vlmax = 0
+        if vlen:
+            vlmax = vlen // (int(lmul) * int(sew)) if frac else vlen * int(lmul) // int(sew)
+        consts.pop(rd, None)
+        if avl == "zero":
+            return vl if rd == "zero" else vlmax
+        if avl in consts:
+            return min(consts[avl], vlmax) if vlmax else consts[avl]
+        return vlmax
     if op == "li" and re.fullmatch(r"-?\d+", parts[2] if len(parts) > 2 else ""):
         consts[dst] = int(parts[2])
     elif not op.startswith(("s", "b", "v", "j")) or op.startswith(("sl", "sr", "sub", "seq", "sne", "slt", "sext")):
@@ -137,7 +149,7 @@ def vector_length(s, consts, vl):
     return vl
 
 
-def count_macs(arch, body, vl):
+def count_macs(arch, body, vl, vlen=0):
     """MACs per iteration; `vl` is the RVV vector length on entry (the
     heading vsetvli of `body`, AVL zero, does not change it)."""
     total, consts = 0, {}
@@ -145,7 +157,7 @@ def count_macs(arch, body, vl):
         if re.match(r"^\s*vsetvli\s+\w+,\s*zero,", line):
             continue
         if arch == "riscv64":
-            vl = vector_length(line.strip(), consts, vl)
+            vl = vector_length(line.strip(), consts, vl, vlen)
         for pat, macs in MAC_RE[arch]:
             if pat.search(line):
                 total += macs(vl)
@@ -207,8 +219,8 @@ def main():
         for target, triple, cpu, mattr, vlen, template, pmacs in ROWS:
             pk = peak(triple, cpu, mattr, vlen, template, pmacs)
             for lname, _ in LAYERS:
-                cands = [(count_macs(triple, body, vl), lab, body)
-                         for lab, body, vl in loops(asm[(lname, target)])]
+                cands = [(count_macs(triple, body, vl, vlen), lab, body)
+                         for lab, body, vl in loops(asm[(lname, target)], vlen)]
                 cands = [c for c in cands if c[0] > 0]
                 if not cands:
                     rows.append((target, cpu, lname, None, None, pk, None, 0))

@@ -35,6 +35,8 @@ RUNS = [
     ("aarch64-dotprod", "aarch64", "neoverse-n1"),
     ("aarch64-i8mm", "aarch64", "max"),
     ("riscv64-rvv", "riscv64", "rv64,v=true,vlen=128"),
+    ("riscv64-rvv", "riscv64", "rv64,v=true,vlen=256"),
+    ("riscv64-rvv", "riscv64", "rv64,v=true,vlen=512"),
     ("riscv64-rvv --vlen 256", "riscv64", "rv64,v=true,vlen=256"),
 ]
 SCALAR = {"aarch64": "cortex-a53", "riscv64": "rv64"}

@@ -886,6 +886,29 @@ public:
     }
   }
 
+  /// The reduction over a dense conv's kernel taps, carrying `accs`:
+  /// body(ky, kx, rowBase, accs) for every tap, rowBase[j] the offset in the
+  /// padded image (channels padded to cp) of pixel j's tap, whose window
+  /// origin is pixBase[j].
+  SmallVector<Value>
+  overTaps(const ConvShape &s, int64_t cp, ArrayRef<Value> pixBase,
+           ValueRange accs,
+           llvm::function_ref<SmallVector<Value>(Value, Value, ArrayRef<Value>,
+                                                 ValueRange)> body) {
+    const int64_t wp = s.w + s.pl + s.pr;
+    return e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
+      return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
+        Value tap = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
+                                e.mul(kx, e.index(s.dw))),
+                          e.index(cp));
+        SmallVector<Value> rowBase;
+        for (Value base : pixBase)
+          rowBase.push_back(e.add(base, tap));
+        return body(ky, kx, rowBase, a2);
+      });
+    });
+  }
+
   /// Dot-product kernel for a groups = 1 convolution.
   LogicalResult convDot(Operation *op, const ConvShape &s, Value x, Value out,
                         ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
@@ -956,14 +979,9 @@ public:
         for (int64_t j = 0; j < nb; ++j)
           accs.push_back(init); // accs[m * nb + j]
       }
-      accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
-        return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
-          Value tap = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
-                                  e.mul(kx, e.index(s.dw))),
-                            e.index(cp));
-          SmallVector<Value> rowBase;
-          for (int64_t j = 0; j < nb; ++j)
-            rowBase.push_back(e.add(pixBase[j], tap));
+      accs = overTaps(s, cp, pixBase, accs, [&](Value ky, Value kx,
+                                                ArrayRef<Value> rowBase,
+                                                ValueRange a2) {
           Value wBase = e.add(
               wGroup, e.mul(e.add(e.mul(ky, e.index(s.kw)), kx),
                             e.index(c4 * mbg * 4 * L)));
@@ -974,8 +992,14 @@ public:
                           int64_t g) {
             Value wStep = e.add(wBase, e.mul(cc, e.index(mbg * 4 * L)));
             if (outer)
-              return macStep(acc, wMem, wStep, img, rowBase, e.mul(cc, e.index(4)),
-                             L, mbg);
+              return macStep(
+                  acc,
+                  [&](int64_t k, int64_t m) -> Value {
+                    return vector::LoadOp::create(
+                        b, e.loc, VectorType::get({L}, b.getI16Type()), wMem,
+                        ValueRange{e.add(wStep, e.index((m * 4 + k) * L))});
+                  },
+                  img, rowBase, e.mul(cc, e.index(4)), mbg);
             SmallVector<Value> wv;
             for (int64_t m = 0; m < mbg; ++m)
               wv.push_back(vector::LoadOp::create(
@@ -1032,7 +1056,6 @@ public:
           for (int64_t cc = c4 - c4 % G; cc < c4; ++cc)
             acc = step(e.index(cc), acc, {}, 0);
           return acc;
-        });
       });
       // Epilogue in registers: requantize, residual, clamp, store.
       for (int64_t m = 0; m < mbg; ++m) {
@@ -1051,27 +1074,25 @@ public:
   }
 
   /// One step (4 input channels from `chanOffset`) of a `mac.*` kernel:
-  /// acc[m·nb + j] += Σ_k sext(x_j[k]) · sext(w[m][k]) with the i16 weights
-  /// [m][k][L] at wStep and pixel j's activation bytes at rowBase[j] +
+  /// acc[m·nb + j] += Σ_k sext(x_j[k]) · sext(w[m][k]) with the i16 weight
+  /// vectors `weights(k, m)` and pixel j's activation bytes at rowBase[j] +
   /// chanOffset + k. Each weight vector serves every pixel, each activation
   /// byte is loaded as a scalar, so LLVM forms a widening i16 × i16 → i32
   /// multiply-add by a scalar (RVV `vwmacc.vx`). Weights stored as i16 cost
   /// twice the bytes but no widening instruction per step.
-  SmallVector<Value> macStep(ValueRange acc, Value wMem, Value wStep,
+  SmallVector<Value> macStep(ValueRange acc,
+                             llvm::function_ref<Value(int64_t, int64_t)> weights,
                              Value img, ArrayRef<Value> rowBase,
-                             Value chanOffset, int64_t L, int64_t mbg) {
+                             Value chanOffset, int64_t mbg) {
     OpBuilder &b = e.b;
     const int64_t nb = rowBase.size();
-    auto halves = VectorType::get({L}, b.getI16Type());
-    auto words = VectorType::get({L}, b.getI32Type());
+    auto words = cast<VectorType>(acc.front().getType());
+    auto halves = words.clone(b.getI16Type());
     SmallVector<Value> next(acc.begin(), acc.end());
     for (int64_t k = 0; k < 4; ++k) {
       SmallVector<Value> wv;
       for (int64_t m = 0; m < mbg; ++m)
-        wv.push_back(arith::ExtSIOp::create(
-            b, e.loc, words,
-            vector::LoadOp::create(b, e.loc, halves, wMem,
-                                   ValueRange{e.add(wStep, e.index((m * 4 + k) * L))})));
+        wv.push_back(arith::ExtSIOp::create(b, e.loc, words, weights(k, m)));
       for (int64_t j = 0; j < nb; ++j) {
         Value xb = memref::LoadOp::create(
             b, e.loc, img, ValueRange{e.add(e.add(rowBase[j], chanOffset), e.index(k))});
@@ -1083,6 +1104,147 @@ public:
       }
     }
     return next;
+  }
+
+  /// Vector-length-agnostic `mac.*` kernel (`mac.rvv.vla`: RVV without
+  /// --vlen) for a groups = 1 convolution: scalable vectors of vscale·L/2
+  /// lanes (vscale = VLEN/64: L lanes at VLEN 128, VLEN/8 on a CPU with
+  /// wider vectors), NB pixels per tile as in convDot's `mac.*` path.
+  /// Weights [ky][kx][c][o] as i16, so a vector of any length loads
+  /// consecutive output channels. The output channels go in static groups
+  /// of up to kGroupChannels (forEachTile's channel groups, whose weights a
+  /// block of tiles shares); a tile runs through its group in chunks of the
+  /// CPU's vector length, the last one (or the only one, where the group is
+  /// shorter than a vector) masked: weight, bias and table loads read only
+  /// the chunk's channels and the store writes only them.
+  static constexpr int64_t kGroupChannels = 64;
+  LogicalResult convScalable(const ConvShape &s, Value x, Value out,
+                             ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                             ArrayRef<double> realMultipliers, int64_t zx,
+                             int64_t zo, int64_t lo, int64_t hi,
+                             qc::KernelAttr kernel, const Residual &res) {
+    OpBuilder &b = e.b;
+    const int64_t L = kernel.getLanes(), H = L / 2;
+    const int64_t NB = std::max<int64_t>(1, kernel.getBlock());
+    const int64_t cp = ceilDiv(s.c, 4) * 4, c4 = cp / 4, taps = s.kh * s.kw;
+    const int64_t wp = s.w + s.pl + s.pr;
+    const int64_t W = std::min(ceilDiv(s.o, L) * L, kGroupChannels);
+    PackedConv pc = packConv(
+        s, x, w, bias, realMultipliers, zx, /*signedInput=*/true, s.o, cp,
+        taps * cp * s.o,
+        [&](int64_t o, int64_t tap, int64_t c) { return (tap * cp + c) * s.o + o; },
+        EpilogueShape{L, zo, lo, hi}, res, /*wide=*/true);
+    auto accType = VectorType::get({H}, b.getI32Type(), {true});
+    auto halves = accType.clone(b.getI16Type());
+    auto emitTile = [&](Value p0, int64_t nb, Value g, int64_t) {
+      Value vl = e.mul(vector::VectorScaleOp::create(b, e.loc), e.index(H));
+      Value first = e.mul(g, e.index(W));
+      Value end = arith::MinSIOp::create(b, e.loc, e.add(first, e.index(W)),
+                                         e.index(s.o));
+      SmallVector<Value> pixBase, outBase;
+      for (int64_t j = 0; j < nb; ++j) {
+        Value p = e.add(p0, e.index(j));
+        pixBase.push_back(windowOrigin(s, p, cp));
+        outBase.push_back(e.mul(p, e.index(s.o)));
+      }
+      auto chunks = scf::ForOp::create(b, e.loc, first, end, vl);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(chunks.getBody()->getTerminator());
+      Value c0 = chunks.getInductionVar();
+      Value n = arith::MinSIOp::create(b, e.loc, e.sub(end, c0), vl);
+      Value mask = vector::CreateMaskOp::create(
+          b, e.loc, accType.clone(b.getI1Type()), ValueRange{n});
+      SmallVector<Value> accs(
+          nb, maskedLoad(accType, pc.bias, c0, mask));
+      accs = overTaps(s, cp, pixBase, accs, [&](Value ky, Value kx,
+                                                ArrayRef<Value> rowBase,
+                                                ValueRange a2) {
+          Value wTap = e.add(
+              e.mul(e.add(e.mul(ky, e.index(s.kw)), kx), e.index(cp * s.o)), c0);
+          return e.loopCarried(0, c4, a2, [&](Value cc, ValueRange a3) {
+            Value wStep = e.add(wTap, e.mul(cc, e.index(4 * s.o)));
+            return macStep(
+                a3,
+                [&](int64_t k, int64_t) {
+                  return maskedLoad(halves, pc.weights,
+                                    e.add(wStep, e.index(k * s.o)), mask);
+                },
+                pc.img, rowBase, e.mul(cc, e.index(4)), 1);
+          });
+      });
+      SmallVector<Value> at;
+      for (int64_t j = 0; j < nb; ++j)
+        at.push_back(e.add(outBase[j], c0));
+      storeScalable(pc.tables, c0, n, accs, at, out, zo, lo, hi, res);
+    };
+    const int64_t pixels = s.n * s.oh * s.ow;
+    forEachTile(ceilDiv(s.o, W), 1, pixels, NB, pixels * s.o * s.c * taps,
+                2 * s.o * cp * taps, s.n * (s.h + s.pt + s.pb) * wp * cp,
+                emitTile);
+    return success();
+  }
+
+  /// A masked load of vector type `t` from mem[at]; lanes outside `mask`
+  /// are poison (RVV: a masked vle, no merge with a zeroed register). Only
+  /// lanes inside the mask reach memory, so their values never matter.
+  Value maskedLoad(VectorType t, Value mem, Value at, Value mask) {
+    return vector::MaskedLoadOp::create(e.b, e.loc, t, mem, ValueRange{at},
+                                        mask, LLVM::PoisonOp::create(e.b, e.loc, t));
+  }
+
+  /// storeVectors for convScalable's scalable accumulators: the first `n`
+  /// channels from `chan` of each pixel j's accumulator accs[j], stored at
+  /// out[at[j]], half a register group at a time (the i64 products of a
+  /// whole e32/m4 group beside the kernel's live accumulators would spill),
+  /// in the fixed-point form (qc.scale_shift) or, with a fused residual,
+  /// the portable one.
+  void storeScalable(const EpilogueTables &tb, Value chan, Value n,
+                     ArrayRef<Value> accs, ArrayRef<Value> at, Value out,
+                     int64_t zo, int64_t lo, int64_t hi, const Residual &res) {
+    OpBuilder &b = e.b;
+    auto accType = cast<VectorType>(accs.front().getType());
+    const int64_t H = accType.getNumElements() / 2;
+    auto half = VectorType::get({H}, b.getI32Type(), {true});
+    auto wide = half.clone(b.getI64Type()), bytes = half.clone(b.getI8Type());
+    Value step = e.mul(vector::VectorScaleOp::create(b, e.loc), e.index(H));
+    for (int64_t h = 0; h < 2; ++h) {
+      Value off = h ? step : e.index(0);
+      Value mask = vector::CreateMaskOp::create(
+          b, e.loc, half.clone(b.getI1Type()),
+          ValueRange{arith::MaxSIOp::create(b, e.loc, e.sub(n, off), e.index(0))});
+      Value c = e.add(chan, off);
+      Value m32 = maskedLoad(half, tb.m, c, mask);
+      Value s32, mv, rv, sv, rmv;
+      if (tb.fixedPoint()) {
+        s32 = maskedLoad(half, tb.shift32, c, mask);
+      } else {
+        mv = arith::ExtSIOp::create(b, e.loc, wide, m32);
+        rv = maskedLoad(wide, tb.round, c, mask);
+        sv = maskedLoad(wide, tb.shift, c, mask);
+        if (res.buffer)
+          rmv = maskedLoad(wide, tb.residualM, c, mask);
+      }
+      for (size_t j = 0; j < accs.size(); ++j) {
+        Value acc = vector::ScalableExtractOp::create(b, e.loc, half, accs[j],
+                                                      h * H);
+        Value where = e.add(at[j], off);
+        Value q;
+        if (tb.fixedPoint()) {
+          q = e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
+                            zo, lo, hi);
+        } else {
+          Value extra;
+          if (res.buffer) {
+            Value r = maskedLoad(bytes, res.buffer, where, mask);
+            extra = e.mul(e.sub(arith::ExtSIOp::create(b, e.loc, wide, r),
+                                e.splat(res.zeroPoint, wide)),
+                          rmv);
+          }
+          q = e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
+        }
+        vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where}, mask, q);
+      }
+    }
   }
 
   /// AMX tile kernel (`tile.tdpbusd`) for a groups = 1 convolution. Tiles
@@ -1725,6 +1887,9 @@ public:
         kernel.getName() != "dot4.generic" && s.kw <= 4)
       return convDepthwiseDot(s, x, out, w, bias, realMultipliers, zx, zo, lo,
                               hi, kernel, res);
+    if (kernel && kernel.getName() == "mac.rvv.vla")
+      return convDepthwiseScalable(s, x, out, w, bias, realMultipliers, zx, zo,
+                                   lo, hi, kernel, res);
     // Vectors of 16 lanes (LLVM splits them to the ISA's width), or a
     // `mac.*` kernel's lanes with the products of i16-widened bytes (RVV
     // vwmacc.vv).
@@ -1783,16 +1948,88 @@ public:
         storeVectors(tables, c0, accs, at, out, zo, lo, hi, res);
       });
     };
+    depthwiseRows(s, T, emitTile);
+    return success();
+  }
+
+  /// Runs `tile(n, oh, ow0, count)` over a depthwise conv's output rows (in
+  /// parallel) in tiles of T pixels, the last tile of a row shorter.
+  void depthwiseRows(const ConvShape &s, int64_t T,
+                     llvm::function_ref<void(Value, Value, Value, int64_t)> tile) {
+    OpBuilder &b = e.b;
     const int64_t full = s.ow - s.ow % T;
-    // Output rows (n, oh) in parallel.
-    e.parallelLoop(0, s.n * s.oh, 1, s.n * s.oh * s.ow * s.c * s.kh * s.kw, [&](Value row) {
+    e.parallelLoop(0, s.n * s.oh, 1, s.n * s.oh * s.ow * s.c * s.kh * s.kw,
+                   [&](Value row) {
       Value n = arith::DivUIOp::create(b, e.loc, row, e.index(s.oh));
       Value oh = arith::RemUIOp::create(b, e.loc, row, e.index(s.oh));
       if (full > 0)
-        e.loop(0, full, T, [&](Value ow) { emitTile(n, oh, ow, T); });
+        e.loop(0, full, T, [&](Value ow) { tile(n, oh, ow, T); });
       if (full < s.ow)
-        emitTile(n, oh, e.index(full), s.ow - full);
+        tile(n, oh, e.index(full), s.ow - full);
     });
+  }
+
+  /// convDepthwise with the vector-length-agnostic kernel (`mac.rvv.vla`):
+  /// scalable vectors of vscale·L/2 channels (as convScalable), each tile
+  /// of T pixels of a row running through the channels in chunks of the
+  /// CPU's vector length, the last one masked; bytes widened to i16 and
+  /// multiplied into i32 (RVV vwmacc.vv).
+  LogicalResult convDepthwiseScalable(const ConvShape &s, Value x, Value out,
+                                      ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                                      ArrayRef<double> realMultipliers,
+                                      int64_t zx, int64_t zo, int64_t lo,
+                                      int64_t hi, qc::KernelAttr kernel,
+                                      const Residual &res) {
+    OpBuilder &b = e.b;
+    const int64_t H = kernel.getLanes() / 2, T = 4, c = s.c;
+    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+    // Weights [ky][kx][c].
+    PackedConv pc = packConv(
+        s, x, w, bias, realMultipliers, zx, /*signedInput=*/true, c, c,
+        s.kh * s.kw * c, [&](int64_t ch, int64_t tap, int64_t) { return tap * c + ch; },
+        EpilogueShape{kernel.getLanes(), zo, lo, hi}, res);
+    auto accType = VectorType::get({H}, b.getI32Type(), {true});
+    auto bytes = accType.clone(b.getI8Type());
+    auto widen = [&](Value v) -> Value {
+      v = arith::ExtSIOp::create(b, e.loc, accType.clone(b.getI16Type()), v);
+      return arith::ExtSIOp::create(b, e.loc, accType, v);
+    };
+    auto emitTile = [&](Value n, Value oh, Value ow0, int64_t nt) {
+      Value vl = e.mul(vector::VectorScaleOp::create(b, e.loc), e.index(H));
+      auto chunks = scf::ForOp::create(b, e.loc, e.index(0), e.index(c), vl);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(chunks.getBody()->getTerminator());
+      Value c0 = chunks.getInductionVar();
+      Value left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(c), c0), vl);
+      Value mask = vector::CreateMaskOp::create(
+          b, e.loc, accType.clone(b.getI1Type()), ValueRange{left});
+      SmallVector<Value> accs(nt, maskedLoad(accType, pc.bias, c0, mask));
+      accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
+        return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
+          Value tap = e.add(e.mul(ky, e.index(s.kw)), kx);
+          Value wv = widen(maskedLoad(bytes, pc.weights,
+                                      e.add(e.mul(tap, e.index(c)), c0), mask));
+          Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
+          SmallVector<Value> next;
+          for (int64_t j = 0; j < nt; ++j) {
+            Value iw = e.add(e.mul(e.add(ow0, e.index(j)), e.index(s.sw)),
+                             e.mul(kx, e.index(s.dw)));
+            Value at = e.add(e.linear({n, ih, iw, e.index(0)}, {s.n, hp, wp, c}), c0);
+            next.push_back(
+                e.add(a2[j], e.mul(widen(maskedLoad(bytes, pc.img, at, mask)), wv)));
+          }
+          return next;
+        });
+      });
+      SmallVector<Value> at;
+      for (int64_t j = 0; j < nt; ++j)
+        at.push_back(e.add(
+            e.mul(e.linear({n, oh, e.add(ow0, e.index(j))}, {s.n, s.oh, s.ow}),
+                  e.index(c)),
+            c0));
+      storeScalable(pc.tables, c0, left, accs, at, out, zo, lo, hi, res);
+    };
+    depthwiseRows(s, T, emitTile);
     return success();
   }
 
@@ -1928,12 +2165,21 @@ public:
     if (!kernel)
       kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4, 1,
                                    /*signed_input=*/false);
+    // Scalable vectors: only for a target with them (the `dot4.*`, `mmla.*`
+    // and `tile.*` kernels are checked where qc-lower-dot-products makes
+    // them instructions; `mac.*` kernels are otherwise portable vector IR).
+    if (kernel.getName() == "mac.rvv.vla" && !target().supportsKernel(kernel))
+      return op->emitOpError("kernel '")
+             << kernel.getName() << "' does not run on this target";
     if (s.groups == 1 && kernel.getName().starts_with("mmla."))
       return convMmla(s, x, out, *w, *bv, real, qx.getZeroPoint(),
                       qo.getZeroPoint(), lo, hi, kernel, res);
     if (s.groups == 1 && kernel.getName().starts_with("tile."))
       return convTile(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                       qo.getZeroPoint(), lo, hi, kernel, res);
+    if (s.groups == 1 && kernel.getName() == "mac.rvv.vla")
+      return convScalable(s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                          qo.getZeroPoint(), lo, hi, kernel, res);
     if (s.groups == 1)
       return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                      qo.getZeroPoint(), lo, hi, kernel, res);

@@ -41,14 +41,22 @@ class RISCVTargetInfo : public TargetInfo {
 public:
   explicit RISCVTargetInfo(TargetAttr target)
       : rvv(hasFeature(target.getFeatures(), "v")),
+        specialized(minimumVectorLength(target) > 0),
         vlen(std::max<int64_t>(128, minimumVectorLength(target))) {}
 
   KernelAttr selectKernel(MLIRContext *ctx, int64_t outChannels,
                           int64_t pixels) const override {
     // 32 vector registers: 6 pixels' accumulators, e32/m4 groups (24), and
-    // the i16 weights of the step (e16/m2). A group holds VLEN/8 lanes: 16
-    // for any VLEN, more with --vlen. llvm-mca: 12 pixels at m2 spill scalar
-    // registers, 3 at m8 stall the X60 on dependent vwmacc.
+    // the i16 weights of the step (e16/m2). llvm-mca: 12 pixels at m2 spill
+    // scalar registers, 3 at m8 stall the X60 on dependent vwmacc.
+    // Without --vlen the conv kernel is vector-length agnostic
+    // (`mac.rvv.vla`): scalable vectors of vscale·L/2 lanes (vscale =
+    // VLEN/64), so a register group holds L lanes at VLEN 128 and VLEN/8 on
+    // any wider CPU; at most 8 output channels take e32/m2 groups (L = 8).
+    // With --vlen, fixed vectors of VLEN/8 lanes (`mac.rvv.vwmacc`).
+    if (rvv && !specialized)
+      return tileKernel(ctx, "mac.rvv.vla", outChannels <= 8 ? 8 : 16, 6, 1,
+                        outChannels, pixels, /*signedInput=*/true);
     if (rvv)
       return tileKernel(ctx, "mac.rvv.vwmacc", vlen / 8, 6, 1, outChannels,
                         pixels, /*signedInput=*/true);
@@ -57,6 +65,9 @@ public:
 
   bool supportsKernel(KernelAttr kernel) const override {
     StringRef name = kernel.getName();
+    if (name == "mac.rvv.vla")
+      return rvv && kernel.getSignedInput() &&
+             (kernel.getLanes() == 8 || kernel.getLanes() == 16);
     return name == "dot4.generic" ||
            (name == "mac.rvv.vwmacc" && rvv && kernel.getSignedInput() &&
             kernel.getLanes() <= vlen / 8);
@@ -73,6 +84,42 @@ public:
                             Value s) const override {
     auto accType = cast<VectorType>(acc.getType());
     const int64_t L = accType.getNumElements();
+    auto i64 = b.getI64Type();
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(b, loc, i64, b.getIntegerAttr(i64, v));
+    };
+    // vwmul.vv then vnclip.wv (vxrm rnu) on k-lane register groups, vl
+    // elements.
+    auto fixedPoint = [&](int64_t k, Value a, Value mv, Value sv,
+                          Value vl) -> Value {
+      auto scalable = [&](Type elem) {
+        return VectorType::get({k}, elem, /*scalableDims=*/{true});
+      };
+      const std::string n = std::to_string(k);
+      Type words = scalable(b.getI32Type()), doubles = scalable(i64);
+      // The intrinsic, not sext + mul: LLVM would hoist the multipliers'
+      // sign extension out of the pixel loop and multiply at e64 (vmul.vv).
+      Value product =
+          LLVM::CallIntrinsicOp::create(
+              b, loc, doubles,
+              b.getStringAttr("llvm.riscv.vwmul.nxv" + n + "i64.nxv" + n +
+                              "i32.nxv" + n + "i32.i64"),
+              ValueRange{LLVM::PoisonOp::create(b, loc, doubles), a, mv, vl})
+              .getResult(0);
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, words,
+                 b.getStringAttr("llvm.riscv.vnclip.nxv" + n + "i32.nxv" + n +
+                                 "i64.nxv" + n + "i32.i64"),
+                 ValueRange{LLVM::PoisonOp::create(b, loc, words), product, sv,
+                            constant(0) /*vxrm rnu*/, vl})
+          .getResult(0);
+    };
+    // Scalable vectors (the vector-length-agnostic kernel): whole register
+    // groups, vl = VLMAX (-1).
+    if (rvv && accType.isScalable() && L <= 4)
+      return fixedPoint(L, acc, m, s, constant(-1));
+    if (accType.isScalable())
+      return TargetInfo::emitScaleRoundShift(b, loc, acc, m, s);
     // The register group holding L i64 at the minimum VLEN: <vscale x k x
     // i64> (vscale = VLEN/64), k = 64·L/VLEN in 1 .. 8 (LMUL k).
     const int64_t k = 64 * L / vlen;
@@ -84,44 +131,20 @@ public:
       return emitBySlices(b, loc, {acc, m, s}, L / 2, [&](ValueRange h) {
         return emitScaleRoundShift(b, loc, h[0], h[1], h[2]);
       });
-    auto scalable = [&](Type elem) {
-      return VectorType::get({k}, elem, /*scalableDims=*/{true});
-    };
     auto toScalable = [&](Value v) -> Value {
-      auto type = scalable(cast<VectorType>(v.getType()).getElementType());
+      auto type = VectorType::get(
+          {k}, cast<VectorType>(v.getType()).getElementType(), {true});
       return vector::ScalableInsertOp::create(
           b, loc, v, LLVM::PoisonOp::create(b, loc, type), 0);
     };
-    auto i64 = b.getI64Type();
-    auto constant = [&](int64_t v) -> Value {
-      return arith::ConstantOp::create(b, loc, i64, b.getIntegerAttr(i64, v));
-    };
-    const std::string n = std::to_string(k);
-    Type words = scalable(b.getI32Type()), doubles = scalable(i64);
-    Value vl = constant(L);
-    // The intrinsic, not sext + mul: LLVM would hoist the multipliers'
-    // sign extension out of the pixel loop and multiply at e64 (vmul.vv).
-    Value product =
-        LLVM::CallIntrinsicOp::create(
-            b, loc, doubles,
-            b.getStringAttr("llvm.riscv.vwmul.nxv" + n + "i64.nxv" + n +
-                            "i32.nxv" + n + "i32.i64"),
-            ValueRange{LLVM::PoisonOp::create(b, loc, doubles), toScalable(acc),
-                       toScalable(m), vl})
-            .getResult(0);
-    Value clipped =
-        LLVM::CallIntrinsicOp::create(
-            b, loc, words,
-            b.getStringAttr("llvm.riscv.vnclip.nxv" + n + "i32.nxv" + n +
-                            "i64.nxv" + n + "i32.i64"),
-            ValueRange{LLVM::PoisonOp::create(b, loc, words), product,
-                       toScalable(s), constant(0) /*vxrm rnu*/, vl})
-            .getResult(0);
+    Value clipped = fixedPoint(k, toScalable(acc), toScalable(m),
+                               toScalable(s), constant(L));
     return vector::ScalableExtractOp::create(b, loc, accType, clipped, 0);
   }
 
 private:
   bool rvv;
+  bool specialized; ///< --vlen given
   int64_t vlen;
 };
 

@@ -73,9 +73,9 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 // CHECK-SAME:    (%[[ACC:.+]]: vector<8xi32>, %[[M:.+]]: vector<8xi32>, %[[S:.+]]: vector<8xi32>)
 // CHECK-DAG:     %[[AS:.+]] = vector.scalable.insert %[[ACC]], %{{.+}}[0] : vector<8xi32> into vector<[4]xi32>
 // CHECK-DAG:     %[[MS:.+]] = vector.scalable.insert %[[M]], %{{.+}}[0] : vector<8xi32> into vector<[4]xi32>
+// CHECK-DAG:     %[[SS:.+]] = vector.scalable.insert %[[S]], %{{.+}}[0] : vector<8xi32> into vector<[4]xi32>
 // CHECK-DAG:     %[[VL:.+]] = arith.constant 8 : i64
 // CHECK:         %[[P:.+]] = llvm.call_intrinsic "llvm.riscv.vwmul.nxv4i64.nxv4i32.nxv4i32.i64"(%{{.+}}, %[[AS]], %[[MS]], %[[VL]])
-// CHECK-DAG:     %[[SS:.+]] = vector.scalable.insert %[[S]], %{{.+}}[0] : vector<8xi32> into vector<[4]xi32>
 // CHECK-DAG:     %[[RNU:.+]] = arith.constant 0 : i64
 // CHECK:         %[[C:.+]] = llvm.call_intrinsic "llvm.riscv.vnclip.nxv4i32.nxv4i64.nxv4i32.i64"(%{{.+}}, %[[P]], %[[SS]], %[[RNU]], %[[VL]])
 // CHECK:         %[[R:.+]] = vector.scalable.extract %[[C]][0] : vector<8xi32> from vector<[4]xi32>
@@ -88,6 +88,15 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 // CHECK:         vector.extract_strided_slice %{{.+}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xi32> to vector<8xi32>
 // CHECK:         llvm.call_intrinsic "llvm.riscv.vnclip.nxv4i32.nxv4i64.nxv4i32.i64"
 // CHECK:         vector.insert_strided_slice %{{.+}} {offsets = [8], strides = [1]} : vector<8xi32> into vector<16xi32>
+// Scalable vectors (the vector-length-agnostic kernel's halves of a
+// register group) go to the intrinsics as they are, vl = VLMAX (-1).
+// CHECK-LABEL: func.func @scale_shift_rvv_scalable
+// CHECK-SAME:    (%[[ACC:.+]]: vector<[4]xi32>, %[[M:.+]]: vector<[4]xi32>, %[[S:.+]]: vector<[4]xi32>)
+// CHECK-NOT:     vector.scalable
+// CHECK-DAG:     %[[VL:.+]] = arith.constant -1 : i64
+// CHECK:         %[[P:.+]] = llvm.call_intrinsic "llvm.riscv.vwmul.nxv4i64.nxv4i32.nxv4i32.i64"(%{{.+}}, %[[ACC]], %[[M]], %[[VL]])
+// CHECK:         %[[C:.+]] = llvm.call_intrinsic "llvm.riscv.vnclip.nxv4i32.nxv4i64.nxv4i32.i64"(%{{.+}}, %[[P]], %[[S]], %{{.+}}, %[[VL]])
+// CHECK-NEXT:    return %[[C]]
 module attributes {qc.target = #qc.target<name = "riscv64-rvv", triple = "riscv64-unknown-linux-gnu", cpu = "generic-rv64", features = "+m,+a,+f,+d,+c,+v">} {
   func.func @scale_shift_rvv(%acc: vector<8xi32>, %m: vector<8xi32>, %s: vector<8xi32>) -> vector<8xi32> {
     %r = qc.scale_shift %acc, %m, %s : vector<8xi32>
@@ -96,6 +105,10 @@ module attributes {qc.target = #qc.target<name = "riscv64-rvv", triple = "riscv6
   func.func @scale_shift_rvv_halves(%acc: vector<16xi32>, %m: vector<16xi32>, %s: vector<16xi32>) -> vector<16xi32> {
     %r = qc.scale_shift %acc, %m, %s : vector<16xi32>
     return %r : vector<16xi32>
+  }
+  func.func @scale_shift_rvv_scalable(%acc: vector<[4]xi32>, %m: vector<[4]xi32>, %s: vector<[4]xi32>) -> vector<[4]xi32> {
+    %r = qc.scale_shift %acc, %m, %s : vector<[4]xi32>
+    return %r : vector<[4]xi32>
   }
 }
 
