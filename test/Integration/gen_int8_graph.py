@@ -102,9 +102,13 @@ def out_size(n, k, s, d, p0, p1):
 
 
 def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None, residual=False,
-         out_scale=None, scales=None):
-    """scales = (input, weight, output) fixes all three (else random)."""
-    x, xs, xq = g.input([n, h, w, c], (scales[0], int(g.rng.integers(-40, 40))) if scales else None)
+         out_scale=None, scales=None, x_in=None, emit=True):
+    """scales = (input, weight, output) fixes all three (else random).
+    x_in = (value, shape, quantization) reads a value of the graph instead
+    of a new input; emit=False leaves the result out of the outputs.
+    Returns the result's (value, shape, quantization)."""
+    x, xs, xq = x_in or g.input(
+        [n, h, w, c], (scales[0], int(g.rng.integers(-40, 40))) if scales else None)
     wt, ws, wty = g.weight([o, kh, kw, c // groups], o, scales[1] if scales else None)
     b = g.bias(o)
     oh = out_size(h, kh, stride[0], dil[0], pad[0], pad[2])
@@ -123,7 +127,23 @@ def conv(g, n, h, w, c, o, kh, kw, stride, dil, pad, groups, clamp=None, residua
         f"{v} = qc.conv2d {x}, {wt}, {b}{res} {{stride = array<i64: {stride[0]}, {stride[1]}>, "
         f"dilation = array<i64: {dil[0]}, {dil[1]}>, pad = array<i64: {', '.join(map(str, pad))}>, "
         f"groups = {groups}{extra}{g.kernel}}} : {shape(xs, qtype(*xq))}, {shape(ws, wty)}, tensor<{o}xi32>{res_type} -> {shape(os_, qtype(*oq))}")
-    g.output(v, os_, oq)
+    if emit:
+        g.output(v, os_, oq)
+    return v, os_, oq
+
+
+def conv_chain(g, n, h, w, c, layers, tap=None):
+    """Convolutions in sequence, each reading the result of the one before
+    (a conv whose only user is the next conv hands it its output, which on
+    kernels taking unsigned activations is stored offset by 128): layers =
+    [(o, k, stride, pad, groups, clamp), ...] with square kernels and
+    strides and the same padding on every side. `tap`: the index of a
+    layer whose result is also an output (two users: no hand-off)."""
+    x = g.input([n, h, w, c])
+    for i, (o, k, stride, pad, groups, clamp) in enumerate(layers):
+        _, (n_, h_, w_, c_), _ = x[0], x[1], x[2]
+        x = conv(g, n_, h_, w_, c_, o, k, k, (stride, stride), (1, 1), (pad,) * 4, groups,
+                 clamp=clamp, x_in=x, emit=(i == len(layers) - 1 or i == tap))
 
 
 def fully_connected(g, m, k, nout):
@@ -272,6 +292,16 @@ CASES = {
     "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),
+    # MobileNetV2-like blocks: expand 1x1 -> depthwise 3x3 -> project 1x1
+    # (the depthwise and the expand conv hand their outputs on offset).
+    "chain_block": lambda g: conv_chain(g, 1, 9, 11, 16, [
+        (48, 1, 1, 0, 1, (-20, 127)), (48, 3, 1, 1, 48, (-20, 127)), (24, 1, 1, 0, 1, None)]),
+    # Stride-2 depthwise, a padded 3x3 consumer (a copy without the flip),
+    # channels not a multiple of 4 (padded channels) and a result with two
+    # users (no hand-off).
+    "chain_mixed": lambda g: conv_chain(g, 2, 12, 10, 8, [
+        (40, 1, 1, 0, 1, None), (40, 3, 2, 1, 40, None), (10, 3, 1, 1, 1, (-60, 100)),
+        (20, 1, 1, 0, 1, None), (24, 1, 1, 0, 1, None)], tap=3),
     "fully_connected": lambda g: fully_connected(g, 3, 37, 21),
     "fully_connected_wide": lambda g: fully_connected(g, 1, 256, 100),
     "add": lambda g: add(g, [2, 5, 7, 13]),

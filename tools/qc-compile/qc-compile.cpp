@@ -26,8 +26,9 @@ static cl::opt<std::string> target("target",
 static cl::opt<int> vlen(
     "vlen",
     cl::desc("riscv64-rvv: specialize for this vector length in bits (a power "
-             "of two >= 128); the library then needs VLEN >= N (NAME_run "
-             "returns 3 on a smaller one). Default: any VLEN"),
+             "of two >= 128; fixed-length vectors); the library then needs "
+             "VLEN >= N (NAME_run returns 3 on a smaller one). Default: "
+             "vector-length agnostic code for any VLEN"),
     cl::init(0), cl::cat(category));
 static cl::opt<std::string> calibrationData(
     "calibration-data", cl::desc(".npy file, or a directory of <input>.npy files; samples on axis 0"),

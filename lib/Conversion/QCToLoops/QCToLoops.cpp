@@ -144,6 +144,21 @@ public:
       store(f(load(src, add(srcAt, index(i)))), dst, add(dstAt, index(i)));
   }
 
+  /// copyBytes for a long run: a loop over vectors of 64 bytes, then
+  /// copyBytes for the rest.
+  void copyRun(Value src, Value srcAt, Value dst, Value dstAt, int64_t n,
+               llvm::function_ref<Value(Value)> f) {
+    const int64_t V = 64, full = n - n % V;
+    auto vt = VectorType::get({V}, b.getI8Type());
+    if (full > 0)
+      loop(0, full, V, [&](Value i) {
+        Value v = vector::LoadOp::create(b, loc, vt, src, ValueRange{add(srcAt, i)});
+        vector::StoreOp::create(b, loc, f(v), dst, ValueRange{add(dstAt, i)});
+      });
+    copyBytes(src, add(srcAt, index(full)), dst, add(dstAt, index(full)),
+              n - full, f);
+  }
+
   /// Stores the first `count` lanes of vector `v` at mem[at], mem[at+1], ...
   /// Not a vector.maskedstore: LLVM 22's x86 backend turns a masked store
   /// with one constant lane of a truncated vector into a store of the wide
@@ -299,6 +314,11 @@ struct ConvShape {
 class Lowering {
 public:
   explicit Lowering(Emitter &e) : e(e) {}
+
+  /// For the conv being lowered: its output is stored offset by 128 (x xor
+  /// 0x80) for its one consumer (handsOffUnsigned), its input arrives so
+  /// from its producer.
+  bool offsetOutput = false, offsetInput = false;
 
   /// The module's target (generic without a `qc.target`).
   const qc::TargetInfo &target() {
@@ -607,10 +627,14 @@ public:
       Value y = vector::ShuffleOp::create(
           b, e.loc, vector::BitCastOp::create(b, e.loc, accType, ye),
           vector::BitCastOp::create(b, e.loc, accType, yo), blend);
-      if (!tb.saturating)
-        return arith::XOrIOp::create(b, e.loc,
-                                     arith::TruncIOp::create(b, e.loc, byteVec, y),
-                                     e.splat(-128, byteVec));
+      if (!tb.saturating) {
+        // y is the result offset by 128 (in the rounding term): as it is
+        // for an offset output, else flipped back.
+        Value t = arith::TruncIOp::create(b, e.loc, byteVec, y);
+        return offsetOutput ? t
+                            : arith::XOrIOp::create(b, e.loc, t,
+                                                    e.splat(-128, byteVec)).getResult();
+      }
       return saturate(y);
     };
     Value mask, left;
@@ -637,6 +661,8 @@ public:
                     ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
                                     zo, lo, hi)
                     : e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
+      if (offsetOutput && !tb.clamped())
+        q = arith::XOrIOp::create(b, e.loc, q, e.splat(-128, byteVec));
       if (!mask) {
         vector::StoreOp::create(b, e.loc, q, out, ValueRange{where});
         continue;
@@ -668,6 +694,11 @@ public:
     Type i8 = b.getI8Type();
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
     const int8_t fillByte = static_cast<int8_t>((toUnsigned ? zx + 128 : zx) & 0xff);
+    // An input its producer stored offset (offsetInput) is the image
+    // itself where nothing is padded, and otherwise copied unchanged.
+    const bool flip = toUnsigned && !offsetInput;
+    if (toUnsigned && offsetInput && hp == s.h && wp == s.w && cp == s.c)
+      return x;
     Value img = e.alloc(s.n * hp * wp * cp, i8);
     Value fill = e.intConst(fillByte, i8);
     auto fillRange = [&](Value at, int64_t n) {
@@ -675,7 +706,7 @@ public:
         e.loop(0, n, 1, [&](Value i) { e.store(fill, img, e.add(at, i)); });
     };
     auto convert = [&](Value v) -> Value {
-      if (!toUnsigned)
+      if (!flip)
         return v;
       return arith::XOrIOp::create(b, e.loc, v, e.splat(-128, v.getType()));
     };
@@ -705,6 +736,11 @@ public:
       fillRange(e.add(row, e.index((s.pl + s.w) * cp)), s.pr * cp);
       Value srcRow = e.mul(nh, e.index(s.w * s.c));
       Value dstRow = e.add(row, e.index(s.pl * cp));
+      if (cp == s.c) {
+        // Channels unpadded: the row's pixels are one run in both.
+        e.copyRun(x, srcRow, img, dstRow, s.w * s.c, convert);
+        return;
+      }
       auto pixel = [&](Value xx) {
         e.copyBytes(x, e.add(srcRow, e.mul(xx, e.index(s.c))), img,
                     e.add(dstRow, e.mul(xx, e.index(cp))), s.c, convert);
@@ -1242,6 +1278,8 @@ public:
           }
           q = e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
         }
+        if (offsetOutput)
+          q = arith::XOrIOp::create(b, e.loc, q, e.splat(-128, bytes));
         vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where}, mask, q);
       }
     }
@@ -2138,6 +2176,44 @@ public:
                       op.getClampMax(), op.getKernelAttr(), res);
   }
 
+  /// Whether `op`'s lowering stages its input as an unsigned image (x + 128,
+  /// as x xor 0x80, in paddedImage): the dense convolutions on kernels
+  /// taking unsigned activations — `dot4.*` (without signed_input), `tile.*`
+  /// and `mmla.*` — as convCommon chooses them. (convDepthwiseDot flips its
+  /// taps as it unfolds them; without that xor after the 4-tap shuffle LLVM
+  /// lowers the shuffle as 12 unpacks instead of inserts and one vpermt2b,
+  /// and mobilenet_v2 ran 8% slower.)
+  static bool readsUnsignedImage(qc::Conv2DOp op) {
+    qc::KernelAttr kernel = op.getKernelAttr();
+    StringRef name = kernel ? kernel.getName() : "dot4.generic";
+    if (op.getGroups() != 1)
+      return false;
+    return (name.starts_with("dot4.") && !(kernel && kernel.getSignedInput())) ||
+           name.starts_with("tile.") || name.starts_with("mmla.");
+  }
+
+  /// Whether conv `producer` hands its output to its only user, a conv
+  /// reading it as its input and as an unsigned image, already offset by 128
+  /// (x xor 0x80, applied in the producer's epilogue): the consumer then
+  /// reads it without flipping every byte again, and an unpadded consumer
+  /// (no spatial padding, no channel padding) without staging a copy at
+  /// all. Producers whose epilogue is storeVectors / storeScalable only
+  /// (dense and depthwise convolutions, not the scalar grouped one).
+  static bool handsOffUnsigned(qc::Conv2DOp producer) {
+    auto in = cast<RankedTensorType>(producer.getInput().getType());
+    auto wt = cast<RankedTensorType>(producer.getWeight().getType());
+    const int64_t groups = producer.getGroups();
+    if (groups != 1 && !(groups == in.getDimSize(3) && wt.getDimSize(0) == groups))
+      return false;
+    Value y = producer.getOutput();
+    if (!y.hasOneUse())
+      return false;
+    OpOperand &use = *y.getUses().begin();
+    auto consumer = dyn_cast<qc::Conv2DOp>(use.getOwner());
+    return consumer && use.get() == consumer.getInput() &&
+           use.getOperandNumber() == 0 && readsUnsignedImage(consumer);
+  }
+
   LogicalResult fullyConnected(qc::FullyConnectedOp op, Value x, Value out) {
     auto in = cast<RankedTensorType>(op.getInput().getType());
     auto wt = cast<RankedTensorType>(op.getWeight().getType());
@@ -2438,6 +2514,14 @@ public:
       if (isa<qc::QCDialect>(op.getDialect()) ||
           isa<quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
         work.push_back(&op);
+    // Hand-offs of offset images, decided on the graph before lowering
+    // rewires it.
+    for (Operation *op : work)
+      if (auto conv = dyn_cast<qc::Conv2DOp>(op);
+          conv && Lowering::handsOffUnsigned(conv)) {
+        offsetProducers.insert(op);
+        offsetConsumers.insert(*conv.getOutput().getUsers().begin());
+      }
     for (Operation *op : work)
       if (failed(lowerOp(op)))
         return failure();
@@ -2470,6 +2554,9 @@ public:
 private:
   func::FuncOp func;
   ModuleOp module;
+  /// Convs that store their output offset for their consumer, and those
+  /// consumers (Lowering::handsOffUnsigned).
+  llvm::DenseSet<Operation *> offsetProducers, offsetConsumers;
   /// The i8 storage tensor of each quantized value lowered so far.
   DenseMap<Value, Value> storage;
 
@@ -2515,6 +2602,8 @@ private:
     Block *entry = &func.getBody().front();
     Emitter e(b, module, entry, loc);
     Lowering lower(e);
+    lower.offsetOutput = offsetProducers.contains(op);
+    lower.offsetInput = offsetConsumers.contains(op);
     Type i8 = b.getI8Type(), f32 = b.getF32Type();
     auto in = [&](unsigned i) { return operandBuffer(b, loc, op->getOperand(i)); };
     auto fresh = [&](Type elem) {

@@ -217,3 +217,48 @@ func.func @unsigned(%x: tensor<4xf32>) -> tensor<4xf32> {
   %d = quant.dcast %q : tensor<4x!u> to tensor<4xf32>
   return %d : tensor<4xf32>
 }
+
+// -----
+
+// A conv whose only user is the next conv, which takes unsigned input
+// (x + 128 for vpdpbusd), stores its output offset (xor 0x80 in its
+// epilogue); the next conv, 1x1 without padding, reads that buffer as its
+// image: no staging copy, no flip.
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!z = !quant.uniform<i8:f32, 0.3:-3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5, 0.25, 0.5, 0.25}>
+!v = !quant.uniform<i8<-127:127>:f32:0, {0.5, 0.25}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
+// CHECK:         func.func @handoff
+// The first conv stages its input (flipped, byte by byte: 4 channels).
+// CHECK:         %[[IMG:.+]] = memref.alloc() {{.+}} : memref<16xi8>
+// CHECK:         arith.xori %{{.+}}, %{{.+}} : i8
+// CHECK:         memref.store %{{.+}}, %[[IMG]]
+// CHECK:         qc.dot4
+// Its epilogue flips the result before the store.
+// CHECK:         %[[FLIP:.+]] = arith.xori %{{.+}}, %{{.+}} : vector<16xi8>
+// CHECK:         vector.store %[[FLIP]], %[[Y:.+]][%{{.+}}] : memref<16xi8>, vector<16xi8>
+// CHECK:         bufferization.to_tensor %[[Y]]
+// CHECK:         %[[IN:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<16xi8> to memref<16xi8>
+// CHECK-NEXT:    memref.alloc() {{.+}} : memref<8xi8>
+// CHECK-NOT:     arith.xori
+// CHECK:         vector.load %[[IN]][%{{.+}}] : memref<16xi8>, vector<4xi8>
+// CHECK:         qc.dot4
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @handoff(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
+    %q = quant.qcast %x : tensor<1x2x2x4xf32> to tensor<1x2x2x4x!x>
+    %wi = arith.constant dense<[[[[1, 2, 3, 4]]], [[[-1, 0, 1, 0]]], [[[5, 6, 7, 8]]], [[[0, 0, 0, 1]]]]> : tensor<4x1x1x4xi8>
+    %w = quant.scast %wi : tensor<4x1x1x4xi8> to tensor<4x1x1x4x!w>
+    %b = arith.constant dense<[10, -5, 0, 3]> : tensor<4xi32>
+    %c = qc.conv2d %q, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : tensor<1x2x2x4x!x>, tensor<4x1x1x4x!w>, tensor<4xi32> -> tensor<1x2x2x4x!y>
+    %vi = arith.constant dense<[[[[1, -2, 3, 4]]], [[[2, 0, 1, 0]]]]> : tensor<2x1x1x4xi8>
+    %v = quant.scast %vi : tensor<2x1x1x4xi8> to tensor<2x1x1x4x!v>
+    %b2 = arith.constant dense<[1, 2]> : tensor<2xi32>
+    %d = qc.conv2d %c, %v, %b2 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : tensor<1x2x2x4x!y>, tensor<2x1x1x4x!v>, tensor<2xi32> -> tensor<1x2x2x2x!z>
+    %e = quant.dcast %d : tensor<1x2x2x2x!z> to tensor<1x2x2x2xf32>
+    return %e : tensor<1x2x2x2xf32>
+  }
+}
