@@ -137,12 +137,14 @@ def conv_chain(g, n, h, w, c, layers, tap=None):
     (a conv whose only user is the next conv hands it its output, which on
     kernels taking unsigned activations is stored offset by 128): layers =
     [(o, k, stride, pad, groups, clamp), ...] with square kernels and
-    strides and the same padding on every side. `tap`: the index of a
+    strides, padding on every side the same (or (top, left, bottom,
+    right)). `tap`: the index of a
     layer whose result is also an output (two users: no hand-off)."""
     x = g.input([n, h, w, c])
     for i, (o, k, stride, pad, groups, clamp) in enumerate(layers):
         _, (n_, h_, w_, c_), _ = x[0], x[1], x[2]
-        x = conv(g, n_, h_, w_, c_, o, k, k, (stride, stride), (1, 1), (pad,) * 4, groups,
+        pads = tuple(pad) if isinstance(pad, tuple) else (pad,) * 4
+        x = conv(g, n_, h_, w_, c_, o, k, k, (stride, stride), (1, 1), pads, groups,
                  clamp=clamp, x_in=x, emit=(i == len(layers) - 1 or i == tap))
 
 
@@ -302,6 +304,12 @@ CASES = {
     "chain_mixed": lambda g: conv_chain(g, 2, 12, 10, 8, [
         (40, 1, 1, 0, 1, None), (40, 3, 2, 1, 40, None), (10, 3, 1, 1, 1, (-60, 100)),
         (20, 1, 1, 0, 1, None), (24, 1, 1, 0, 1, None)], tap=3),
+    # Padded consumers with 64 input channels (every unsigned kernel's image
+    # without channel padding: the handed-over bytes copied unflipped into
+    # the padded image), asymmetric pads, a stride-2 3x3 after a 3x3, batch 2.
+    "chain_padded": lambda g: conv_chain(g, 2, 9, 8, 16, [
+        (64, 1, 1, 0, 1, (-40, 127)), (64, 3, 1, (1, 2, 0, 1), 1, None),
+        (64, 3, 2, 1, 1, (-30, 90)), (32, 1, 1, 0, 1, None)]),
     "fully_connected": lambda g: fully_connected(g, 3, 37, 21),
     "fully_connected_wide": lambda g: fully_connected(g, 1, 256, 100),
     "add": lambda g: add(g, [2, 5, 7, 13]),
