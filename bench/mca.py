@@ -120,28 +120,29 @@ def loops(asm, vlen=0):
 def vector_length(s, consts, vl, vlen=0):
     """Tracks RISC-V `li` constants and returns the vector length after
     instruction `s` (unchanged unless it is a vsetvli/vsetivli): a
-    vsetivli's immediate; a vsetvli's AVL register if its last write was an
-    `li`, at most VLMAX; VLMAX (VLEN·LMUL/SEW, with `vlen` given) for AVL
+    vsetivli's immediate and a vsetvli's AVL register if its last write was
+    an `li`, each at most VLMAX; VLMAX (VLEN·LMUL/SEW, with `vlen` given) for AVL
     `zero` and for an AVL computed at run time — the vector-length-agnostic
     kernels' full chunks of channels, whose AVL is the channels left,
     capped at VLMAX; `vsetvli zero, zero` keeps the length."""
     parts = re.split(r"[\s,]+", s)
     op, dst = parts[0], parts[1] if len(parts) > 1 else ""
-    m = re.match(r"^vsetivli\s+\w+,\s*(\d+),", s)
-    if m:
-        return int(m.group(1))
-    m = re.match(r"^vsetvli\s+(\w+),\s*(\w+),\s*e(\d+),\s*m(f?)(\d+)", s)
+    m = re.match(r"^vseti?vli\s+(\w+),\s*(\w+),\s*e(\d+),\s*m(f?)(\d+)", s)
     if m:
         rd, avl, sew, frac, lmul = m.groups()
         vlmax = 0
         if vlen:
             vlmax = vlen // (int(lmul) * int(sew)) if frac else vlen * int(lmul) // int(sew)
+        if op == "vsetivli":
+            new = min(int(avl), vlmax) if vlmax else int(avl)
+        elif avl == "zero":
+            new = vl if rd == "zero" else vlmax
+        elif avl in consts:
+            new = min(consts[avl], vlmax) if vlmax else consts[avl]
+        else:
+            new = vlmax
         consts.pop(rd, None)
-        if avl == "zero":
-            return vl if rd == "zero" else vlmax
-        if avl in consts:
-            return min(consts[avl], vlmax) if vlmax else consts[avl]
-        return vlmax
+        return new
     if op == "li" and re.fullmatch(r"-?\d+", parts[2] if len(parts) > 2 else ""):
         consts[dst] = int(parts[2])
     elif not op.startswith(("s", "b", "v", "j")) or op.startswith(("sl", "sr", "sub", "seq", "sne", "slt", "sext")):
@@ -153,8 +154,8 @@ def count_macs(arch, body, vl, vlen=0):
     """MACs per iteration; `vl` is the RVV vector length on entry (the
     heading vsetvli of `body`, AVL zero, does not change it)."""
     total, consts = 0, {}
-    for line in body:
-        if re.match(r"^\s*vsetvli\s+\w+,\s*zero,", line):
+    for i, line in enumerate(body):
+        if i == 0 and re.match(r"^\s*vsetvli\s+\w+,\s*zero,", line):
             continue
         if arch == "riscv64":
             vl = vector_length(line.strip(), consts, vl, vlen)

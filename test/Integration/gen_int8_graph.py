@@ -295,7 +295,8 @@ CASES = {
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),
     # MobileNetV2-like blocks: expand 1x1 -> depthwise 3x3 -> project 1x1
-    # (the depthwise and the expand conv hand their outputs on offset).
+    # (the depthwise conv hands its output to the 1x1 offset; the expand
+    # conv's does not go offset, its depthwise user flips taps as it unfolds).
     "chain_block": lambda g: conv_chain(g, 1, 9, 11, 16, [
         (48, 1, 1, 0, 1, (-20, 127)), (48, 3, 1, 1, 48, (-20, 127)), (24, 1, 1, 0, 1, None)]),
     # Stride-2 depthwise, a padded 3x3 consumer (a copy without the flip),

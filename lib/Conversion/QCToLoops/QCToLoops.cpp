@@ -4,7 +4,8 @@
 // each tensor gets a flat buffer (reshape aliases its input's), each op becomes
 // loops. Conv and fully-connected run one register-blocked kernel: weights are
 // packed at compile time into [O/L][KH][KW][C/4][L][4], activations are copied
-// once into a padded u8 image (x + 128; padding holds the real zero), and the
+// once into a padded u8 image (x + 128; padding holds the real zero) unless
+// their producer conv stored them so and nothing is padded, and the
 // +128 and input-zero-point compensation is folded into the bias:
 //   Σ (x − zx)·w = Σ (x + 128)·w − (128 + zx)·Σ w.
 // Every requantization is (acc·m + 2^(s−1)) >> s in 64 bits, then + zp, clamp.
@@ -1144,7 +1145,7 @@ public:
 
   /// Vector-length-agnostic `mac.*` kernel (`mac.rvv.vla`: RVV without
   /// --vlen) for a groups = 1 convolution: scalable vectors of vscale·L/2
-  /// lanes (vscale = VLEN/64: L lanes at VLEN 128, VLEN/8 on a CPU with
+  /// lanes (vscale = VLEN/64: L lanes at VLEN 128, VLEN·L/128 on a CPU with
   /// wider vectors), NB pixels per tile as in convDot's `mac.*` path.
   /// Weights [ky][kx][c][o] as i16, so a vector of any length loads
   /// consecutive output channels. The output channels go in static groups

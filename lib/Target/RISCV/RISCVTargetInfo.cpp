@@ -51,8 +51,9 @@ public:
     // scalar registers, 3 at m8 stall the X60 on dependent vwmacc.
     // Without --vlen the conv kernel is vector-length agnostic
     // (`mac.rvv.vla`): scalable vectors of vscale·L/2 lanes (vscale =
-    // VLEN/64), so a register group holds L lanes at VLEN 128 and VLEN/8 on
-    // any wider CPU; at most 8 output channels take e32/m2 groups (L = 8).
+    // VLEN/64), so a register group holds L lanes at VLEN 128 and VLEN·L/128
+    // on any wider CPU: e32/m4 groups (L = 16, VLEN/8 lanes), e32/m2 for at
+    // most 8 output channels (L = 8).
     // With --vlen, fixed vectors of VLEN/8 lanes (`mac.rvv.vwmacc`).
     if (rvv && !specialized)
       return tileKernel(ctx, "mac.rvv.vla", outChannels <= 8 ? 8 : 16, 6, 1,
