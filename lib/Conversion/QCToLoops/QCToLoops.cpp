@@ -923,6 +923,14 @@ public:
     }
   }
 
+  /// Offset of kernel tap (ky, kx) from a window origin in the padded image
+  /// (channels padded to cp).
+  Value tapOffset(const ConvShape &s, int64_t cp, Value ky, Value kx) {
+    const int64_t wp = s.w + s.pl + s.pr;
+    return e.mul(e.add(e.mul(ky, e.index(s.dh * wp)), e.mul(kx, e.index(s.dw))),
+                 e.index(cp));
+  }
+
   /// The reduction over a dense conv's kernel taps, carrying `accs`:
   /// body(ky, kx, rowBase, accs) for every tap, rowBase[j] the offset in the
   /// padded image (channels padded to cp) of pixel j's tap, whose window
@@ -932,12 +940,9 @@ public:
            ValueRange accs,
            llvm::function_ref<SmallVector<Value>(Value, Value, ArrayRef<Value>,
                                                  ValueRange)> body) {
-    const int64_t wp = s.w + s.pl + s.pr;
     return e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
       return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
-        Value tap = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
-                                e.mul(kx, e.index(s.dw))),
-                          e.index(cp));
+        Value tap = tapOffset(s, cp, ky, kx);
         SmallVector<Value> rowBase;
         for (Value base : pixBase)
           rowBase.push_back(e.add(base, tap));
@@ -1174,7 +1179,6 @@ public:
     auto accType = VectorType::get({H}, b.getI32Type(), {true});
     auto halves = accType.clone(b.getI16Type());
     auto emitTile = [&](Value p0, int64_t nb, Value g, int64_t) {
-      Value vl = e.mul(vector::VectorScaleOp::create(b, e.loc), e.index(H));
       Value first = e.mul(g, e.index(W));
       Value end = arith::MinSIOp::create(b, e.loc, e.add(first, e.index(W)),
                                          e.index(s.o));
@@ -1184,13 +1188,7 @@ public:
         pixBase.push_back(windowOrigin(s, p, cp));
         outBase.push_back(e.mul(p, e.index(s.o)));
       }
-      auto chunks = scf::ForOp::create(b, e.loc, first, end, vl);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(chunks.getBody()->getTerminator());
-      Value c0 = chunks.getInductionVar();
-      Value n = arith::MinSIOp::create(b, e.loc, e.sub(end, c0), vl);
-      Value mask = vector::CreateMaskOp::create(
-          b, e.loc, accType.clone(b.getI1Type()), ValueRange{n});
+      scalableChunks(first, end, accType, [&](Value c0, Value n, Value mask) {
       SmallVector<Value> accs(
           nb, maskedLoad(accType, pc.bias, c0, mask));
       accs = overTaps(s, cp, pixBase, accs, [&](Value ky, Value kx,
@@ -1213,12 +1211,31 @@ public:
       for (int64_t j = 0; j < nb; ++j)
         at.push_back(e.add(outBase[j], c0));
       storeScalable(pc.tables, c0, n, accs, at, out, zo, lo, hi, res);
+      });
     };
     const int64_t pixels = s.n * s.oh * s.ow;
     forEachTile(ceilDiv(s.o, W), 1, pixels, NB, pixels * s.o * s.c * taps,
                 2 * s.o * cp * taps, s.n * (s.h + s.pt + s.pb) * wp * cp,
                 emitTile);
     return success();
+  }
+
+  /// body(c0, n, mask) for the chunks of channels [first, end) that fill a
+  /// register group of scalable type `accType` each (vscale · its minimum
+  /// lanes): c0 the chunk's first channel, n its channel count (the last
+  /// chunk may be shorter), `mask` its first n lanes.
+  void scalableChunks(Value first, Value end, VectorType accType,
+                      llvm::function_ref<void(Value, Value, Value)> body) {
+    OpBuilder &b = e.b;
+    Value vl = e.mul(vector::VectorScaleOp::create(b, e.loc),
+                     e.index(accType.getNumElements()));
+    auto chunks = scf::ForOp::create(b, e.loc, first, end, vl);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(chunks.getBody()->getTerminator());
+    Value c0 = chunks.getInductionVar();
+    Value n = arith::MinSIOp::create(b, e.loc, e.sub(end, c0), vl);
+    body(c0, n, vector::CreateMaskOp::create(b, e.loc, accType.clone(b.getI1Type()),
+                                             ValueRange{n}));
   }
 
   /// A masked load of vector type `t` from mem[at]; lanes outside `mask`
@@ -1326,8 +1343,7 @@ public:
     const int64_t ksteps = rowTaps ? 1 : cp / KA, taps = s.kh * s.kw;
     // The steps over the kernel: its rows, or its taps.
     const int64_t tapSteps = rowTaps ? s.kh : taps;
-    const int64_t ob = ceilDiv(s.o, L),
-                  wp = s.w + s.pl + s.pr;
+    const int64_t ob = ceilDiv(s.o, L);
 
     // B tiles: [channel block][tap step][k step][KA/4 rows][16 channels][4];
     // with row taps, reduction byte k of kernel row ky is kx·cp + c.
@@ -1392,9 +1408,7 @@ public:
       e.loop(0, tapSteps, 1, [&](Value tap) {
         Value ky = rowTaps ? tap : arith::DivUIOp::create(b, e.loc, tap, e.index(s.kw));
         Value kx = rowTaps ? e.index(0) : arith::RemUIOp::create(b, e.loc, tap, e.index(s.kw));
-        Value tapOff = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
-                                   e.mul(kx, e.index(s.dw))),
-                             e.index(cp));
+        Value tapOff = tapOffset(s, cp, ky, kx);
         e.loop(0, ksteps, 1, [&](Value ks) {
           Value kOff = e.add(tapOff, e.mul(ks, e.index(KA)));
           for (int64_t i = 0; i < na; ++i)
@@ -1567,9 +1581,7 @@ public:
       accs = e.loopCarried(0, taps, accs, [&](Value tap, ValueRange a1) {
         Value ky = arith::DivUIOp::create(b, e.loc, tap, e.index(s.kw));
         Value kx = arith::RemUIOp::create(b, e.loc, tap, e.index(s.kw));
-        Value tapOff = e.mul(e.add(e.mul(ky, e.index(s.dh * wp)),
-                                   e.mul(kx, e.index(s.dw))),
-                             e.index(cp));
+        Value tapOff = tapOffset(s, cp, ky, kx);
         Value wTap = e.add(wGroup, e.mul(tap, e.index(c8 * 2 * cbg * 16)));
         return e.loopCarried(0, c8, a1, [&](Value k, ValueRange a2) {
           Value kOff = e.add(tapOff, e.mul(k, e.index(8)));
@@ -1856,13 +1868,9 @@ public:
               Value xv = vector::LoadOp::create(b, e.loc, groupType, U, ValueRange{at});
               accs[j] = qc::Dot4Op::create(b, e.loc, accs[j], xv, wv[ky], kernel);
             }
-          SmallVector<Value> where;
-          for (int64_t j = 0; j < nt; ++j)
-            where.push_back(e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
-                                                 {s.n, s.oh, s.ow}),
-                                        e.index(s.c)),
-                                  c0));
-          storeVectors(pc.tables, c0, accs, where, out, zo, lo, hi, res);
+          storeVectors(pc.tables, c0, accs,
+                       depthwiseOutputs(s, n, oh, ow0, nt, c0), out, zo, lo, hi,
+                       res);
         };
         const int64_t full = s.ow - s.ow % T;
         if (full > 0)
@@ -1935,7 +1943,6 @@ public:
     const bool outer = kernel && kernel.getName().starts_with("mac.");
     const int64_t L = outer ? kernel.getLanes() : 16, T = 4;
     const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
-    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
     // Weights [ky][kx][c] padded to cp channels.
     PackedConv pc = packConv(
         s, x, w, bias, realMultipliers, zx, /*signedInput=*/true, cp, cp,
@@ -1957,38 +1964,58 @@ public:
       e.loop(0, cb, 1, [&](Value blk) {
         Value c0 = e.mul(blk, e.index(L));
         Value init = vector::LoadOp::create(b, e.loc, accType, biasMem, ValueRange{c0});
-        SmallVector<Value> accs(nt, init);
-        accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
-          return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
-            Value wv = widen(vector::LoadOp::create(
-                b, e.loc, byteVec, wMem,
-                ValueRange{e.add(e.mul(e.add(e.mul(ky, e.index(s.kw)), kx),
-                                       e.index(cp)),
-                                 c0)}));
-            Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
-            SmallVector<Value> next;
-            for (int64_t j = 0; j < nt; ++j) {
-              Value iw = e.add(e.mul(e.add(ow0, e.index(j)), e.index(s.sw)),
-                               e.mul(kx, e.index(s.dw)));
-              Value at = e.add(e.linear({n, ih, iw, e.index(0)}, {s.n, hp, wp, cp}), c0);
-              Value xv = widen(
-                  vector::LoadOp::create(b, e.loc, byteVec, img, ValueRange{at}));
-              next.push_back(e.add(a2[j], e.mul(xv, wv)));
-            }
-            return next;
-          });
-        });
-        SmallVector<Value> at;
-        for (int64_t j = 0; j < nt; ++j)
-          at.push_back(e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
-                                            {s.n, s.oh, s.ow}),
-                                   e.index(s.c)),
-                             c0));
-        storeVectors(tables, c0, accs, at, out, zo, lo, hi, res);
+        SmallVector<Value> accs = depthwiseTaps(
+            s, cp, n, oh, ow0, c0, SmallVector<Value>(nt, init),
+            [&](Value mem, Value at) -> Value {
+              return widen(vector::LoadOp::create(b, e.loc, byteVec, mem,
+                                                  ValueRange{at}));
+            },
+            wMem, img);
+        storeVectors(tables, c0, accs, depthwiseOutputs(s, n, oh, ow0, nt, c0),
+                     out, zo, lo, hi, res);
       });
     };
     depthwiseRows(s, T, emitTile);
     return success();
+  }
+
+  /// The reduction of a depthwise tile: for each tap, the weights of the
+  /// channels from c0 times each of output pixels (n, oh, ow0 + j)'s input,
+  /// added to accs[j]; `load(mem, at)` loads and widens the vector at
+  /// mem[at] (weights [ky][kx][cp], the padded image with cp channels).
+  SmallVector<Value>
+  depthwiseTaps(const ConvShape &s, int64_t cp, Value n, Value oh, Value ow0,
+                Value c0, ValueRange accs,
+                llvm::function_ref<Value(Value, Value)> load, Value weights,
+                Value img) {
+    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+    return e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
+      return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
+        Value wv = load(weights,
+                        e.add(e.mul(e.add(e.mul(ky, e.index(s.kw)), kx), e.index(cp)), c0));
+        Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
+        SmallVector<Value> next;
+        for (size_t j = 0; j < a2.size(); ++j) {
+          Value iw = e.add(e.mul(e.add(ow0, e.index(j)), e.index(s.sw)),
+                           e.mul(kx, e.index(s.dw)));
+          Value at = e.add(e.linear({n, ih, iw, e.index(0)}, {s.n, hp, wp, cp}), c0);
+          next.push_back(e.add(a2[j], e.mul(load(img, at), wv)));
+        }
+        return next;
+      });
+    });
+  }
+
+  /// Output offsets of channel c0 of pixels (n, oh, ow0 + j), j < nt.
+  SmallVector<Value> depthwiseOutputs(const ConvShape &s, Value n, Value oh,
+                                      Value ow0, int64_t nt, Value c0) {
+    SmallVector<Value> at;
+    for (int64_t j = 0; j < nt; ++j)
+      at.push_back(e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
+                                        {s.n, s.oh, s.ow}),
+                               e.index(s.c)),
+                         c0));
+    return at;
   }
 
   /// Runs `tile(n, oh, ow0, count)` over a depthwise conv's output rows (in
@@ -2021,7 +2048,6 @@ public:
                                       const Residual &res) {
     OpBuilder &b = e.b;
     const int64_t H = kernel.getLanes() / 2, T = 4, c = s.c;
-    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
     // Weights [ky][kx][c].
     PackedConv pc = packConv(
         s, x, w, bias, realMultipliers, zx, /*signedInput=*/true, c, c,
@@ -2034,39 +2060,17 @@ public:
       return arith::ExtSIOp::create(b, e.loc, accType, v);
     };
     auto emitTile = [&](Value n, Value oh, Value ow0, int64_t nt) {
-      Value vl = e.mul(vector::VectorScaleOp::create(b, e.loc), e.index(H));
-      auto chunks = scf::ForOp::create(b, e.loc, e.index(0), e.index(c), vl);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(chunks.getBody()->getTerminator());
-      Value c0 = chunks.getInductionVar();
-      Value left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(c), c0), vl);
-      Value mask = vector::CreateMaskOp::create(
-          b, e.loc, accType.clone(b.getI1Type()), ValueRange{left});
-      SmallVector<Value> accs(nt, maskedLoad(accType, pc.bias, c0, mask));
-      accs = e.loopCarried(0, s.kh, accs, [&](Value ky, ValueRange a1) {
-        return e.loopCarried(0, s.kw, a1, [&](Value kx, ValueRange a2) {
-          Value tap = e.add(e.mul(ky, e.index(s.kw)), kx);
-          Value wv = widen(maskedLoad(bytes, pc.weights,
-                                      e.add(e.mul(tap, e.index(c)), c0), mask));
-          Value ih = e.add(e.mul(oh, e.index(s.sh)), e.mul(ky, e.index(s.dh)));
-          SmallVector<Value> next;
-          for (int64_t j = 0; j < nt; ++j) {
-            Value iw = e.add(e.mul(e.add(ow0, e.index(j)), e.index(s.sw)),
-                             e.mul(kx, e.index(s.dw)));
-            Value at = e.add(e.linear({n, ih, iw, e.index(0)}, {s.n, hp, wp, c}), c0);
-            next.push_back(
-                e.add(a2[j], e.mul(widen(maskedLoad(bytes, pc.img, at, mask)), wv)));
-          }
-          return next;
-        });
+      scalableChunks(e.index(0), e.index(c), accType, [&](Value c0, Value left,
+                                                         Value mask) {
+      SmallVector<Value> accs = depthwiseTaps(
+          s, c, n, oh, ow0, c0,
+          SmallVector<Value>(nt, maskedLoad(accType, pc.bias, c0, mask)),
+          [&](Value mem, Value at) { return widen(maskedLoad(bytes, mem, at, mask)); },
+          pc.weights, pc.img);
+      storeScalable(pc.tables, c0, left, accs,
+                    depthwiseOutputs(s, n, oh, ow0, accs.size(), c0), out, zo, lo,
+                    hi, res);
       });
-      SmallVector<Value> at;
-      for (int64_t j = 0; j < nt; ++j)
-        at.push_back(e.add(
-            e.mul(e.linear({n, oh, e.add(ow0, e.index(j))}, {s.n, s.oh, s.ow}),
-                  e.index(c)),
-            c0));
-      storeScalable(pc.tables, c0, left, accs, at, out, zo, lo, hi, res);
     };
     depthwiseRows(s, T, emitTile);
     return success();
@@ -2178,19 +2182,15 @@ public:
   }
 
   /// Whether `op`'s lowering stages its input as an unsigned image (x + 128,
-  /// as x xor 0x80, in paddedImage): the dense convolutions on kernels
-  /// taking unsigned activations — `dot4.*` (without signed_input), `tile.*`
-  /// and `mmla.*` — as convCommon chooses them. (convDepthwiseDot flips its
-  /// taps as it unfolds them; without that xor after the 4-tap shuffle LLVM
-  /// lowers the shuffle as 12 unpacks instead of inserts and one vpermt2b,
-  /// and mobilenet_v2 ran 8% slower.)
+  /// as x xor 0x80, in paddedImage): the dense convolutions whose kernel
+  /// takes unsigned activations (`dot4.*` without signed_input, `tile.*`,
+  /// `mmla.*`; the default is dot4.generic). convDepthwiseDot flips its taps
+  /// as it unfolds them instead: without that xor after the 4-tap shuffle
+  /// LLVM lowers the shuffle as 12 unpacks instead of inserts and one
+  /// vpermt2b, and mobilenet_v2 ran 8% slower.
   static bool readsUnsignedImage(qc::Conv2DOp op) {
     qc::KernelAttr kernel = op.getKernelAttr();
-    StringRef name = kernel ? kernel.getName() : "dot4.generic";
-    if (op.getGroups() != 1)
-      return false;
-    return (name.starts_with("dot4.") && !(kernel && kernel.getSignedInput())) ||
-           name.starts_with("tile.") || name.starts_with("mmla.");
+    return op.getGroups() == 1 && !(kernel && kernel.getSignedInput());
   }
 
   /// Whether conv `producer` hands its output to its only user, a conv
@@ -2211,8 +2211,8 @@ public:
       return false;
     OpOperand &use = *y.getUses().begin();
     auto consumer = dyn_cast<qc::Conv2DOp>(use.getOwner());
-    return consumer && use.get() == consumer.getInput() &&
-           use.getOperandNumber() == 0 && readsUnsignedImage(consumer);
+    return consumer && use.getOperandNumber() == 0 && // its input
+           readsUnsignedImage(consumer);
   }
 
   LogicalResult fullyConnected(qc::FullyConnectedOp op, Value x, Value out) {
@@ -2242,10 +2242,10 @@ public:
     if (!kernel)
       kernel = qc::KernelAttr::get(op->getContext(), "dot4.generic", 16, 4, 1,
                                    /*signed_input=*/false);
-    // Scalable vectors: only for a target with them (the `dot4.*`, `mmla.*`
-    // and `tile.*` kernels are checked where qc-lower-dot-products makes
-    // them instructions; `mac.*` kernels are otherwise portable vector IR).
-    if (kernel.getName() == "mac.rvv.vla" && !target().supportsKernel(kernel))
+    // A kernel for another target (qc-select-kernels chooses again; IR
+    // written by hand may not) is an error here, before its code exists: the
+    // scalable vectors of `mac.rvv.vla` would not even select elsewhere.
+    if (!target().supportsKernel(kernel))
       return op->emitOpError("kernel '")
              << kernel.getName() << "' does not run on this target";
     if (s.groups == 1 && kernel.getName().starts_with("mmla."))

@@ -120,3 +120,25 @@ module attributes {qc.target = #qc.target<name = "riscv64-rvv", triple = "riscv6
     return %d : tensor<1x2x2x2xf32>
   }
 }
+
+// -----
+
+// The same check for every kernel: an x86 kernel recorded for a RISC-V
+// module.
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5, 0.25}>
+
+module attributes {qc.target = #qc.target<name = "riscv64-rvv", triple = "riscv64-unknown-linux-gnu", cpu = "generic-rv64", features = "+m,+a,+f,+d,+c,+v">} {
+  func.func @main(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
+    %q = quant.qcast %x : tensor<1x2x2x4xf32> to tensor<1x2x2x4x!x>
+    %wi = arith.constant dense<[[[[1, 2, 3, 4]]], [[[-1, 0, 1, 0]]]]> : tensor<2x1x1x4xi8>
+    %w = quant.scast %wi : tensor<2x1x1x4xi8> to tensor<2x1x1x4x!w>
+    %b = arith.constant dense<[10, -5]> : tensor<2xi32>
+    // expected-error @below {{kernel 'dot4.vpdpbusd.zmm' does not run on this target}}
+    %c = qc.conv2d %q, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : tensor<1x2x2x4x!x>, tensor<2x1x1x4x!w>, tensor<2xi32> -> tensor<1x2x2x2x!y>
+    %d = quant.dcast %c : tensor<1x2x2x2x!y> to tensor<1x2x2x2xf32>
+    return %d : tensor<1x2x2x2xf32>
+  }
+}
