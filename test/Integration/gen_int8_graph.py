@@ -229,17 +229,18 @@ CASES = {
     "depthwise_residual": lambda g: conv(g, 1, 5, 5, 12, 12, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 12,
                                          residual=True),
     # Shapes with >= 32 input channels, where AMX targets use tdpbusd tiles:
-    # 14-pixel rows, a lone channel block after the pairs (48 = 3 x 16).
+    # 14-pixel rows (tiles of 16 grid positions, 2 of each 16 past a row's
+    # end), a lone channel block after the pairs (48 = 3 x 16).
     "amx_3x3": lambda g: conv(g, 1, 14, 14, 64, 48, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
-    # unpadded 1x1: all 126 pixels one row (9 tiles of 14), K step 48, 40
-    # outputs (the last channel block half padding)
+    # unpadded 1x1: all 126 pixels one row (7 tiles of 16 and one of 14),
+    # K step 48, 40 outputs (the last channel block half padding)
     "amx_1x1": lambda g: conv(g, 2, 7, 9, 96, 40, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     # stride 2, K step 36 (channels not a multiple of 16), clamp, residual
     "amx_strided": lambda g: conv(g, 1, 15, 15, 36, 33, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 1,
                                   clamp=(-5, 127), residual=True),
-    # 7x7 outputs: 7 A tiles of 7 pixels, the odd last one by channel pairs
-    # on the thread pool (enough work), 144 outputs (4 block pairs and a
-    # lone block)
+    # 7x7 outputs: 61 positions of the 9-wide grid, 3 tiles of 16 and one of
+    # 13 (the tail: a lone full tile and the short one, by channel pairs on
+    # the thread pool), 144 outputs (4 block pairs and a lone block)
     "amx_odd_tiles": lambda g: conv(g, 1, 7, 7, 256, 144, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
     # Few input channels on tiles: one reduction step is a whole kernel row
     # (7 pixels x 4 bytes = 28; 5 x 8 = 40), an RGB stem and a 5x5 one.
@@ -251,6 +252,12 @@ CASES = {
     "amx_gain": lambda g: conv(g, 1, 8, 14, 64, 32, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1,
                                clamp=(-100, 90),
                                scales=(0.05, list(np.geomspace(0.000002, 0.006, 32)), 0.0002)),
+    # AMX tiles over the padded image's grid (stride 1, rows of 10 pixels,
+    # 14 grid columns): batch 2, dilation 2, residual and clamp; 276 grid
+    # positions = 17 tiles of 16 and one of 4 (the tail: a full tile and
+    # the short one), 40 outputs (a lone channel block)
+    "amx_grid": lambda g: conv(g, 2, 8, 10, 48, 40, 3, 3, (1, 1), (2, 2), (2, 2, 2, 2), 1,
+                               clamp=(-5, 127), residual=True),
     # dilated 3x5 with asymmetric padding, 130 channels (K step 44)
     "amx_dilated": lambda g: conv(g, 1, 11, 16, 130, 16, 3, 5, (1, 1), (2, 2), (2, 4, 2, 4), 1),
     # 35 output pixels (an odd count: the last pixel pair has one pixel), 10

@@ -52,6 +52,11 @@ struct ConvProblem {
   /// Kernel columns and their dilation: a kernel row's taps lie next to each
   /// other in an NHWC image when the dilation is 1.
   int64_t kernelWidth, columnDilation;
+  /// Stride 1 in both dimensions: the windows of any run of positions of
+  /// the padded image's grid lie one pixel apart (the positions past an
+  /// output row's end, whose windows wrap into the next rows, are computed
+  /// and discarded).
+  bool unitStride;
 };
 
 /// The code-generation facts of one ISA.

@@ -524,7 +524,7 @@ public:
   /// range, else lane by lane (see Emitter::storePrefix).
   void storeVectors(const EpilogueTables &tb, Value chan, ArrayRef<Value> accs,
                     ArrayRef<Value> at, Value out, int64_t zo, int64_t lo,
-                    int64_t hi, const Residual &res) {
+                    int64_t hi, const Residual &res, ArrayRef<Value> when = {}) {
     OpBuilder &b = e.b;
     auto accType = cast<VectorType>(accs.front().getType());
     const int64_t L = accType.getNumElements();
@@ -645,8 +645,9 @@ public:
       mask = vector::CreateMaskOp::create(
           b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
     }
-    for (size_t j = 0; j < accs.size(); ++j) {
-      Value acc = accs[j], where = at[j];
+    // Requantizes one accumulator and stores it at `where` (with `when`,
+    // only where its condition holds).
+    auto storeOne = [&](Value acc, Value where) {
       Value extra;
       if (res.buffer) {
         Value r = mask ? vector::MaskedLoadOp::create(
@@ -666,7 +667,7 @@ public:
         q = arith::XOrIOp::create(b, e.loc, q, e.splat(-128, byteVec));
       if (!mask) {
         vector::StoreOp::create(b, e.loc, q, out, ValueRange{where});
-        continue;
+        return;
       }
       Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
                                           left, e.index(L));
@@ -674,6 +675,12 @@ public:
           whole,
           [&] { vector::StoreOp::create(b, e.loc, q, out, ValueRange{where}); },
           [&] { e.storePrefix(q, out, where, left); });
+    };
+    for (size_t j = 0; j < accs.size(); ++j) {
+      if (when.empty())
+        storeOne(accs[j], at[j]);
+      else
+        e.ifThen(when[j], [&] { storeOne(accs[j], at[j]); });
     }
   }
 
@@ -1312,6 +1319,15 @@ public:
   /// buffer to the vector epilogue. The tile configuration is per thread, so
   /// each parallel iteration (one channel pair × a run of pixel blocks)
   /// loads it first and releases the tiles at its end.
+  ///
+  /// A tile's rows are positions one stride apart in the image. With
+  /// stride 1 they run over the padded image's grid of window origins
+  /// (position q = (n·hp + y)·wp + x reads from byte q·cp): where M does not
+  /// divide an output row, the positions x >= ow of each row are computed
+  /// too and their results not stored, so every tile but the last has M
+  /// rows (a 7×7 output: 4 tiles of up to 16 positions instead of 7 of 7).
+  /// The positions end at the last output pixel; the last tile takes the
+  /// rows left (its own configuration).
   LogicalResult convTile(Operation *op, const ConvShape &s, Value x, Value out,
                          ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
                          ArrayRef<double> realMultipliers, int64_t zx,
@@ -1320,13 +1336,20 @@ public:
     OpBuilder &b = e.b;
     const int64_t L = 16, M = kernel.getBlock();
     const int64_t pixels = s.n * s.oh * s.ow;
-    const bool flat = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 &&
-                      s.pt == 0 && s.pl == 0 && s.pb == 0 && s.pr == 0;
+    const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
+    const bool unit = s.sh == 1 && s.sw == 1;
+    const bool flat = unit && s.kh == 1 && s.kw == 1 && s.pt == 0 &&
+                      s.pl == 0 && s.pb == 0 && s.pr == 0;
     if (kernel.getLanes() != L || M < 1 || M > 16 ||
-        (flat ? pixels : s.ow) % M != 0)
+        (!unit && s.ow % M != 0))
       return op->emitError("kernel ")
              << kernel << " does not fit this convolution (" << pixels
              << " output pixels, rows of " << s.ow << ")";
+    // Tiles over the grid of window origins (`grid`), or over the output
+    // pixels (rows of M pixels, or all of them when unpadded 1×1): `Q`
+    // positions, `aTiles` tiles of M and a last one of `tailRows`.
+    const bool grid = unit && !flat && s.ow % M != 0;
+    const int64_t Q = grid ? ((s.n - 1) * hp + s.oh - 1) * wp + s.ow : pixels;
     // Reduction step KA (bytes of one tile row, <= 64) dividing the padded
     // channel count cp. With few channels (an RGB stem) one step is a whole
     // kernel row instead: its kw·cp bytes lie next to each other in the
@@ -1387,8 +1410,10 @@ public:
       tile("load", {t}, {mem, byteOffset, e.index(stride)});
     };
 
-    // Output pixel p -> byte offset of its window origin in the image.
-    auto pixelBase = [&](Value p) { return windowOrigin(s, p, cp); };
+    // Position p -> byte offset of its window origin in the image.
+    auto pixelBase = [&](Value p) {
+      return grid || flat ? e.mul(p, e.index(cp)) : windowOrigin(s, p, cp);
+    };
     const int64_t rowStride = s.sw * cp;
     Value buf = e.scratch(4 * M * L, i32);
 
@@ -1434,36 +1459,64 @@ public:
           tile("store", {2 * i + j},
                {buf, e.index((2 * i + j) * M * L * 4), e.index(4 * L)});
     };
-    auto epilogue = [&](ArrayRef<Value> a, Value cb0, int64_t nbt) {
+    // Grid position q -> its output pixel, and whether it is one (x < ow,
+    // y < oh): a table made at compile time (-1 for the positions past a
+    // row's end), one load per row instead of three divisions.
+    Value pixelOf;
+    if (grid) {
+      SmallVector<int32_t> table(Q);
+      for (int64_t q = 0; q < Q; ++q) {
+        int64_t n = q / (hp * wp), y = q % (hp * wp) / wp, x = q % wp;
+        table[q] = y < s.oh && x < s.ow ? (n * s.oh + y) * s.ow + x : -1;
+      }
+      pixelOf = e.global<int32_t>(table, i32);
+    }
+    auto gridPixel = [&](Value q) -> std::pair<Value, Value> {
+      Value p = e.load(pixelOf, q);
+      Value real = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge, p,
+                                         e.intConst(0, i32));
+      return {arith::IndexCastOp::create(b, e.loc, b.getIndexType(), p), real};
+    };
+    // `rows[i]`: the rows of A tile i (M, or the last tile's).
+    auto epilogue = [&](ArrayRef<Value> a, ArrayRef<int64_t> rows, Value cb0,
+                        int64_t nbt) {
       auto accType = VectorType::get({L}, i32);
       for (size_t i = 0; i < a.size(); ++i)
         for (int64_t j = 0; j < nbt; ++j) {
           Value chan = e.mul(e.add(cb0, e.index(j)), e.index(L));
-          SmallVector<Value> accs, at;
-          for (int64_t r = 0; r < M; ++r) {
+          SmallVector<Value> accs, at, when;
+          for (int64_t r = 0; r < rows[i]; ++r) {
             accs.push_back(vector::LoadOp::create(
                 b, e.loc, accType, buf,
                 ValueRange{e.index(((2 * i + j) * M + r) * L)}));
-            at.push_back(e.add(e.mul(e.add(a[i], e.index(r)), e.index(s.o)), chan));
+            Value p = e.add(a[i], e.index(r));
+            if (grid) {
+              auto [pixel, real] = gridPixel(p);
+              p = pixel;
+              when.push_back(real);
+            }
+            at.push_back(e.add(e.mul(p, e.index(s.o)), chan));
           }
-          storeVectors(tables, chan, accs, at, out, zo, lo, hi, res);
+          storeVectors(tables, chan, accs, at, out, zo, lo, hi, res, when);
         }
     };
-    auto emitBlock = [&](ArrayRef<Value> a, Value cb0, int64_t nbt) {
-      compute(a, cb0, nbt);
-      storeTiles(a.size(), nbt);
-      epilogue(a, cb0, nbt);
-    };
+    auto fullRows = [&](size_t n) { return SmallVector<int64_t>(n, M); };
 
-    // Work: A-tile pairs (the last A tile may be alone) × channel-block
-    // pairs (the last may be one block). A parallel iteration is one channel
-    // pair and up to `run` consecutive A pairs.
-    const int64_t aTiles = pixels / M, aPairs = aTiles / 2, aSingle = aTiles % 2;
+    // Work: A-tile pairs × channel-block pairs (the last may be one block),
+    // then the tail: the A tiles after the pairs (a lone full one, a shorter
+    // last one, or both). A parallel iteration is one channel pair and up
+    // to `run` consecutive A pairs.
+    const int64_t aTiles = Q / M, tailRows = Q % M, aPairs = aTiles / 2;
+    SmallVector<int64_t> tail;
+    if (aTiles % 2)
+      tail.push_back(M);
+    if (tailRows)
+      tail.push_back(tailRows);
     const int64_t cPairs = ob / 2, cSingle = ob % 2;
     const int64_t run = std::clamp<int64_t>(aPairs / 8, 1, 8);
     const int64_t runs = ceilDiv(std::max<int64_t>(aPairs, 1), run);
-    auto withTiles = [&](llvm::function_ref<void()> body) {
-      tile("config", {}, {cfgMem, e.index(0)});
+    auto withTiles = [&](Value config, llvm::function_ref<void()> body) {
+      tile("config", {}, {config, e.index(0)});
       body();
       tile("release", {});
     };
@@ -1483,33 +1536,51 @@ public:
         Value later = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ugt,
                                             pair, first);
         e.ifThen(later, [&] {
-          epilogue(pairPixels(e.sub(pair, e.index(1))), cb0, nbt);
+          epilogue(pairPixels(e.sub(pair, e.index(1))), fullRows(2), cb0, nbt);
         });
         storeTiles(2, nbt);
       });
-      epilogue(pairPixels(e.sub(last, e.index(1))), cb0, nbt);
+      epilogue(pairPixels(e.sub(last, e.index(1))), fullRows(2), cb0, nbt);
     };
     const int64_t work = pixels * s.o * s.c * taps;
     if (aPairs > 0 && cPairs > 0)
       e.parallelLoop(0, cPairs * runs, 1, work, [&](Value it) {
         Value cp2 = arith::DivUIOp::create(b, e.loc, it, e.index(runs));
         Value r = arith::RemUIOp::create(b, e.loc, it, e.index(runs));
-        withTiles([&] { channelPart(e.mul(cp2, e.index(2)), 2, r); });
+        withTiles(cfgMem, [&] { channelPart(e.mul(cp2, e.index(2)), 2, r); });
       });
     if (aPairs > 0 && cSingle)
       e.parallelLoop(0, runs, 1, work / std::max<int64_t>(ob, 1), [&](Value r) {
-        withTiles([&] { channelPart(e.index(ob - 1), 1, r); });
+        withTiles(cfgMem, [&] { channelPart(e.index(ob - 1), 1, r); });
       });
-    // The last A tile of an odd count (7×7 outputs: 7 tiles of 7 pixels),
-    // by channel pairs on the pool too.
-    if (aSingle) {
-      Value p0 = e.index((aTiles - 1) * M);
+    // The tail (7×7 outputs on the grid: 3 tiles of 16 positions and one of
+    // 13), by channel pairs on the pool too, with the configuration of its
+    // tiles' rows.
+    if (!tail.empty()) {
+      Value tailCfg = cfgMem;
+      if (tail.back() != M) {
+        for (size_t i = 0; i < tail.size(); ++i) {
+          shape(4 + i, tail[i], KA);
+          shape(2 * i, tail[i], 4 * L);
+          shape(2 * i + 1, tail[i], 4 * L);
+        }
+        tailCfg = e.global<int8_t>(cfg, i8);
+      }
+      SmallVector<Value> a;
+      for (size_t i = 0; i < tail.size(); ++i)
+        a.push_back(e.index((2 * aPairs + i) * M));
+      auto block = [&](Value cb0, int64_t nbt) {
+        compute(a, cb0, nbt);
+        storeTiles(a.size(), nbt);
+        epilogue(a, tail, cb0, nbt);
+      };
       if (cPairs > 0)
-        e.parallelLoop(0, cPairs, 1, work / aTiles, [&](Value c2) {
-          withTiles([&] { emitBlock({p0}, e.mul(c2, e.index(2)), 2); });
+        e.parallelLoop(0, cPairs, 1, work * int64_t(tail.size()) / ceilDiv(Q, M),
+                       [&](Value c2) {
+          withTiles(tailCfg, [&] { block(e.mul(c2, e.index(2)), 2); });
         });
       if (cSingle)
-        withTiles([&] { emitBlock({p0}, e.index(ob - 1), 1); });
+        withTiles(tailCfg, [&] { block(e.index(ob - 1), 1); });
     }
     return success();
   }

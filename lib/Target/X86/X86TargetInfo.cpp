@@ -52,10 +52,13 @@ public:
     if (!amx || (p.inChannels < 32 && !rowSteps) ||
         p.inChannels * p.taps < 64 || p.outChannels < 16)
       return {};
-    // M pixels per A tile: the largest divisor of a row of pixels up to 16
-    // (one tile's rows lie at one stride in the image).
+    // M pixels per A tile (one tile's rows lie at one stride in the image).
+    // With stride 1, 16: tiles run over the padded image's grid of window
+    // origins, a last shorter one ends at the last output pixel (a tdpbusd
+    // costs about the same for 7 rows as for 16: bench/peak.c). Otherwise
+    // the largest divisor of an output row up to 16.
     int64_t m = 16;
-    while (m > 1 && p.rowPixels % m != 0)
+    while (!p.unitStride && m > 1 && p.rowPixels % m != 0)
       --m;
     if (m < 7)
       return {};

@@ -37,7 +37,8 @@ struct QCSelectKernelsPass
             &getContext(), {in.getDimSize(3), channels, pixels,
                             wt.getDimSize(1) * wt.getDimSize(2),
                             flat ? pixels : out.getDimSize(2), wt.getDimSize(2),
-                            conv.getDilation()[1]});
+                            conv.getDilation()[1],
+                            stride[0] == 1 && stride[1] == 1});
       }
       if (!kernel)
         kernel = info->selectKernel(&getContext(), channels, pixels);

@@ -262,3 +262,65 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
     return %e : tensor<1x2x2x2xf32>
   }
 }
+
+// -----
+
+// AMX tiles over the grid of window origins: a 3x3 conv with padding 1 and
+// stride 1 on 4x5 pixels, 32 channels. The padded image is 6x7, so grid
+// position q = 7y + x reads its window from byte 32q; positions x = 5, 6 of
+// each row wrap into the next row and are computed but not stored. The
+// positions end at the last output pixel (y 3, x 4: q = 26 of them), so
+// there are no full pairs: one tile of 16 and one of 10 rows, in a
+// configuration of their own (C tiles 0, 1 and A tile 4 of 16 rows, C tiles
+// 2, 3 and A tile 5 of 10; B tiles 6, 7 of 32 / 4 = 8 rows). Each row's
+// output pixel is a table entry, -1 where nothing is stored:
+//   q  0..6 -> 0 1 2 3 4 -1 -1,  7..13 -> 5..9 -1 -1,  14..20 -> 10..14 -1 -1,
+//   21..25 -> 15..19.
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-amx"
+// CHECK-DAG:     memref.global "private" constant @[[PIX:[a-z_0-9]+]] : memref<26xi32> = dense<[0, 1, 2, 3, 4, -1, -1, 5, 6, 7, 8, 9, -1, -1, 10, 11, 12, 13, 14, -1, -1, 15, 16, 17, 18, 19]>
+// CHECK-DAG:     memref.global "private" constant @[[TAIL:[a-z_0-9]+]] : memref<64xi8> = dense<[1, {{.+}}, 16, 16, 10, 10, 16, 10, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK:         func.func @grid
+// CHECK:         memref.get_global @[[PIX]]
+// CHECK:         %[[CFG:.+]] = memref.get_global @[[TAIL]]
+// CHECK:         qc.tile "config" [](%[[CFG]],
+// CHECK:         qc.tile "dot" [0, 4, 6]
+// CHECK:         qc.tile "dot" [2, 5, 6]
+// CHECK:         %[[P:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<26xi32>
+// CHECK:         %[[REAL:.+]] = arith.cmpi sge, %[[P]]
+// CHECK:         scf.if %[[REAL]] {
+// CHECK:           vector.store
+// CHECK:         qc.tile "release"
+module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-unknown-linux-gnu", cpu = "sapphirerapids", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni,+amx-tile,+amx-int8">} {
+  func.func @grid(%x: tensor<1x4x5x32x!x>) -> tensor<1x4x5x16x!y> {
+    %wi = arith.constant dense<1> : tensor<16x3x3x32xi8>
+    %w = quant.scast %wi : tensor<16x3x3x32xi8> to tensor<16x3x3x32x!w>
+    %b = arith.constant dense<0> : tensor<16xi32>
+    %c = qc.conv2d %x, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>} : tensor<1x4x5x32x!x>, tensor<16x3x3x32x!w>, tensor<16xi32> -> tensor<1x4x5x16x!y>
+    return %c : tensor<1x4x5x16x!y>
+  }
+}
+
+// -----
+
+// With stride 2 a tile's rows are output pixels of one row, so M must divide
+// the row (14 pixels here, not 16).
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5}>
+
+module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-unknown-linux-gnu", cpu = "sapphirerapids", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni,+amx-tile,+amx-int8">} {
+  func.func @strided_rows(%x: tensor<1x28x28x32x!x>) -> tensor<1x14x14x16x!y> {
+    %wi = arith.constant dense<1> : tensor<16x3x3x32xi8>
+    %w = quant.scast %wi : tensor<16x3x3x32xi8> to tensor<16x3x3x32x!w>
+    %b = arith.constant dense<0> : tensor<16xi32>
+    // expected-error @below {{does not fit this convolution (196 output pixels, rows of 14)}}
+    %c = qc.conv2d %x, %w, %b {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>} : tensor<1x28x28x32x!x>, tensor<16x3x3x32x!w>, tensor<16xi32> -> tensor<1x14x14x16x!y>
+    return %c : tensor<1x14x14x16x!y>
+  }
+}

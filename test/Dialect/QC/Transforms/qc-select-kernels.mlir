@@ -155,29 +155,32 @@ module attributes {qc.target = #qc.target<name = "x86_64-avxvnni", triple = "x86
 !y = !quant.uniform<i8:f32, 0.1:3>
 !w = !quant.uniform<i8<-127:127>:f32, 0.01>
 
-// AMX: convolutions with >= 32 input channels take tdpbusd tiles of M pixels,
-// M the largest divisor of a pixel row up to 16 (28 -> 14; the unpadded 1x1
-// conv's 2 x 10 x 10 = 200 pixels are one row: 200 -> 10), two channel blocks
-// when there are more than 16 channels. Few input channels (the 8-channel
+// AMX: convolutions with >= 32 input channels take tdpbusd tiles of M pixels:
+// 16 with stride 1 (tiles over the grid of window origins, or over all 200
+// pixels of the unpadded 1x1 conv), else the largest divisor of an output row
+// up to 16 (stride 2, rows of 14 -> 14); two channel blocks when there are
+// more than 16 channels. Few input channels (the 8-channel
 // stem: kernel rows of 3 x 8 = 24 bytes, below the 28 that pay for tiles; a
 // 1x1 conv of 32 channels, a reduction shorter than a tile row), depthwise
 // convs and fully-connected layers keep zmm vpdpbusd.
 // CHECK-LABEL: func.func @amx
-// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 14, channel_blocks = 2>
-// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 10>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16, channel_blocks = 2>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 16>
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
 // CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
 // CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "tile.tdpbusd", lanes = 16, block = 14, channel_blocks = 2>
 module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-unknown-linux-gnu", cpu = "sapphirerapids", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni,+amx-tile,+amx-int8">} {
-  func.func @amx(%x: tensor<1x28x28x64x!x>, %w: tensor<48x3x3x64x!w>, %x2: tensor<2x10x10x64x!x>, %w2: tensor<16x1x1x64x!w>, %s: tensor<1x28x28x8x!x>, %ws: tensor<32x3x3x8x!w>, %dw: tensor<64x3x3x1x!w>, %a: tensor<3x64x!x>, %fw: tensor<4x64x!w>, %x3: tensor<1x10x10x32x!x>, %w3: tensor<16x1x1x32x!w>) -> (tensor<1x28x28x48x!y>, tensor<2x10x10x16x!y>, tensor<1x28x28x32x!y>, tensor<1x28x28x64x!y>, tensor<3x4x!y>, tensor<1x10x10x16x!y>) {
+  func.func @amx(%x: tensor<1x28x28x64x!x>, %w: tensor<48x3x3x64x!w>, %x2: tensor<2x10x10x64x!x>, %w2: tensor<16x1x1x64x!w>, %s: tensor<1x28x28x8x!x>, %ws: tensor<32x3x3x8x!w>, %dw: tensor<64x3x3x1x!w>, %a: tensor<3x64x!x>, %fw: tensor<4x64x!w>, %x3: tensor<1x10x10x32x!x>, %w3: tensor<16x1x1x32x!w>) -> (tensor<1x28x28x48x!y>, tensor<2x10x10x16x!y>, tensor<1x28x28x32x!y>, tensor<1x28x28x64x!y>, tensor<3x4x!y>, tensor<1x10x10x16x!y>, tensor<1x14x14x48x!y>) {
     %0 = qc.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : tensor<1x28x28x64x!x>, tensor<48x3x3x64x!w> -> tensor<1x28x28x48x!y>
     %1 = qc.conv2d %x2, %w2 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>} : tensor<2x10x10x64x!x>, tensor<16x1x1x64x!w> -> tensor<2x10x10x16x!y>
     %2 = qc.conv2d %s, %ws {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : tensor<1x28x28x8x!x>, tensor<32x3x3x8x!w> -> tensor<1x28x28x32x!y>
     %3 = qc.conv2d %x, %dw {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 64} : tensor<1x28x28x64x!x>, tensor<64x3x3x1x!w> -> tensor<1x28x28x64x!y>
     %4 = qc.fully_connected %a, %fw : tensor<3x64x!x>, tensor<4x64x!w> -> tensor<3x4x!y>
     %5 = qc.conv2d %x3, %w3 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>} : tensor<1x10x10x32x!x>, tensor<16x1x1x32x!w> -> tensor<1x10x10x16x!y>
-    return %0, %1, %2, %3, %4, %5 : tensor<1x28x28x48x!y>, tensor<2x10x10x16x!y>, tensor<1x28x28x32x!y>, tensor<1x28x28x64x!y>, tensor<3x4x!y>, tensor<1x10x10x16x!y>
+    %6 = qc.conv2d %x, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>} : tensor<1x28x28x64x!x>, tensor<48x3x3x64x!w> -> tensor<1x14x14x48x!y>
+    return %0, %1, %2, %3, %4, %5, %6 : tensor<1x28x28x48x!y>, tensor<2x10x10x16x!y>, tensor<1x28x28x32x!y>, tensor<1x28x28x64x!y>, tensor<3x4x!y>, tensor<1x10x10x16x!y>, tensor<1x14x14x48x!y>
   }
 }
 
