@@ -1421,7 +1421,11 @@ public:
     // blocks cb0 + j (j < nbt). `compute` leaves the sums in the C tiles,
     // `storeTiles` moves them to `buf`, `epilogue` requantizes `buf` into
     // the output.
-    auto compute = [&](ArrayRef<Value> a, Value cb0, int64_t nbt) {
+    // `between`: work to place among the steps of the reduction (the
+    // previous block's epilogue, a C tile at a time), after equal runs of
+    // steps; what does not fit (fewer steps than parts) comes after them.
+    auto compute = [&](ArrayRef<Value> a, Value cb0, int64_t nbt,
+                       ArrayRef<std::function<void()>> between = {}) {
       const int64_t na = a.size();
       SmallVector<Value> aBase;
       for (Value p : a)
@@ -1430,28 +1434,46 @@ public:
         for (int64_t j = 0; j < nbt; ++j)
           tileLoad(2 * i + j, biasMem,
                    e.mul(e.add(cb0, e.index(j)), e.index(4 * L)), 0);
-      e.loop(0, tapSteps, 1, [&](Value tap) {
+      auto tapBase = [&](Value tap) {
         Value ky = rowTaps ? tap : arith::DivUIOp::create(b, e.loc, tap, e.index(s.kw));
         Value kx = rowTaps ? e.index(0) : arith::RemUIOp::create(b, e.loc, tap, e.index(s.kw));
-        Value tapOff = tapOffset(s, cp, ky, kx);
-        e.loop(0, ksteps, 1, [&](Value ks) {
-          Value kOff = e.add(tapOff, e.mul(ks, e.index(KA)));
-          for (int64_t i = 0; i < na; ++i)
-            tileLoad(4 + i, img, e.add(aBase[i], kOff), rowStride);
-          for (int64_t j = 0; j < nbt; ++j) {
-            Value blk = e.add(cb0, e.index(j));
-            Value off = e.mul(
-                e.add(e.mul(e.add(e.mul(blk, e.index(tapSteps)), tap),
-                            e.index(ksteps)),
-                      ks),
-                e.index(bTile));
-            tileLoad(6 + j, wMem, off, 4 * L);
-          }
-          for (int64_t i = 0; i < na; ++i)
-            for (int64_t j = 0; j < nbt; ++j)
-              tile("dot", {2 * i + j, 4 + i, 6 + j});
+        return tapOffset(s, cp, ky, kx);
+      };
+      auto step = [&](Value tap, Value tapOff, Value ks) {
+        Value kOff = e.add(tapOff, e.mul(ks, e.index(KA)));
+        for (int64_t i = 0; i < na; ++i)
+          tileLoad(4 + i, img, e.add(aBase[i], kOff), rowStride);
+        for (int64_t j = 0; j < nbt; ++j) {
+          Value blk = e.add(cb0, e.index(j));
+          Value off = e.mul(
+              e.add(e.mul(e.add(e.mul(blk, e.index(tapSteps)), tap),
+                          e.index(ksteps)),
+                    ks),
+              e.index(bTile));
+          tileLoad(6 + j, wMem, off, 4 * L);
+        }
+        for (int64_t i = 0; i < na; ++i)
+          for (int64_t j = 0; j < nbt; ++j)
+            tile("dot", {2 * i + j, 4 + i, 6 + j});
+      };
+      if (between.empty()) {
+        e.loop(0, tapSteps, 1, [&](Value tap) {
+          Value tapOff = tapBase(tap);
+          e.loop(0, ksteps, 1, [&](Value ks) { step(tap, tapOff, ks); });
         });
-      });
+        return;
+      }
+      const int64_t steps = tapSteps * ksteps;
+      const int64_t runs = std::min<int64_t>(steps, between.size());
+      for (int64_t r = 0; r < runs; ++r) {
+        e.loop(r * steps / runs, (r + 1) * steps / runs, 1, [&](Value k) {
+          Value tap = arith::DivUIOp::create(b, e.loc, k, e.index(ksteps));
+          step(tap, tapBase(tap), arith::RemUIOp::create(b, e.loc, k, e.index(ksteps)));
+        });
+        between[r]();
+      }
+      for (size_t r = runs; r < between.size(); ++r)
+        between[r]();
     };
     auto storeTiles = [&](int64_t na, int64_t nbt) {
       for (int64_t i = 0; i < na; ++i)
@@ -1477,28 +1499,32 @@ public:
                                          e.intConst(0, i32));
       return {arith::IndexCastOp::create(b, e.loc, b.getIndexType(), p), real};
     };
-    // `rows[i]`: the rows of A tile i (M, or the last tile's).
+    // `rows[i]`: the rows of A tile i (M, or the last tile's). One C tile
+    // (A tile i, channel block cb0 + j), or all of the block's.
+    auto epilogueTile = [&](ArrayRef<Value> a, ArrayRef<int64_t> rows,
+                            Value cb0, size_t i, int64_t j) {
+      auto accType = VectorType::get({L}, i32);
+      Value chan = e.mul(e.add(cb0, e.index(j)), e.index(L));
+      SmallVector<Value> accs, at, when;
+      for (int64_t r = 0; r < rows[i]; ++r) {
+        accs.push_back(vector::LoadOp::create(
+            b, e.loc, accType, buf,
+            ValueRange{e.index(((2 * i + j) * M + r) * L)}));
+        Value p = e.add(a[i], e.index(r));
+        if (grid) {
+          auto [pixel, real] = gridPixel(p);
+          p = pixel;
+          when.push_back(real);
+        }
+        at.push_back(e.add(e.mul(p, e.index(s.o)), chan));
+      }
+      storeVectors(tables, chan, accs, at, out, zo, lo, hi, res, when);
+    };
     auto epilogue = [&](ArrayRef<Value> a, ArrayRef<int64_t> rows, Value cb0,
                         int64_t nbt) {
-      auto accType = VectorType::get({L}, i32);
       for (size_t i = 0; i < a.size(); ++i)
-        for (int64_t j = 0; j < nbt; ++j) {
-          Value chan = e.mul(e.add(cb0, e.index(j)), e.index(L));
-          SmallVector<Value> accs, at, when;
-          for (int64_t r = 0; r < rows[i]; ++r) {
-            accs.push_back(vector::LoadOp::create(
-                b, e.loc, accType, buf,
-                ValueRange{e.index(((2 * i + j) * M + r) * L)}));
-            Value p = e.add(a[i], e.index(r));
-            if (grid) {
-              auto [pixel, real] = gridPixel(p);
-              p = pixel;
-              when.push_back(real);
-            }
-            at.push_back(e.add(e.mul(p, e.index(s.o)), chan));
-          }
-          storeVectors(tables, chan, accs, at, out, zo, lo, hi, res, when);
-        }
+        for (int64_t j = 0; j < nbt; ++j)
+          epilogueTile(a, rows, cb0, i, j);
     };
     auto fullRows = [&](size_t n) { return SmallVector<int64_t>(n, M); };
 
@@ -1521,8 +1547,12 @@ public:
       tile("release", {});
     };
     // Software-pipelined over the A pairs of a run: the previous pair's
-    // vector epilogue comes after this pair's tdpbusd in program order, so
-    // the core requantizes while the tile unit multiplies.
+    // vector epilogue goes among this pair's tdpbusd in program order, a C
+    // tile after each quarter of the reduction steps, so the core
+    // requantizes while the tile unit multiplies. (All of it after the
+    // tdpbusd, its ~700 instructions filled the reorder buffer behind them
+    // and the rest ran with the tile unit idle: 3x3 64>64 at 56x56 spent
+    // 25% of its time there.)
     auto channelPart = [&](Value cb0, int64_t nbt, Value r) {
       Value first = e.mul(r, e.index(run));
       Value last = arith::MinUIOp::create(b, e.loc, e.add(first, e.index(run)),
@@ -1532,12 +1562,18 @@ public:
         return {p0, e.add(p0, e.index(M))};
       };
       e.loop(first, last, 1, [&](Value pair) {
-        compute(pairPixels(pair), cb0, nbt);
         Value later = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ugt,
                                             pair, first);
-        e.ifThen(later, [&] {
-          epilogue(pairPixels(e.sub(pair, e.index(1))), fullRows(2), cb0, nbt);
-        });
+        SmallVector<std::function<void()>> parts;
+        for (size_t i = 0; i < 2 && run > 1; ++i)
+          for (int64_t j = 0; j < nbt; ++j)
+            parts.push_back([&, i, j] {
+              e.ifThen(later, [&] {
+                epilogueTile(pairPixels(e.sub(pair, e.index(1))), fullRows(2),
+                             cb0, i, j);
+              });
+            });
+        compute(pairPixels(pair), cb0, nbt, parts);
         storeTiles(2, nbt);
       });
       epilogue(pairPixels(e.sub(last, e.index(1))), fullRows(2), cb0, nbt);
