@@ -1539,7 +1539,10 @@ public:
     if (tailRows)
       tail.push_back(tailRows);
     const int64_t cPairs = ob / 2, cSingle = ob % 2;
-    const int64_t run = std::clamp<int64_t>(aPairs / 8, 1, 8);
+    // Runs of up to 8 pairs (a run pipelines its epilogues), as long as
+    // there are at least 8 parallel iterations in all.
+    const int64_t run = std::clamp<int64_t>(
+        ceilDiv(aPairs, ceilDiv(8, std::max<int64_t>(cPairs, 1))), 1, 8);
     const int64_t runs = ceilDiv(std::max<int64_t>(aPairs, 1), run);
     auto withTiles = [&](Value config, llvm::function_ref<void()> body) {
       tile("config", {}, {config, e.index(0)});
