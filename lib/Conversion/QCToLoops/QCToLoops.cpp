@@ -1549,13 +1549,39 @@ public:
       body();
       tile("release", {});
     };
+    // The tail (7×7 outputs on the grid: 3 tiles of 16 positions and one of
+    // 13), with the configuration of its tiles' rows.
+    Value tailCfg = cfgMem;
+    if (!tail.empty() && tail.back() != M) {
+      for (size_t i = 0; i < tail.size(); ++i) {
+        shape(4 + i, tail[i], KA);
+        shape(2 * i, tail[i], 4 * L);
+        shape(2 * i + 1, tail[i], 4 * L);
+      }
+      tailCfg = e.global<int8_t>(cfg, i8);
+    }
+    SmallVector<Value> tailPixels;
+    for (size_t i = 0; i < tail.size(); ++i)
+      tailPixels.push_back(e.index((2 * aPairs + i) * M));
+    // The tail's block; `between` as for compute.
+    auto tailBlock = [&](Value cb0, int64_t nbt,
+                         ArrayRef<std::function<void()>> between = {}) {
+      if (tailCfg != cfgMem)
+        tile("config", {}, {tailCfg, e.index(0)});
+      compute(tailPixels, cb0, nbt, between);
+      storeTiles(tailPixels.size(), nbt);
+      epilogue(tailPixels, tail, cb0, nbt);
+    };
     // Software-pipelined over the A pairs of a run: the previous pair's
     // vector epilogue goes among this pair's tdpbusd in program order, a C
     // tile after each quarter of the reduction steps, so the core
     // requantizes while the tile unit multiplies. (All of it after the
     // tdpbusd, its ~700 instructions filled the reorder buffer behind them
     // and the rest ran with the tile unit idle: 3x3 64>64 at 56x56 spent
-    // 25% of its time there.)
+    // 25% of its time there.) A channel block's last run then does its
+    // tail while its weights are in cache (7×7 outputs: 2.4 MB of them for
+    // 512 channels, read again from L3 before), with the last pair's
+    // epilogue among the tail's tdpbusd.
     auto channelPart = [&](Value cb0, int64_t nbt, Value r) {
       Value first = e.mul(r, e.index(run));
       Value last = arith::MinUIOp::create(b, e.loc, e.add(first, e.index(run)),
@@ -1564,22 +1590,43 @@ public:
         Value p0 = e.mul(pair, e.index(2 * M));
         return {p0, e.add(p0, e.index(M))};
       };
+      // The epilogue of the C tiles of pair `pair()`, a tile at a time
+      // (where `when` holds).
+      auto epilogueParts = [&](std::function<Value()> pair,
+                               Value when = Value()) {
+        SmallVector<std::function<void()>> parts;
+        for (size_t i = 0; i < 2; ++i)
+          for (int64_t j = 0; j < nbt; ++j)
+            parts.push_back([&, pair, when, i, j] {
+              auto part = [&] {
+                epilogueTile(pairPixels(pair()), fullRows(2), cb0, i, j);
+              };
+              if (when)
+                e.ifThen(when, part);
+              else
+                part();
+            });
+        return parts;
+      };
       e.loop(first, last, 1, [&](Value pair) {
         Value later = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ugt,
                                             pair, first);
         SmallVector<std::function<void()>> parts;
-        for (size_t i = 0; i < 2 && run > 1; ++i)
-          for (int64_t j = 0; j < nbt; ++j)
-            parts.push_back([&, i, j] {
-              e.ifThen(later, [&] {
-                epilogueTile(pairPixels(e.sub(pair, e.index(1))), fullRows(2),
-                             cb0, i, j);
-              });
-            });
+        if (run > 1)
+          parts = epilogueParts([&] { return e.sub(pair, e.index(1)); }, later);
         compute(pairPixels(pair), cb0, nbt, parts);
         storeTiles(2, nbt);
       });
-      epilogue(pairPixels(e.sub(last, e.index(1))), fullRows(2), cb0, nbt);
+      auto lastPair = [&] { return e.sub(last, e.index(1)); };
+      if (tail.empty()) {
+        epilogue(pairPixels(lastPair()), fullRows(2), cb0, nbt);
+        return;
+      }
+      Value lastRun = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
+                                            r, e.index(runs - 1));
+      e.ifElse(
+          lastRun, [&] { tailBlock(cb0, nbt, epilogueParts(lastPair)); },
+          [&] { epilogue(pairPixels(lastPair()), fullRows(2), cb0, nbt); });
     };
     const int64_t work = pixels * s.o * s.c * taps;
     if (aPairs > 0 && cPairs > 0)
@@ -1592,34 +1639,15 @@ public:
       e.parallelLoop(0, runs, 1, work / std::max<int64_t>(ob, 1), [&](Value r) {
         withTiles(cfgMem, [&] { channelPart(e.index(ob - 1), 1, r); });
       });
-    // The tail (7×7 outputs on the grid: 3 tiles of 16 positions and one of
-    // 13), by channel pairs on the pool too, with the configuration of its
-    // tiles' rows.
-    if (!tail.empty()) {
-      Value tailCfg = cfgMem;
-      if (tail.back() != M) {
-        for (size_t i = 0; i < tail.size(); ++i) {
-          shape(4 + i, tail[i], KA);
-          shape(2 * i, tail[i], 4 * L);
-          shape(2 * i + 1, tail[i], 4 * L);
-        }
-        tailCfg = e.global<int8_t>(cfg, i8);
-      }
-      SmallVector<Value> a;
-      for (size_t i = 0; i < tail.size(); ++i)
-        a.push_back(e.index((2 * aPairs + i) * M));
-      auto block = [&](Value cb0, int64_t nbt) {
-        compute(a, cb0, nbt);
-        storeTiles(a.size(), nbt);
-        epilogue(a, tail, cb0, nbt);
-      };
+    // Without pairs, the tail alone, by channel pairs on the pool too.
+    if (aPairs == 0 && !tail.empty()) {
       if (cPairs > 0)
         e.parallelLoop(0, cPairs, 1, work * int64_t(tail.size()) / ceilDiv(Q, M),
                        [&](Value c2) {
-          withTiles(tailCfg, [&] { block(e.mul(c2, e.index(2)), 2); });
+          withTiles(cfgMem, [&] { tailBlock(e.mul(c2, e.index(2)), 2); });
         });
       if (cSingle)
-        withTiles(tailCfg, [&] { block(e.index(ob - 1), 1); });
+        withTiles(cfgMem, [&] { tailBlock(e.index(ob - 1), 1); });
     }
     return success();
   }
