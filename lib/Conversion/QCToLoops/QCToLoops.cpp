@@ -645,13 +645,17 @@ public:
       mask = vector::CreateMaskOp::create(
           b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
     }
-    // Requantizes one accumulator and stores it at `where` (with `when`,
-    // only where its condition holds).
-    auto storeOne = [&](Value acc, Value where) {
+    // Requantizes one accumulator and stores it at `where`; with `row` (a
+    // mask of one value for all lanes) only where it holds, without a
+    // branch: nothing is read or written then.
+    auto storeOne = [&](Value acc, Value where, Value row) {
+      Value lanes = mask;
+      if (row)
+        lanes = mask ? arith::AndIOp::create(b, e.loc, mask, row).getResult() : row;
       Value extra;
       if (res.buffer) {
-        Value r = mask ? vector::MaskedLoadOp::create(
-                             b, e.loc, byteVec, res.buffer, ValueRange{where}, mask,
+        Value r = lanes ? vector::MaskedLoadOp::create(
+                             b, e.loc, byteVec, res.buffer, ValueRange{where}, lanes,
                              e.splat(res.zeroPoint, byteVec)).getResult()
                        : vector::LoadOp::create(b, e.loc, byteVec, res.buffer,
                                                 ValueRange{where}).getResult();
@@ -665,6 +669,10 @@ public:
                     : e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
       if (offsetOutput && !tb.clamped())
         q = arith::XOrIOp::create(b, e.loc, q, e.splat(-128, byteVec));
+      if (row) {
+        vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where}, lanes, q);
+        return;
+      }
       if (!mask) {
         vector::StoreOp::create(b, e.loc, q, out, ValueRange{where});
         return;
@@ -676,12 +684,12 @@ public:
           [&] { vector::StoreOp::create(b, e.loc, q, out, ValueRange{where}); },
           [&] { e.storePrefix(q, out, where, left); });
     };
-    for (size_t j = 0; j < accs.size(); ++j) {
-      if (when.empty())
-        storeOne(accs[j], at[j]);
-      else
-        e.ifThen(when[j], [&] { storeOne(accs[j], at[j]); });
-    }
+    for (size_t j = 0; j < accs.size(); ++j)
+      storeOne(accs[j], at[j],
+               when.empty() ? Value()
+                            : vector::BroadcastOp::create(
+                                  b, e.loc, VectorType::get({L}, b.getI1Type()),
+                                  when[j]).getResult());
   }
 
   /// The padded image of the NHWC int8 input `x` with channels padded to
@@ -1421,11 +1429,13 @@ public:
     // blocks cb0 + j (j < nbt). `compute` leaves the sums in the C tiles,
     // `storeTiles` moves them to `buf`, `epilogue` requantizes `buf` into
     // the output.
-    // `between`: work to place among the steps of the reduction (the
-    // previous block's epilogue, a C tile at a time), after equal runs of
-    // steps; what does not fit (fewer steps than parts) comes after them.
+    // `between(k)`, k < parts: work to place among the steps of the
+    // reduction (the previous block's epilogue, a C tile at a time), after
+    // equal runs of steps, in one loop (one copy of the code); what does
+    // not fit (fewer steps than parts) comes after them.
     auto compute = [&](ArrayRef<Value> a, Value cb0, int64_t nbt,
-                       ArrayRef<std::function<void()>> between = {}) {
+                       int64_t parts = 0,
+                       llvm::function_ref<void(Value)> between = {}) {
       const int64_t na = a.size();
       SmallVector<Value> aBase;
       for (Value p : a)
@@ -1456,7 +1466,7 @@ public:
           for (int64_t j = 0; j < nbt; ++j)
             tile("dot", {2 * i + j, 4 + i, 6 + j});
       };
-      if (between.empty()) {
+      if (parts == 0) {
         e.loop(0, tapSteps, 1, [&](Value tap) {
           Value tapOff = tapBase(tap);
           e.loop(0, ksteps, 1, [&](Value ks) { step(tap, tapOff, ks); });
@@ -1464,16 +1474,20 @@ public:
         return;
       }
       const int64_t steps = tapSteps * ksteps;
-      const int64_t runs = std::min<int64_t>(steps, between.size());
-      for (int64_t r = 0; r < runs; ++r) {
-        e.loop(r * steps / runs, (r + 1) * steps / runs, 1, [&](Value k) {
+      const int64_t runs = std::min<int64_t>(steps, parts);
+      e.loop(0, runs, 1, [&](Value r) {
+        auto bound = [&](Value k) {
+          return arith::DivUIOp::create(b, e.loc, e.mul(k, e.index(steps)),
+                                        e.index(runs));
+        };
+        e.loop(bound(r), bound(e.add(r, e.index(1))), 1, [&](Value k) {
           Value tap = arith::DivUIOp::create(b, e.loc, k, e.index(ksteps));
           step(tap, tapBase(tap), arith::RemUIOp::create(b, e.loc, k, e.index(ksteps)));
         });
-        between[r]();
-      }
-      for (size_t r = runs; r < between.size(); ++r)
-        between[r]();
+        between(r);
+      });
+      for (int64_t r = runs; r < parts; ++r)
+        between(e.index(r));
     };
     auto storeTiles = [&](int64_t na, int64_t nbt) {
       for (int64_t i = 0; i < na; ++i)
@@ -1501,16 +1515,17 @@ public:
     };
     // `rows[i]`: the rows of A tile i (M, or the last tile's). One C tile
     // (A tile i, channel block cb0 + j), or all of the block's.
-    auto epilogueTile = [&](ArrayRef<Value> a, ArrayRef<int64_t> rows,
-                            Value cb0, size_t i, int64_t j) {
+    // The C tile `t` (= 2i + j: A tile i from position p0, channel block
+    // blk = cb0 + j) of `rows` rows.
+    auto epilogueTile = [&](Value p0, int64_t rows, Value t, Value blk) {
       auto accType = VectorType::get({L}, i32);
-      Value chan = e.mul(e.add(cb0, e.index(j)), e.index(L));
+      Value chan = e.mul(blk, e.index(L));
       SmallVector<Value> accs, at, when;
-      for (int64_t r = 0; r < rows[i]; ++r) {
+      for (int64_t r = 0; r < rows; ++r) {
         accs.push_back(vector::LoadOp::create(
             b, e.loc, accType, buf,
-            ValueRange{e.index(((2 * i + j) * M + r) * L)}));
-        Value p = e.add(a[i], e.index(r));
+            ValueRange{e.add(e.mul(t, e.index(M * L)), e.index(r * L))}));
+        Value p = e.add(p0, e.index(r));
         if (grid) {
           auto [pixel, real] = gridPixel(p);
           p = pixel;
@@ -1524,7 +1539,8 @@ public:
                         int64_t nbt) {
       for (size_t i = 0; i < a.size(); ++i)
         for (int64_t j = 0; j < nbt; ++j)
-          epilogueTile(a, rows, cb0, i, j);
+          epilogueTile(a[i], rows[i], e.index(2 * i + j),
+                       e.add(cb0, e.index(j)));
     };
     auto fullRows = [&](size_t n) { return SmallVector<int64_t>(n, M); };
 
@@ -1564,11 +1580,11 @@ public:
     for (size_t i = 0; i < tail.size(); ++i)
       tailPixels.push_back(e.index((2 * aPairs + i) * M));
     // The tail's block; `between` as for compute.
-    auto tailBlock = [&](Value cb0, int64_t nbt,
-                         ArrayRef<std::function<void()>> between = {}) {
+    auto tailBlock = [&](Value cb0, int64_t nbt, int64_t parts = 0,
+                         llvm::function_ref<void(Value)> between = {}) {
       if (tailCfg != cfgMem)
         tile("config", {}, {tailCfg, e.index(0)});
-      compute(tailPixels, cb0, nbt, between);
+      compute(tailPixels, cb0, nbt, parts, between);
       storeTiles(tailPixels.size(), nbt);
       epilogue(tailPixels, tail, cb0, nbt);
     };
@@ -1590,43 +1606,42 @@ public:
         Value p0 = e.mul(pair, e.index(2 * M));
         return {p0, e.add(p0, e.index(M))};
       };
-      // The epilogue of the C tiles of pair `pair()`, a tile at a time
-      // (where `when` holds).
-      auto epilogueParts = [&](std::function<Value()> pair,
-                               Value when = Value()) {
-        SmallVector<std::function<void()>> parts;
-        for (size_t i = 0; i < 2; ++i)
-          for (int64_t j = 0; j < nbt; ++j)
-            parts.push_back([&, pair, when, i, j] {
-              auto part = [&] {
-                epilogueTile(pairPixels(pair()), fullRows(2), cb0, i, j);
-              };
-              if (when)
-                e.ifThen(when, part);
-              else
-                part();
-            });
-        return parts;
+      // Part k of the epilogue of pair `pair` (where `when` holds): its C
+      // tile 2i + j, k = i·nbt + j.
+      auto epiloguePart = [&](Value pair, Value k, Value when = Value()) {
+        auto part = [&] {
+          Value i = arith::DivUIOp::create(b, e.loc, k, e.index(nbt));
+          Value j = arith::RemUIOp::create(b, e.loc, k, e.index(nbt));
+          epilogueTile(e.mul(e.add(e.mul(pair, e.index(2)), i), e.index(M)), M,
+                       e.add(e.mul(i, e.index(2)), j), e.add(cb0, j));
+        };
+        if (when)
+          e.ifThen(when, part);
+        else
+          part();
       };
       e.loop(first, last, 1, [&](Value pair) {
         Value later = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ugt,
                                             pair, first);
-        SmallVector<std::function<void()>> parts;
-        if (run > 1)
-          parts = epilogueParts([&] { return e.sub(pair, e.index(1)); }, later);
-        compute(pairPixels(pair), cb0, nbt, parts);
+        Value previous = e.sub(pair, e.index(1));
+        compute(pairPixels(pair), cb0, nbt, run > 1 ? 2 * nbt : 0,
+                [&](Value k) { epiloguePart(previous, k, later); });
         storeTiles(2, nbt);
       });
-      auto lastPair = [&] { return e.sub(last, e.index(1)); };
+      Value lastPair = e.sub(last, e.index(1));
       if (tail.empty()) {
-        epilogue(pairPixels(lastPair()), fullRows(2), cb0, nbt);
+        epilogue(pairPixels(lastPair), fullRows(2), cb0, nbt);
         return;
       }
       Value lastRun = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
                                             r, e.index(runs - 1));
       e.ifElse(
-          lastRun, [&] { tailBlock(cb0, nbt, epilogueParts(lastPair)); },
-          [&] { epilogue(pairPixels(lastPair()), fullRows(2), cb0, nbt); });
+          lastRun,
+          [&] {
+            tailBlock(cb0, nbt, 2 * nbt,
+                      [&](Value k) { epiloguePart(lastPair, k); });
+          },
+          [&] { epilogue(pairPixels(lastPair), fullRows(2), cb0, nbt); });
     };
     const int64_t work = pixels * s.o * s.c * taps;
     if (aPairs > 0 && cPairs > 0)

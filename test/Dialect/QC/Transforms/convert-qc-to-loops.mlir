@@ -268,7 +268,7 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 // AMX tiles over the grid of window origins: a 3x3 conv with padding 1 and
 // stride 1 on 4x5 pixels, 32 channels. The padded image is 6x7, so grid
 // position q = 7y + x reads its window from byte 32q; positions x = 5, 6 of
-// each row wrap into the next row and are computed but not stored. The
+// each row wrap into the next row and are computed but not stored (a masked store under the row's condition). The
 // positions end at the last output pixel (y 3, x 4: q = 26 of them), so
 // there are no full pairs: one tile of 16 and one of 10 rows, in a
 // configuration of their own (C tiles 0, 1 and A tile 4 of 16 rows, C tiles
@@ -292,8 +292,8 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 // CHECK:         qc.tile "dot" [2, 5, 6]
 // CHECK:         %[[P:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<26xi32>
 // CHECK:         %[[REAL:.+]] = arith.cmpi sge, %[[P]]
-// CHECK:         scf.if %[[REAL]] {
-// CHECK:           vector.store
+// CHECK:         %[[ROW:.+]] = vector.broadcast %[[REAL]] : i1 to vector<16xi1>
+// CHECK:         vector.maskedstore %{{.+}}[%{{.+}}], %[[ROW]], %{{.+}} : memref<320xi8>, vector<16xi1>, vector<16xi8>
 // CHECK:         qc.tile "release"
 module attributes {qc.target = #qc.target<name = "x86_64-amx", triple = "x86_64-unknown-linux-gnu", cpu = "sapphirerapids", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni,+amx-tile,+amx-int8">} {
   func.func @grid(%x: tensor<1x4x5x32x!x>) -> tensor<1x4x5x16x!y> {
