@@ -45,9 +45,8 @@ llvm::StringRef knownTargetNames();
 struct ConvProblem {
   int64_t inChannels, outChannels, pixels;
   int64_t taps; ///< kernel height × width
-  /// Consecutive output pixels whose windows lie at one stride apart in the
-  /// padded input image (an output row; all pixels for an unpadded 1×1
-  /// stride-1 convolution).
+  /// Pixels of an output row (their windows lie one stride apart in the
+  /// padded input image).
   int64_t rowPixels;
   /// Kernel columns and their dilation: a kernel row's taps lie next to each
   /// other in an NHWC image when the dilation is 1.

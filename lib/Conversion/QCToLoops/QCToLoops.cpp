@@ -1513,8 +1513,6 @@ public:
                                          e.intConst(0, i32));
       return {arith::IndexCastOp::create(b, e.loc, b.getIndexType(), p), real};
     };
-    // `rows[i]`: the rows of A tile i (M, or the last tile's). One C tile
-    // (A tile i, channel block cb0 + j), or all of the block's.
     // The C tile `t` (= 2i + j: A tile i from position p0, channel block
     // blk = cb0 + j) of `rows` rows.
     auto epilogueTile = [&](Value p0, int64_t rows, Value t, Value blk) {
@@ -1535,6 +1533,8 @@ public:
       }
       storeVectors(tables, chan, accs, at, out, zo, lo, hi, res, when);
     };
+    // All C tiles of a block; `rows[i]`: the rows of A tile i (M, or the
+    // last tile's).
     auto epilogue = [&](ArrayRef<Value> a, ArrayRef<int64_t> rows, Value cb0,
                         int64_t nbt) {
       for (size_t i = 0; i < a.size(); ++i)
@@ -1542,7 +1542,7 @@ public:
           epilogueTile(a[i], rows[i], e.index(2 * i + j),
                        e.add(cb0, e.index(j)));
     };
-    auto fullRows = [&](size_t n) { return SmallVector<int64_t>(n, M); };
+    const int64_t pairRows[] = {M, M};
 
     // Work: A-tile pairs × channel-block pairs (the last may be one block),
     // then the tail: the A tiles after the pairs (a lone full one, a shorter
@@ -1579,11 +1579,9 @@ public:
     SmallVector<Value> tailPixels;
     for (size_t i = 0; i < tail.size(); ++i)
       tailPixels.push_back(e.index((2 * aPairs + i) * M));
-    // The tail's block; `between` as for compute.
+    // The tail's block, under tailCfg; `between` as for compute.
     auto tailBlock = [&](Value cb0, int64_t nbt, int64_t parts = 0,
                          llvm::function_ref<void(Value)> between = {}) {
-      if (tailCfg != cfgMem)
-        tile("config", {}, {tailCfg, e.index(0)});
       compute(tailPixels, cb0, nbt, parts, between);
       storeTiles(tailPixels.size(), nbt);
       epilogue(tailPixels, tail, cb0, nbt);
@@ -1630,7 +1628,7 @@ public:
       });
       Value lastPair = e.sub(last, e.index(1));
       if (tail.empty()) {
-        epilogue(pairPixels(lastPair), fullRows(2), cb0, nbt);
+        epilogue(pairPixels(lastPair), pairRows, cb0, nbt);
         return;
       }
       Value lastRun = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
@@ -1638,10 +1636,12 @@ public:
       e.ifElse(
           lastRun,
           [&] {
+            if (tailCfg != cfgMem)
+              tile("config", {}, {tailCfg, e.index(0)});
             tailBlock(cb0, nbt, 2 * nbt,
                       [&](Value k) { epiloguePart(lastPair, k); });
           },
-          [&] { epilogue(pairPixels(lastPair), fullRows(2), cb0, nbt); });
+          [&] { epilogue(pairPixels(lastPair), pairRows, cb0, nbt); });
     };
     const int64_t work = pixels * s.o * s.c * taps;
     if (aPairs > 0 && cPairs > 0)
@@ -1659,10 +1659,10 @@ public:
       if (cPairs > 0)
         e.parallelLoop(0, cPairs, 1, work * int64_t(tail.size()) / ceilDiv(Q, M),
                        [&](Value c2) {
-          withTiles(cfgMem, [&] { tailBlock(e.mul(c2, e.index(2)), 2); });
+          withTiles(tailCfg, [&] { tailBlock(e.mul(c2, e.index(2)), 2); });
         });
       if (cSingle)
-        withTiles(cfgMem, [&] { tailBlock(e.index(ob - 1), 1); });
+        withTiles(tailCfg, [&] { tailBlock(e.index(ob - 1), 1); });
     }
     return success();
   }

@@ -29,14 +29,11 @@ struct QCSelectKernelsPass
       if (auto conv = dyn_cast<qc::Conv2DOp>(op); conv && conv.getGroups() == 1) {
         auto in = cast<RankedTensorType>(conv.getInput().getType());
         auto wt = cast<RankedTensorType>(conv.getWeight().getType());
-        ArrayRef<int64_t> stride = conv.getStride(), pad = conv.getPad();
-        bool flat = wt.getDimSize(1) == 1 && wt.getDimSize(2) == 1 &&
-                    llvm::all_of(stride, [](int64_t v) { return v == 1; }) &&
-                    llvm::all_of(pad, [](int64_t v) { return v == 0; });
+        ArrayRef<int64_t> stride = conv.getStride();
         kernel = info->selectTileKernel(
             &getContext(), {in.getDimSize(3), channels, pixels,
                             wt.getDimSize(1) * wt.getDimSize(2),
-                            flat ? pixels : out.getDimSize(2), wt.getDimSize(2),
+                            out.getDimSize(2), wt.getDimSize(2),
                             conv.getDilation()[1],
                             stride[0] == 1 && stride[1] == 1});
       }
