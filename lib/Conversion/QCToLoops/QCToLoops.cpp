@@ -710,10 +710,11 @@ public:
     Type i8 = b.getI8Type();
     const int64_t hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
     const int8_t fillByte = static_cast<int8_t>((toUnsigned ? zx + 128 : zx) & 0xff);
-    // An input its producer stored offset (offsetInput) is the image
-    // itself where nothing is padded, and otherwise copied unchanged.
+    // Where nothing is padded, an input taken as it is (signed kernels) or
+    // one its producer stored offset (offsetInput) is the image itself;
+    // otherwise it is copied unchanged.
     const bool flip = toUnsigned && !offsetInput;
-    if (toUnsigned && offsetInput && hp == s.h && wp == s.w && cp == s.c)
+    if (!flip && hp == s.h && wp == s.w && cp == s.c)
       return x;
     Value img = e.alloc(s.n * hp * wp * cp, i8);
     Value fill = e.intConst(fillByte, i8);

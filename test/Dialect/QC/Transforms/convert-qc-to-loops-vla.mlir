@@ -10,7 +10,9 @@
 // absorbs zp_x·Σw with zp_x = −10: o=0: 10 + 10·10 = 110, o=1: −5 + 0 = −5.
 // No padding to a vector: the masks keep every access inside the 2
 // channels. Multipliers 0.25 and 0.125 = 2^30·2^−32, 2^30·2^−33 (the
-// fixed-point form: i32 multipliers and shifts).
+// fixed-point form: i32 multipliers and shifts). Nothing is padded and the
+// kernel takes the int8 input as it is, so it reads the quantized buffer
+// itself: no staging copy.
 
 !x = !quant.uniform<i8:f32, 0.1:-10>
 !y = !quant.uniform<i8:f32, 0.2:5>
@@ -21,12 +23,16 @@
 // CHECK-DAG:     memref.global "private" constant @[[B:__qc_const_[0-9]+]] : memref<2xi32> = dense<[110, -5]>
 // CHECK-DAG:     memref.global "private" constant @[[M:__qc_const_[0-9]+]] : memref<2xi32> = dense<1073741824>
 // CHECK-DAG:     memref.global "private" constant @[[S:__qc_const_[0-9]+]] : memref<2xi32> = dense<[32, 33]>
+// CHECK:         %[[IN:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<16xi8> to memref<16xi8>
+// CHECK-NEXT:    memref.alloc() {{.+}} : memref<8xi8>
+// CHECK-NOT:     memref.alloc
 // CHECK:         %[[VS:.+]] = vector.vscale
 // CHECK:         %[[VL:.+]] = arith.muli %[[VS]], %c8
 // CHECK:         scf.for %[[C0:.+]] = %{{.+}} to %{{.+}} step %[[VL]] {
 // CHECK:           %[[MASK:.+]] = vector.create_mask %{{.+}} : vector<[8]xi1>
 // CHECK:           vector.maskedload %{{.+}}[%[[C0]]], %[[MASK]], %{{.+}} : memref<2xi32>, vector<[8]xi1>, vector<[8]xi32> into vector<[8]xi32>
 // CHECK:           vector.maskedload %{{.+}}, %[[MASK]], %{{.+}} : memref<8xi16>, vector<[8]xi1>, vector<[8]xi16> into vector<[8]xi16>
+// CHECK:           memref.load %[[IN]][%{{.+}}] : memref<16xi8>
 // CHECK:           arith.extsi %{{.+}} : vector<[8]xi16> to vector<[8]xi32>
 // CHECK:           arith.muli %{{.+}} : vector<[8]xi32>
 // CHECK:           arith.addi %{{.+}} : vector<[8]xi32>
