@@ -122,6 +122,13 @@ public:
   /// that are not the int8 range's.
   virtual bool hasSaturatingNarrow() const { return false; }
 
+  /// Whether a vector of bytes stores under a lane mask in one instruction
+  /// (x86 AVX-512BW/VL: vmovdqu8 with a k mask). Then an epilogue stores a
+  /// partial channel vector (24 channels: 16 + 8) with its lane mask, not
+  /// through a scratch buffer byte by byte; elsewhere LLVM would expand the
+  /// masked store into a branch per lane.
+  virtual bool hasMaskedByteStore() const { return false; }
+
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).
   virtual bool supportsKernel(KernelAttr kernel) const = 0;

@@ -519,9 +519,10 @@ public:
 
   /// Epilogue in registers for one vector of L output channels starting at
   /// `chan`: requantize each pixel's accumulator accs[j] (adding the fused
-  /// residual), clamp and store it at out[at[j]]. A partial vector (the
-  /// channels end inside it) is stored whole when all its lanes are in
-  /// range, else lane by lane (see Emitter::storePrefix).
+  /// residual), clamp and store it at out[at[j]]. Where the channels end
+  /// inside a vector, a masked store of the lanes in range (targets with
+  /// masked byte stores); elsewhere such a vector is stored whole when all
+  /// its lanes are in range, else lane by lane (see Emitter::storePrefix).
   void storeVectors(const EpilogueTables &tb, Value chan, ArrayRef<Value> accs,
                     ArrayRef<Value> at, Value out, int64_t zo, int64_t lo,
                     int64_t hi, const Residual &res, ArrayRef<Value> when = {}) {
@@ -675,6 +676,14 @@ public:
       }
       if (!mask) {
         vector::StoreOp::create(b, e.loc, q, out, ValueRange{where});
+        return;
+      }
+      // Not with a last vector of one channel: LLVM 22 turns a masked
+      // store whose mask it knows to hold one lane into an unmasked
+      // `vpmovsdb` of all 16 (conv_1x1's 33 channels overwrote the next
+      // pixel's first 15), as storePrefix says.
+      if (target().hasMaskedByteStore() && tb.channels % L != 1) {
+        vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where}, mask, q);
         return;
       }
       Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,

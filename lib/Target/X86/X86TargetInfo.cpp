@@ -32,7 +32,9 @@ public:
                 (hasFeature(target.getFeatures(), "avx512vnni") &&
                  hasFeature(target.getFeatures(), "avx512vl"))),
         amx(hasFeature(target.getFeatures(), "amx-tile") &&
-            hasFeature(target.getFeatures(), "amx-int8")) {}
+            hasFeature(target.getFeatures(), "amx-int8")),
+        maskedBytes(hasFeature(target.getFeatures(), "avx512bw") &&
+                    hasFeature(target.getFeatures(), "avx512vl")) {}
 
   KernelAttr selectTileKernel(MLIRContext *ctx,
                               const ConvProblem &p) const override {
@@ -112,9 +114,10 @@ public:
 
   bool prefersClampedEpilogue() const override { return true; }
   bool hasSaturatingNarrow() const override { return vnni512; }
+  bool hasMaskedByteStore() const override { return maskedBytes; }
 
 private:
-  bool vnni512, vnni256, amx;
+  bool vnni512, vnni256, amx, maskedBytes;
 };
 
 } // namespace
