@@ -161,9 +161,10 @@ public:
   }
 
   /// Stores the first `count` lanes of vector `v` at mem[at], mem[at+1], ...
-  /// Not a vector.maskedstore: LLVM 22's x86 backend turns a masked store
-  /// with one constant lane of a truncated vector into a store of the wide
-  /// element (`vmovd`), writing three bytes past the lane.
+  /// through a scratch buffer: for targets without masked byte stores, and
+  /// for a mask LLVM 22 knows to hold one lane, which its x86 backend turns
+  /// into a store past that lane (a `vmovd` of the wide element, or an
+  /// unmasked 16-byte `vpmovsdb` of a truncated vector).
   void storePrefix(Value v, Value mem, Value at, Value count) {
     auto vt = cast<VectorType>(v.getType());
     Value buf = scratch(vt.getNumElements(), vt.getElementType());
@@ -521,8 +522,9 @@ public:
   /// `chan`: requantize each pixel's accumulator accs[j] (adding the fused
   /// residual), clamp and store it at out[at[j]]. Where the channels end
   /// inside a vector, a masked store of the lanes in range (targets with
-  /// masked byte stores); elsewhere such a vector is stored whole when all
-  /// its lanes are in range, else lane by lane (see Emitter::storePrefix).
+  /// masked byte stores, unless one channel is left); otherwise such a
+  /// vector is stored whole when all its lanes are in range, else lane by
+  /// lane (Emitter::storePrefix).
   void storeVectors(const EpilogueTables &tb, Value chan, ArrayRef<Value> accs,
                     ArrayRef<Value> at, Value out, int64_t zo, int64_t lo,
                     int64_t hi, const Residual &res, ArrayRef<Value> when = {}) {
@@ -678,10 +680,8 @@ public:
         vector::StoreOp::create(b, e.loc, q, out, ValueRange{where});
         return;
       }
-      // Not with a last vector of one channel: LLVM 22 turns a masked
-      // store whose mask it knows to hold one lane into an unmasked
-      // `vpmovsdb` of all 16 (conv_1x1's 33 channels overwrote the next
-      // pixel's first 15), as storePrefix says.
+      // Not with a last vector of one channel (see storePrefix: conv_1x1's
+      // 33 channels overwrote the next pixel's first 15 with the mask).
       if (target().hasMaskedByteStore() && tb.channels % L != 1) {
         vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where}, mask, q);
         return;
