@@ -298,12 +298,19 @@ CASES = {
     "depthwise_window_40": lambda g: conv(g, 1, 8, 11, 40, 40, 3, 3, (1, 1), (2, 1), (2, 1, 2, 1), 40),
     "depthwise_window_56": lambda g: conv(g, 1, 9, 12, 56, 56, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 56,
                                           clamp=(-100, 127)),
+    # The column kernel (dot4 kernels, kh <= 4, row dilation 1) on odd
+    # geometry: 2 kernel rows and 5 dilated columns, column stride 2, pads
+    # wider than a tap, 19 channels (a partial block); and 4 rows, row
+    # stride 2, on a 5-column image padded by 2 (every tile partly outside).
+    "depthwise_columns": lambda g: conv(g, 2, 11, 30, 19, 19, 2, 5, (1, 2), (1, 2), (0, 4, 1, 3), 19),
+    "depthwise_tall": lambda g: conv(g, 1, 9, 5, 48, 48, 4, 3, (2, 1), (1, 1), (3, 2, 2, 2), 48,
+                                     clamp=(-128, 100)),
     "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),
     # MobileNetV2-like blocks: expand 1x1 -> depthwise 3x3 -> project 1x1
-    # (the depthwise conv hands its output to the 1x1 offset; the expand
-    # conv's does not go offset, its depthwise user flips taps as it unfolds).
+    # (each conv hands its output to the next one offset by 128 where that
+    # one takes unsigned activations: the depthwise conv's column kernel too).
     "chain_block": lambda g: conv_chain(g, 1, 9, 11, 16, [
         (48, 1, 1, 0, 1, (-20, 127)), (48, 3, 1, 1, 48, (-20, 127)), (24, 1, 1, 0, 1, None)]),
     # Stride-2 depthwise, a padded 3x3 consumer (a copy without the flip),

@@ -221,7 +221,12 @@ public:
   SmallVector<Value>
   loopCarried(int64_t lb, int64_t ub, ValueRange init,
               llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    auto f = scf::ForOp::create(b, loc, index(lb), index(ub), index(1), init);
+    return loopCarried(index(lb), index(ub), init, body);
+  }
+  SmallVector<Value>
+  loopCarried(Value lb, Value ub, ValueRange init,
+              llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto f = scf::ForOp::create(b, loc, lb, ub, index(1), init);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToEnd(f.getBody());
@@ -1798,7 +1803,51 @@ public:
     return success();
   }
 
-  /// Depthwise convolution with a 4-way dot-product kernel and kw <= 4:
+  /// How a depthwise conv's output is dealt to the pool: about 8 chunks per
+  /// image, by rows of at least 4 (a chunk re-reads the rows above its
+  /// first), then by groups of `bpg` channel blocks (which share nothing,
+  /// but each reads a slice of every pixel); one chunk per image where the
+  /// layer stays on one thread (`work`, weighted as the caller's kernel).
+  struct DepthwiseChunks {
+    int64_t bpg, nGroups, rows, perImage, count, work;
+  };
+  static DepthwiseChunks depthwiseChunks(const ConvShape &s, int64_t cb,
+                                         int64_t work) {
+    const bool parallel = work >= Emitter::kParallelWork;
+    const int64_t rowChunks = parallel ? std::clamp<int64_t>(s.oh / 4, 1, 8) : 1;
+    DepthwiseChunks dc;
+    dc.bpg = ceilDiv(cb, parallel ? std::min(cb, ceilDiv(8, rowChunks)) : 1);
+    dc.nGroups = ceilDiv(cb, dc.bpg);
+    dc.rows = ceilDiv(s.oh, rowChunks);
+    dc.perImage = ceilDiv(s.oh, dc.rows);
+    dc.count = s.n * dc.perImage * dc.nGroups;
+    dc.work = work;
+    return dc;
+  }
+  /// Runs body(chunk, n, r0, r1, gb0, gb1) on the pool for each chunk: output
+  /// rows [r0, r1) of image n, channel blocks [gb0, gb1) (of cb).
+  void forEachDepthwiseChunk(
+      const ConvShape &s, int64_t cb, const DepthwiseChunks &dc,
+      llvm::function_ref<void(Value, Value, Value, Value, Value, Value)> body) {
+    OpBuilder &b = e.b;
+    e.parallelLoop(0, dc.count, 1, dc.work, [&](Value chunk) {
+      // chunk = (n·perImage + row chunk)·nGroups + channel group
+      Value rows0 = arith::DivUIOp::create(b, e.loc, chunk, e.index(dc.nGroups));
+      Value gb0 = e.mul(arith::RemUIOp::create(b, e.loc, chunk, e.index(dc.nGroups)),
+                        e.index(dc.bpg));
+      Value gb1 = arith::MinSIOp::create(b, e.loc, e.add(gb0, e.index(dc.bpg)),
+                                         e.index(cb));
+      Value n = arith::DivUIOp::create(b, e.loc, rows0, e.index(dc.perImage));
+      Value r0 = e.mul(arith::RemUIOp::create(b, e.loc, rows0, e.index(dc.perImage)),
+                       e.index(dc.rows));
+      Value r1 = arith::MinSIOp::create(b, e.loc, e.add(r0, e.index(dc.rows)),
+                                        e.index(s.oh));
+      body(chunk, n, r0, r1, gb0, gb1);
+    });
+  }
+
+  /// Depthwise convolution with a 4-way dot-product kernel and kw <= 4
+  /// where convDepthwiseColumns does not apply (kh > 4 or row dilation):
   /// the taps of one kernel row of L channels are one dot4 of 4L bytes,
   /// lane l holding [x(kx = 0), x(1), x(2), x(3)] of channel l (a 4th tap
   /// past kw is 0 in the weights). Each thread takes chunks of R output rows
@@ -1831,21 +1880,11 @@ public:
     // Work weighted x8 against the pool's threshold: a depthwise
     // multiply-add costs several dense ones here (3 of a dot4's 4 bytes
     // used, the unfold, an epilogue per kh·kw products).
-    const int64_t work = 8 * s.n * s.oh * s.ow * s.c * s.kh * s.kw;
-    // Chunks of the pool: about 8 per image, by rows of at least 4 (a row
-    // chunk re-unfolds the ring − 1 rows it shares with the one before, and
-    // reads whole pixels), then by groups of channel blocks (which share
-    // nothing, but each reads a slice of every pixel); one chunk per image
-    // where the layer stays on one thread.
-    const bool parallel = work >= Emitter::kParallelWork;
-    const int64_t rowChunks =
-        parallel ? std::clamp<int64_t>(s.oh / 4, 1, 8) : 1;
-    const int64_t bpg =
-        ceilDiv(cb, parallel ? std::min(cb, ceilDiv(8, rowChunks)) : 1);
-    const int64_t nGroups = ceilDiv(cb, bpg);
-    const int64_t R = ceilDiv(s.oh, rowChunks);
-    const int64_t perImage = ceilDiv(s.oh, R);
-    const int64_t chunks = s.n * perImage * nGroups;
+    // A row chunk re-unfolds the ring − 1 rows it shares with the one
+    // before.
+    const DepthwiseChunks dc =
+        depthwiseChunks(s, cb, 8 * s.n * s.oh * s.ow * s.c * s.kh * s.kw);
+    const int64_t bpg = dc.bpg, chunks = dc.count;
     // A chunk's ring: (kh − 1)·dh + 1 rows of U[ow][its bpg·L channels][4].
     const int64_t ring = (s.kh - 1) * s.dh + 1, gcp = bpg * L,
                   rowBytes = s.ow * gcp * 4;
@@ -2043,18 +2082,8 @@ public:
       });
     };
 
-    e.parallelLoop(0, chunks, 1, work, [&](Value chunk) {
-      // chunk = (n·perImage + row chunk)·nGroups + channel group
-      Value rows0 = arith::DivUIOp::create(b, e.loc, chunk, e.index(nGroups));
-      Value gb0 = e.mul(arith::RemUIOp::create(b, e.loc, chunk, e.index(nGroups)),
-                        e.index(bpg));
-      Value gb1 = arith::MinSIOp::create(b, e.loc, e.add(gb0, e.index(bpg)),
-                                         e.index(cb));
-      Value n = arith::DivUIOp::create(b, e.loc, rows0, e.index(perImage));
-      Value r0 = e.mul(arith::RemUIOp::create(b, e.loc, rows0, e.index(perImage)),
-                       e.index(R));
-      Value r1 = arith::MinSIOp::create(b, e.loc, e.add(r0, e.index(R)),
-                                        e.index(s.oh));
+    forEachDepthwiseChunk(s, cb, dc, [&](Value chunk, Value n, Value r0, Value r1,
+                                         Value gb0, Value gb1) {
       Value base = e.mul(chunk, e.index(ring * rowBytes));
       // Padded rows up to `next` are in the ring already.
       auto rows = scf::ForOp::create(b, e.loc, r0, r1, e.index(1),
@@ -2079,13 +2108,223 @@ public:
     return success();
   }
 
+  /// Whether a depthwise conv takes convDepthwiseColumns: a 4-way
+  /// dot-product kernel, at most 4 kernel rows, no row dilation.
+  static bool columnDepthwise(const ConvShape &s, qc::KernelAttr kernel) {
+    return kernel && kernel.getName().starts_with("dot4.") &&
+           kernel.getName() != "dot4.generic" && s.kh <= 4 && s.dh == 1;
+  }
+
+  /// Depthwise convolution with a 4-way dot-product kernel, kh <= 4 and no
+  /// row dilation: the taps of one kernel column are one dot4, the vector of
+  /// input column iw holding in lane l [x(ih), x(ih + 1), x(ih + 2),
+  /// x(ih + 3)] of channel l (rows past kh weigh 0). Walking down the output
+  /// rows, a column's vector takes each next input row by a funnel shift of
+  /// its i32 lanes, (v >> 8) | (byte << 24) (x86 `vpshrdd`), so each input
+  /// byte is loaded once per tile and nothing is unfolded through memory.
+  /// A tile is up to T output pixels of a row and one channel vector; the
+  /// columns it reads stay in registers while it walks down a chunk of
+  /// output rows. Tiles whose columns all lie in the image run in a loop;
+  /// those reaching into the padding are emitted one by one, their outside
+  /// columns constant. Outside columns and rows hold zx, which contributes
+  /// nothing once Σw·zx is in the bias.
+  LogicalResult convDepthwiseColumns(const ConvShape &s, Value x, Value out,
+                                     ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
+                                     ArrayRef<double> realMultipliers,
+                                     int64_t zx, int64_t zo, int64_t lo,
+                                     int64_t hi, qc::KernelAttr kernel,
+                                     const Residual &res) {
+    OpBuilder &b = e.b;
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    const int64_t L = kernel.getLanes();
+    const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
+    const bool toUnsigned = !kernel.getSignedInput();
+    // An input its producer stored offset (offsetInput) is read as it is.
+    const bool flip = toUnsigned && !offsetInput;
+    // Weights [kx][c][ky], 4 bytes per channel and column.
+    PackedConv pc = packConv(
+        s, x, w, bias, realMultipliers, zx, /*signedInput=*/!toUnsigned, cp, cp,
+        s.kw * cp * 4,
+        [&](int64_t c, int64_t tap, int64_t) {
+          return ((tap % s.kw) * cp + c) * 4 + tap / s.kw;
+        },
+        EpilogueShape{L, zo, lo, hi}, res, /*wide=*/false, /*image=*/false);
+    // Pixels per tile: its columns, accumulators and weights in vector
+    // registers (32; 16 with 8 lanes, x86 ymm), with some left for the
+    // epilogue's tables (fewer with 16: they are read from memory there).
+    const int64_t regs = L == 8 ? 16 : 32, spare = L == 8 ? 2 : 6;
+    auto columnsOf = [&](int64_t nt) {
+      return (nt - 1) * s.sw + (s.kw - 1) * s.dw + 1;
+    };
+    int64_t maxT = 1;
+    for (int64_t t = 2; t <= 8; ++t)
+      if (columnsOf(t) + t + s.kw + spare <= regs)
+        maxT = t;
+    const int64_t tiles = ceilDiv(s.ow, maxT), T = ceilDiv(s.ow, tiles);
+    // The runs of tiles: [t0, t1) in a loop (all columns inside, T pixels
+    // each), the others alone.
+    auto firstColumn = [&](int64_t ow0) { return ow0 * s.sw - s.pl; };
+    auto interior = [&](int64_t t) {
+      const int64_t nt = std::min(T, s.ow - t * T), c0 = firstColumn(t * T);
+      return nt == T && c0 >= 0 && c0 + columnsOf(nt) <= s.w;
+    };
+    int64_t t0 = 0;
+    while (t0 < tiles && !interior(t0))
+      ++t0;
+    int64_t t1 = t0;
+    while (t1 < tiles && interior(t1))
+      ++t1;
+
+    // A chunk shifts in the 4 rows before its first. Work weighted x8 as
+    // convDepthwiseDot's.
+    const DepthwiseChunks dc =
+        depthwiseChunks(s, cb, 8 * s.n * s.oh * s.ow * s.c * s.kh * s.kw);
+    const int64_t fullBlocks = s.c / L;
+
+    auto byteType = VectorType::get({L}, i8);
+    auto accType = VectorType::get({L}, i32);
+    auto groupType = VectorType::get({4 * L}, i8);
+    // What an outside tap holds: zx, unsigned where the kernel takes it so.
+    const uint32_t fillByte =
+        static_cast<uint32_t>((toUnsigned ? zx + 128 : zx) & 0xff);
+    Value fillColumn = e.splat(static_cast<int32_t>(fillByte * 0x01010101u), accType);
+    Value fillTop = e.splat(static_cast<int32_t>(fillByte << 24), accType);
+    Value k8 = e.splat(8, accType), k24 = e.splat(24, accType);
+    Value flipBytes = e.splat(-128, byteType);
+
+    // One channel vector from c0 (`mask`: its channels in range, or null
+    // when all are) of output rows [r0, r1) of image n.
+    auto block = [&](Value n, Value r0, Value r1, Value c0, Value mask) {
+      Value init = vector::LoadOp::create(b, e.loc, accType, pc.bias, ValueRange{c0});
+      SmallVector<Value> wv;
+      for (int64_t kx = 0; kx < s.kw; ++kx)
+        wv.push_back(vector::LoadOp::create(
+            b, e.loc, groupType, pc.weights,
+            ValueRange{e.mul(e.add(e.index(kx * cp), c0), e.index(4))}));
+      // Output pixels ow0 + [0, nt); inside[j]: column j of the tile lies
+      // in the image.
+      auto tile = [&](Value ow0, int64_t nt, ArrayRef<bool> inside) {
+        const int64_t ncols = inside.size();
+        SmallVector<int64_t> live; // the columns carried through the rows
+        for (int64_t j = 0; j < ncols; ++j)
+          if (inside[j])
+            live.push_back(j);
+        Value col0 = e.sub(e.mul(ow0, e.index(s.sw)), e.index(s.pl));
+        // The live columns with input row ih shifted in.
+        auto shiftIn = [&](ValueRange u, Value ih) -> SmallVector<Value> {
+          Value ge = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge,
+                                           ih, e.index(0));
+          Value lt = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::slt,
+                                           ih, e.index(s.h));
+          SmallVector<Type> types(u.size(), accType);
+          auto op = scf::IfOp::create(b, e.loc, types,
+                                      arith::AndIOp::create(b, e.loc, ge, lt),
+                                      /*addThenBlock=*/true, /*addElseBlock=*/true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToEnd(op.thenBlock());
+          Value pixelRow = e.mul(e.add(e.mul(n, e.index(s.h)), ih), e.index(s.w));
+          SmallVector<Value> next;
+          for (auto [v, j] : llvm::zip(u, live)) {
+            Value src = e.add(e.mul(e.add(pixelRow, e.add(col0, e.index(j))),
+                                    e.index(s.c)),
+                              c0);
+            Value bytes =
+                mask ? vector::MaskedLoadOp::create(b, e.loc, byteType, x,
+                                                    ValueRange{src}, mask,
+                                                    e.splat(0, byteType))
+                           .getResult()
+                     : vector::LoadOp::create(b, e.loc, byteType, x, ValueRange{src})
+                           .getResult();
+            if (flip)
+              bytes = arith::XOrIOp::create(b, e.loc, bytes, flipBytes);
+            Value top = arith::ShLIOp::create(
+                b, e.loc, arith::ExtUIOp::create(b, e.loc, accType, bytes), k24);
+            next.push_back(arith::OrIOp::create(
+                b, e.loc, arith::ShRUIOp::create(b, e.loc, v, k8), top));
+          }
+          scf::YieldOp::create(b, e.loc, next);
+          b.setInsertionPointToEnd(op.elseBlock());
+          next.clear();
+          for (Value v : u)
+            next.push_back(arith::OrIOp::create(
+                b, e.loc, arith::ShRUIOp::create(b, e.loc, v, k8), fillTop));
+          scf::YieldOp::create(b, e.loc, next);
+          return SmallVector<Value>(op.getResults());
+        };
+        // Before row r0: the 4 rows up to its first.
+        SmallVector<Value> u(live.size(), fillColumn);
+        Value before = e.sub(e.mul(e.sub(r0, e.index(1)), e.index(s.sh)), e.index(s.pt));
+        for (int64_t k = 0; k < 4; ++k)
+          u = shiftIn(u, e.add(before, e.index(k)));
+        e.loopCarried(r0, r1, u, [&](Value oh, ValueRange carried) {
+          SmallVector<Value> v(carried);
+          Value last = e.sub(e.mul(oh, e.index(s.sh)), e.index(s.pt));
+          for (int64_t k = 0; k < s.sh; ++k)
+            v = shiftIn(v, e.add(last, e.index(4 - s.sh + k)));
+          SmallVector<Value> column(ncols);
+          for (auto [j, val] : llvm::zip(live, v))
+            column[j] = vector::BitCastOp::create(b, e.loc, groupType, val);
+          Value fillGroup = vector::BitCastOp::create(b, e.loc, groupType, fillColumn);
+          SmallVector<Value> accs(nt, init);
+          for (int64_t kx = 0; kx < s.kw; ++kx)
+            for (int64_t j = 0; j < nt; ++j) {
+              Value xv = column[j * s.sw + kx * s.dw];
+              accs[j] = qc::Dot4Op::create(b, e.loc, accs[j], xv ? xv : fillGroup,
+                                           wv[kx], kernel);
+            }
+          storeVectors(pc.tables, c0, accs, depthwiseOutputs(s, n, oh, ow0, nt, c0),
+                       out, zo, lo, hi, res);
+          return v;
+        });
+      };
+      auto staticTile = [&](int64_t t) {
+        const int64_t ow0 = t * T, nt = std::min(T, s.ow - ow0);
+        SmallVector<bool> inside;
+        for (int64_t j = 0, count = columnsOf(nt); j < count; ++j) {
+          const int64_t iw = firstColumn(ow0) + j;
+          inside.push_back(iw >= 0 && iw < s.w);
+        }
+        tile(e.index(ow0), nt, inside);
+      };
+      for (int64_t t = 0; t < t0; ++t)
+        staticTile(t);
+      if (t0 < t1)
+        e.loop(t0 * T, t1 * T, T, [&](Value ow0) {
+          tile(ow0, T, SmallVector<bool>(columnsOf(T), true));
+        });
+      for (int64_t t = std::max(t1, t0); t < tiles; ++t)
+        staticTile(t);
+    };
+
+    forEachDepthwiseChunk(s, cb, dc, [&](Value, Value n, Value r0, Value r1,
+                                         Value gb0, Value gb1) {
+      Value fullEnd = arith::MinSIOp::create(b, e.loc, gb1, e.index(fullBlocks));
+      e.loop(gb0, fullEnd, 1, [&](Value blk) {
+        block(n, r0, r1, e.mul(blk, e.index(L)), {});
+      });
+      if (s.c % L) {
+        // The last block (in the last group): channels past s.c are not read.
+        Value last = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, gb1,
+                                           e.index(cb));
+        e.ifThen(last, [&] {
+          Value mask = vector::ConstantMaskOp::create(
+              b, e.loc, VectorType::get({L}, b.getI1Type()),
+              ArrayRef<int64_t>{s.c % L});
+          block(n, r0, r1, e.index(fullBlocks * L), mask);
+        });
+      }
+    });
+    return success();
+  }
+
   /// Depthwise convolution (groups = C = O), vectorized over channels:
   /// vectors of L i32 accumulators, T output pixels of a row per tile sharing
   /// each weight vector. Widening multiply-adds in plain vector ops (every
   /// ISA has them). The input's zero point moves into the bias
   /// (Σ(x − zx)·w = Σx·w − zx·Σw) and the image is padded with zx, so
   /// padding contributes nothing and the loops need no bounds checks.
-  /// Kernels with a 4-way dot product and kw <= 4 take convDepthwiseDot.
+  /// Kernels with a 4-way dot product take convDepthwiseColumns (kh <= 4,
+  /// no row dilation), else convDepthwiseDot (kw <= 4).
   LogicalResult convDepthwise(const ConvShape &s, Value x, Value out,
                               ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
                               ArrayRef<double> realMultipliers, int64_t zx,
@@ -2093,6 +2332,9 @@ public:
                               qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    if (columnDepthwise(s, kernel))
+      return convDepthwiseColumns(s, x, out, w, bias, realMultipliers, zx, zo,
+                                  lo, hi, kernel, res);
     if (kernel && kernel.getName().starts_with("dot4.") &&
         kernel.getName() != "dot4.generic" && s.kw <= 4)
       return convDepthwiseDot(s, x, out, w, bias, realMultipliers, zx, zo, lo,
@@ -2322,16 +2564,21 @@ public:
     return success();
   }
 
-  LogicalResult conv(qc::Conv2DOp op, Value x, Value residual, Value out) {
+  static ConvShape convShape(qc::Conv2DOp op) {
     auto in = cast<RankedTensorType>(op.getInput().getType());
     auto wt = cast<RankedTensorType>(op.getWeight().getType());
     auto ot = cast<RankedTensorType>(op.getOutput().getType());
-    ConvShape s{in.getDimSize(0), in.getDimSize(1), in.getDimSize(2), in.getDimSize(3),
-                wt.getDimSize(0), wt.getDimSize(1), wt.getDimSize(2),
-                op.getStride()[0], op.getStride()[1], op.getDilation()[0],
-                op.getDilation()[1], op.getPad()[0], op.getPad()[1],
-                op.getPad()[2], op.getPad()[3], static_cast<int64_t>(op.getGroups()),
-                ot.getDimSize(1), ot.getDimSize(2)};
+    return ConvShape{in.getDimSize(0), in.getDimSize(1), in.getDimSize(2),
+                     in.getDimSize(3), wt.getDimSize(0), wt.getDimSize(1),
+                     wt.getDimSize(2), op.getStride()[0], op.getStride()[1],
+                     op.getDilation()[0], op.getDilation()[1], op.getPad()[0],
+                     op.getPad()[1], op.getPad()[2], op.getPad()[3],
+                     static_cast<int64_t>(op.getGroups()), ot.getDimSize(1),
+                     ot.getDimSize(2)};
+  }
+
+  LogicalResult conv(qc::Conv2DOp op, Value x, Value residual, Value out) {
+    const ConvShape s = convShape(op);
     Residual res;
     if (residual) {
       res.buffer = residual;
@@ -2347,13 +2594,19 @@ public:
   /// Whether `op`'s lowering stages its input as an unsigned image (x + 128,
   /// as x xor 0x80, in paddedImage): the dense convolutions whose kernel
   /// takes unsigned activations (`dot4.*` without signed_input, `tile.*`,
-  /// `mmla.*`; the default is dot4.generic). convDepthwiseDot flips its taps
-  /// as it unfolds them instead: without that xor after the 4-tap shuffle
-  /// LLVM lowers the shuffle as 12 unpacks instead of inserts and one
-  /// vpermt2b, and mobilenet_v2 ran 8% slower.
+  /// `mmla.*`; the default is dot4.generic), and the depthwise ones of
+  /// convDepthwiseColumns, which flips each byte as it loads it.
+  /// convDepthwiseDot flips its taps as it unfolds them instead: without that
+  /// xor after the 4-tap shuffle LLVM lowers the shuffle as 12 unpacks
+  /// instead of inserts and one vpermt2b, and mobilenet_v2 ran 8% slower.
   static bool readsUnsignedImage(qc::Conv2DOp op) {
     qc::KernelAttr kernel = op.getKernelAttr();
-    return op.getGroups() == 1 && !(kernel && kernel.getSignedInput());
+    if (kernel && kernel.getSignedInput())
+      return false;
+    if (op.getGroups() == 1)
+      return true;
+    const ConvShape s = convShape(op);
+    return s.groups == s.c && s.o == s.c && columnDepthwise(s, kernel);
   }
 
   /// Whether conv `producer` hands its output to its only user, a conv

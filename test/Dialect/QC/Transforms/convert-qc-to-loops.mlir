@@ -361,3 +361,79 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
     return %c : tensor<1x2x2x17x!y>
   }
 }
+
+// -----
+
+// A depthwise conv with a 4-way dot kernel (kh <= 4, no row dilation) keeps
+// each input column's [x(ih), .., x(ih + 3)] of a channel in one i32 lane
+// and takes each next row by a funnel shift ((v >> 8) | (byte << 24)); no
+// ring of unfolded rows is allocated. Its producer, a 1x1 conv, hands it
+// its output offset by 128 (xor in the 1x1's epilogue), so the depthwise
+// conv loads the bytes as they are. Padding columns (the first and last of
+// the 6 the tile of 4 pixels reads) are constants: 4 columns are carried.
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!z = !quant.uniform<i8:f32, 0.3:-3>
+!w = !quant.uniform<i8<-127:127>:f32, 0.5>
+!v = !quant.uniform<i8<-127:127>:f32, 0.25>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
+// CHECK:         func.func @depthwise_handoff
+// CHECK:         vector.store %{{.+}}, %[[Y:.+]][%{{.+}}] : memref<192xi8>, vector<16xi8>
+// CHECK:         bufferization.to_tensor %[[Y]]
+// CHECK:         %[[IN:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<192xi8> to memref<192xi8>
+// CHECK-NEXT:    memref.alloc() {{.+}} : memref<192xi8>
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     arith.xori
+// CHECK:         scf.if %{{.+}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>) {
+// CHECK:           %[[B:.+]] = vector.load %[[IN]][%{{.+}}] : memref<192xi8>, vector<16xi8>
+// CHECK-NEXT:      %[[W:.+]] = arith.extui %[[B]] : vector<16xi8> to vector<16xi32>
+// CHECK-NEXT:      %[[T:.+]] = arith.shli %[[W]], %{{.+}} : vector<16xi32>
+// CHECK-NEXT:      %[[S:.+]] = arith.shrui %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK-NEXT:      arith.ori %[[S]], %[[T]] : vector<16xi32>
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     arith.xori
+// CHECK:         vector.bitcast %{{.+}} : vector<16xi32> to vector<64xi8>
+// CHECK:         qc.dot4 %{{.+}}, %{{.+}}, %{{.+}} {kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm"
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     arith.xori
+// CHECK:         return
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @depthwise_handoff(%x: tensor<1x3x4x4x!x>) -> tensor<1x3x4x16x!z> {
+    %wi = arith.constant dense<1> : tensor<16x1x1x4xi8>
+    %w = quant.scast %wi : tensor<16x1x1x4xi8> to tensor<16x1x1x4x!w>
+    %b = arith.constant dense<0> : tensor<16xi32>
+    %c = qc.conv2d %x, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : tensor<1x3x4x4x!x>, tensor<16x1x1x4x!w>, tensor<16xi32> -> tensor<1x3x4x16x!y>
+    %vi = arith.constant dense<2> : tensor<16x3x3x1xi8>
+    %v = quant.scast %vi : tensor<16x3x3x1xi8> to tensor<16x3x3x1x!v>
+    %d = qc.conv2d %c, %v, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 16 : i64, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : tensor<1x3x4x16x!y>, tensor<16x3x3x1x!v>, tensor<16xi32> -> tensor<1x3x4x16x!z>
+    return %d : tensor<1x3x4x16x!z>
+  }
+}
+
+// -----
+
+// The same depthwise conv on a function argument (signed bytes): each row's
+// bytes are flipped to unsigned (xor 0x80) as they are loaded.
+
+!x = !quant.uniform<i8:f32, 0.2:5>
+!z = !quant.uniform<i8:f32, 0.3:-3>
+!v = !quant.uniform<i8<-127:127>:f32, 0.25>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
+// CHECK:         func.func @depthwise_signed_input(%[[ARG:.+]]: tensor
+// CHECK:         %[[IN:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<192xi8> to memref<192xi8>
+// CHECK:         scf.if %{{.+}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>) {
+// CHECK:           %[[B:.+]] = vector.load %[[IN]][%{{.+}}] : memref<192xi8>, vector<16xi8>
+// CHECK-NEXT:      %[[F:.+]] = arith.xori %[[B]], %{{.+}} : vector<16xi8>
+// CHECK-NEXT:      arith.extui %[[F]] : vector<16xi8> to vector<16xi32>
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @depthwise_signed_input(%x: tensor<1x3x4x16x!x>) -> tensor<1x3x4x16x!z> {
+    %b = arith.constant dense<0> : tensor<16xi32>
+    %vi = arith.constant dense<2> : tensor<16x3x3x1xi8>
+    %v = quant.scast %vi : tensor<16x3x3x1xi8> to tensor<16x3x3x1x!v>
+    %d = qc.conv2d %x, %v, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 16 : i64, kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 4>} : tensor<1x3x4x16x!x>, tensor<16x3x3x1x!v>, tensor<16xi32> -> tensor<1x3x4x16x!z>
+    return %d : tensor<1x3x4x16x!z>
+  }
+}
