@@ -305,6 +305,11 @@ CASES = {
     "depthwise_columns": lambda g: conv(g, 2, 11, 30, 19, 19, 2, 5, (1, 2), (1, 2), (0, 4, 1, 3), 19),
     "depthwise_tall": lambda g: conv(g, 1, 9, 5, 48, 48, 4, 3, (2, 1), (1, 1), (3, 2, 2, 2), 48,
                                      clamp=(-128, 100)),
+    # 5 and 7 kernel rows: two vectors of 4 rows per input column (MobileNetV3
+    # and EfficientNet 5x5, ConvNeXt-like 7x7, here with stride 2).
+    "depthwise_5x5": lambda g: conv(g, 1, 13, 12, 40, 40, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2), 40),
+    "depthwise_7x7": lambda g: conv(g, 2, 15, 14, 24, 24, 7, 7, (2, 2), (1, 1), (3, 3, 3, 3), 24,
+                                    clamp=(-20, 127)),
     "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

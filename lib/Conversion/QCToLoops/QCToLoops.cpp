@@ -2109,19 +2109,20 @@ public:
   }
 
   /// Whether a depthwise conv takes convDepthwiseColumns: a 4-way
-  /// dot-product kernel, at most 4 kernel rows, no row dilation.
+  /// dot-product kernel, at most 8 kernel rows, no row dilation.
   static bool columnDepthwise(const ConvShape &s, qc::KernelAttr kernel) {
     return kernel && kernel.getName().starts_with("dot4.") &&
-           kernel.getName() != "dot4.generic" && s.kh <= 4 && s.dh == 1;
+           kernel.getName() != "dot4.generic" && s.kh <= 8 && s.dh == 1;
   }
 
-  /// Depthwise convolution with a 4-way dot-product kernel, kh <= 4 and no
-  /// row dilation: the taps of one kernel column are one dot4, the vector of
-  /// input column iw holding in lane l [x(ih), x(ih + 1), x(ih + 2),
-  /// x(ih + 3)] of channel l (rows past kh weigh 0). Walking down the output
-  /// rows, a column's vector takes each next input row by a funnel shift of
-  /// its i32 lanes, (v >> 8) | (byte << 24) (x86 `vpshrdd`), so each input
-  /// byte is loaded once per tile and nothing is unfolded through memory.
+  /// Depthwise convolution with a 4-way dot-product kernel, kh <= 8 and no
+  /// row dilation: the taps of one kernel column are G = ceil(kh / 4) dot4s,
+  /// the vectors of input column iw holding in lane l [x(ih + 4g), ..,
+  /// x(ih + 4g + 3)] of channel l for g < G (rows past kh weigh 0). Walking
+  /// down the output rows, a column's vectors take each next input row by
+  /// funnel shifts of their i32 lanes, (v_g >> 8) | (v_g+1 << 24) and
+  /// (v_G-1 >> 8) | (byte << 24) (x86 `vpshrdd`), so each input byte is
+  /// loaded once per tile and nothing is unfolded through memory.
   /// A tile is up to T output pixels of a row and one channel vector; the
   /// columns it reads stay in registers while it walks down a chunk of
   /// output rows. Tiles whose columns all lie in the image run in a loop;
@@ -2141,24 +2142,27 @@ public:
     const bool toUnsigned = !kernel.getSignedInput();
     // An input its producer stored offset (offsetInput) is read as it is.
     const bool flip = toUnsigned && !offsetInput;
-    // Weights [kx][c][ky], 4 bytes per channel and column.
+    const int64_t G = ceilDiv(s.kh, 4);
+    // Weights [kx][g][c][4 rows], 4 bytes per channel, column and g.
     PackedConv pc = packConv(
         s, x, w, bias, realMultipliers, zx, /*signedInput=*/!toUnsigned, cp, cp,
-        s.kw * cp * 4,
+        s.kw * G * cp * 4,
         [&](int64_t c, int64_t tap, int64_t) {
-          return ((tap % s.kw) * cp + c) * 4 + tap / s.kw;
+          const int64_t ky = tap / s.kw, kx = tap % s.kw;
+          return ((kx * G + ky / 4) * cp + c) * 4 + ky % 4;
         },
         EpilogueShape{L, zo, lo, hi}, res, /*wide=*/false, /*image=*/false);
-    // Pixels per tile: its columns, accumulators and weights in vector
-    // registers (32; 16 with 8 lanes, x86 ymm), with some left for the
-    // epilogue's tables (fewer with 16: they are read from memory there).
+    // Pixels per tile: its columns' vectors, accumulators and (with G = 1)
+    // weights in vector registers (32; 16 with 8 lanes, x86 ymm), with some
+    // left for the epilogue's tables (fewer with 16: they are read from
+    // memory there); with G = 2 the weights are read from memory.
     const int64_t regs = L == 8 ? 16 : 32, spare = L == 8 ? 2 : 6;
     auto columnsOf = [&](int64_t nt) {
       return (nt - 1) * s.sw + (s.kw - 1) * s.dw + 1;
     };
     int64_t maxT = 1;
     for (int64_t t = 2; t <= 8; ++t)
-      if (columnsOf(t) + t + s.kw + spare <= regs)
+      if (columnsOf(t) * G + t + (G == 1 ? s.kw : 0) + spare <= regs)
         maxT = t;
     const int64_t tiles = ceilDiv(s.ow, maxT), T = ceilDiv(s.ow, tiles);
     // The runs of tiles: [t0, t1) in a loop (all columns inside, T pixels
@@ -2196,11 +2200,11 @@ public:
     // when all are) of output rows [r0, r1) of image n.
     auto block = [&](Value n, Value r0, Value r1, Value c0, Value mask) {
       Value init = vector::LoadOp::create(b, e.loc, accType, pc.bias, ValueRange{c0});
-      SmallVector<Value> wv;
-      for (int64_t kx = 0; kx < s.kw; ++kx)
+      SmallVector<Value> wv; // [kx][g]
+      for (int64_t kg = 0; kg < s.kw * G; ++kg)
         wv.push_back(vector::LoadOp::create(
             b, e.loc, groupType, pc.weights,
-            ValueRange{e.mul(e.add(e.index(kx * cp), c0), e.index(4))}));
+            ValueRange{e.mul(e.add(e.index(kg * cp), c0), e.index(4))}));
       // Output pixels ow0 + [0, nt); inside[j]: column j of the tile lies
       // in the image.
       auto tile = [&](Value ow0, int64_t nt, ArrayRef<bool> inside) {
@@ -2210,7 +2214,15 @@ public:
           if (inside[j])
             live.push_back(j);
         Value col0 = e.sub(e.mul(ow0, e.index(s.sw)), e.index(s.pl));
-        // The live columns with input row ih shifted in.
+        // The live columns' vectors ([column][g]) with input row ih shifted
+        // in: byte 0 of each vector moves to byte 3 of the one before.
+        auto shift = [&](ValueRange v, int64_t i, Value top) -> Value {
+          Value next = i % G == G - 1
+                           ? top
+                           : arith::ShLIOp::create(b, e.loc, v[i + 1], k24).getResult();
+          return arith::OrIOp::create(
+              b, e.loc, arith::ShRUIOp::create(b, e.loc, v[i], k8), next);
+        };
         auto shiftIn = [&](ValueRange u, Value ih) -> SmallVector<Value> {
           Value ge = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge,
                                            ih, e.index(0));
@@ -2224,7 +2236,7 @@ public:
           b.setInsertionPointToEnd(op.thenBlock());
           Value pixelRow = e.mul(e.add(e.mul(n, e.index(s.h)), ih), e.index(s.w));
           SmallVector<Value> next;
-          for (auto [v, j] : llvm::zip(u, live)) {
+          for (auto [ci, j] : llvm::enumerate(live)) {
             Value src = e.add(e.mul(e.add(pixelRow, e.add(col0, e.index(j))),
                                     e.index(s.c)),
                               c0);
@@ -2239,39 +2251,43 @@ public:
               bytes = arith::XOrIOp::create(b, e.loc, bytes, flipBytes);
             Value top = arith::ShLIOp::create(
                 b, e.loc, arith::ExtUIOp::create(b, e.loc, accType, bytes), k24);
-            next.push_back(arith::OrIOp::create(
-                b, e.loc, arith::ShRUIOp::create(b, e.loc, v, k8), top));
+            for (int64_t g = 0; g < G; ++g)
+              next.push_back(shift(u, ci * G + g, top));
           }
           scf::YieldOp::create(b, e.loc, next);
           b.setInsertionPointToEnd(op.elseBlock());
           next.clear();
-          for (Value v : u)
-            next.push_back(arith::OrIOp::create(
-                b, e.loc, arith::ShRUIOp::create(b, e.loc, v, k8), fillTop));
+          for (int64_t i = 0, count = u.size(); i < count; ++i)
+            next.push_back(shift(u, i, fillTop));
           scf::YieldOp::create(b, e.loc, next);
           return SmallVector<Value>(op.getResults());
         };
-        // Before row r0: the 4 rows up to its first.
-        SmallVector<Value> u(live.size(), fillColumn);
+        // Before row r0: the 4G rows up to its first, (r0 − 1)·sh − pt + k.
+        SmallVector<Value> u(live.size() * G, fillColumn);
         Value before = e.sub(e.mul(e.sub(r0, e.index(1)), e.index(s.sh)), e.index(s.pt));
-        for (int64_t k = 0; k < 4; ++k)
+        for (int64_t k = 0; k < 4 * G; ++k)
           u = shiftIn(u, e.add(before, e.index(k)));
         e.loopCarried(r0, r1, u, [&](Value oh, ValueRange carried) {
+          // Output row oh reads rows oh·sh − pt + [0, 4G): the last sh of
+          // them are new.
           SmallVector<Value> v(carried);
-          Value last = e.sub(e.mul(oh, e.index(s.sh)), e.index(s.pt));
+          Value first = e.sub(e.mul(oh, e.index(s.sh)), e.index(s.pt));
           for (int64_t k = 0; k < s.sh; ++k)
-            v = shiftIn(v, e.add(last, e.index(4 - s.sh + k)));
-          SmallVector<Value> column(ncols);
-          for (auto [j, val] : llvm::zip(live, v))
-            column[j] = vector::BitCastOp::create(b, e.loc, groupType, val);
+            v = shiftIn(v, e.add(first, e.index(4 * G - s.sh + k)));
+          SmallVector<Value> column(ncols * G);
+          for (auto [ci, j] : llvm::enumerate(live))
+            for (int64_t g = 0; g < G; ++g)
+              column[j * G + g] =
+                  vector::BitCastOp::create(b, e.loc, groupType, v[ci * G + g]);
           Value fillGroup = vector::BitCastOp::create(b, e.loc, groupType, fillColumn);
           SmallVector<Value> accs(nt, init);
           for (int64_t kx = 0; kx < s.kw; ++kx)
-            for (int64_t j = 0; j < nt; ++j) {
-              Value xv = column[j * s.sw + kx * s.dw];
-              accs[j] = qc::Dot4Op::create(b, e.loc, accs[j], xv ? xv : fillGroup,
-                                           wv[kx], kernel);
-            }
+            for (int64_t g = 0; g < G; ++g)
+              for (int64_t j = 0; j < nt; ++j) {
+                Value xv = column[(j * s.sw + kx * s.dw) * G + g];
+                accs[j] = qc::Dot4Op::create(b, e.loc, accs[j], xv ? xv : fillGroup,
+                                             wv[kx * G + g], kernel);
+              }
           storeVectors(pc.tables, c0, accs, depthwiseOutputs(s, n, oh, ow0, nt, c0),
                        out, zo, lo, hi, res);
           return v;
