@@ -310,6 +310,9 @@ CASES = {
     "depthwise_5x5": lambda g: conv(g, 1, 13, 12, 40, 40, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2), 40),
     "depthwise_7x7": lambda g: conv(g, 2, 15, 14, 24, 24, 7, 7, (2, 2), (1, 1), (3, 3, 3, 3), 24,
                                     clamp=(-20, 127)),
+    # Row stride 5 past the 4 rows a column vector holds: each output row
+    # shifts in 5 rows, the first of them shifted out again.
+    "depthwise_stride5": lambda g: conv(g, 2, 21, 9, 16, 16, 3, 3, (5, 1), (1, 1), (1, 1, 1, 1), 16),
     "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),

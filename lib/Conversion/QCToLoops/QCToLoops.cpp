@@ -2262,10 +2262,12 @@ public:
           scf::YieldOp::create(b, e.loc, next);
           return SmallVector<Value>(op.getResults());
         };
-        // Before row r0: the 4G rows up to its first, (r0 − 1)·sh − pt + k.
+        // Before row r0: byte k of the 4G (from the first vector's) holds
+        // row (r0 − 1)·sh − pt + k, for the k >= sh that row r0's shifts
+        // keep.
         SmallVector<Value> u(live.size() * G, fillColumn);
         Value before = e.sub(e.mul(e.sub(r0, e.index(1)), e.index(s.sh)), e.index(s.pt));
-        for (int64_t k = 0; k < 4 * G; ++k)
+        for (int64_t k = std::min<int64_t>(s.sh, 4 * G); k < 4 * G; ++k)
           u = shiftIn(u, e.add(before, e.index(k)));
         e.loopCarried(r0, r1, u, [&](Value oh, ValueRange carried) {
           // Output row oh reads rows oh·sh − pt + [0, 4G): the last sh of
