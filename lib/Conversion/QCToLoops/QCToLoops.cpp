@@ -1847,7 +1847,7 @@ public:
   }
 
   /// Depthwise convolution with a 4-way dot-product kernel and kw <= 4
-  /// where convDepthwiseColumns does not apply (kh > 4 or row dilation):
+  /// where convDepthwiseColumns does not apply (kh > 8 or row dilation):
   /// the taps of one kernel row of L channels are one dot4 of 4L bytes,
   /// lane l holding [x(kx = 0), x(1), x(2), x(3)] of channel l (a 4th tap
   /// past kw is 0 in the weights). Each thread takes chunks of R output rows
@@ -2179,7 +2179,7 @@ public:
     while (t1 < tiles && interior(t1))
       ++t1;
 
-    // A chunk shifts in the 4 rows before its first. Work weighted x8 as
+    // A chunk shifts in up to 4G rows before its first. Work weighted x8 as
     // convDepthwiseDot's.
     const DepthwiseChunks dc =
         depthwiseChunks(s, cb, 8 * s.n * s.oh * s.ow * s.c * s.kh * s.kw);
@@ -2209,9 +2209,15 @@ public:
       // in the image.
       auto tile = [&](Value ow0, int64_t nt, ArrayRef<bool> inside) {
         const int64_t ncols = inside.size();
-        SmallVector<int64_t> live; // the columns carried through the rows
+        // The columns carried through the rows: inside the image and read
+        // by a tap (strides or dilations above 1 can skip some).
+        SmallVector<bool> read(ncols, false);
+        for (int64_t j = 0; j < nt; ++j)
+          for (int64_t kx = 0; kx < s.kw; ++kx)
+            read[j * s.sw + kx * s.dw] = true;
+        SmallVector<int64_t> live;
         for (int64_t j = 0; j < ncols; ++j)
-          if (inside[j])
+          if (inside[j] && read[j])
             live.push_back(j);
         Value col0 = e.sub(e.mul(ow0, e.index(s.sw)), e.index(s.pl));
         // The live columns' vectors ([column][g]) with input row ih shifted
@@ -2341,7 +2347,7 @@ public:
   /// ISA has them). The input's zero point moves into the bias
   /// (Σ(x − zx)·w = Σx·w − zx·Σw) and the image is padded with zx, so
   /// padding contributes nothing and the loops need no bounds checks.
-  /// Kernels with a 4-way dot product take convDepthwiseColumns (kh <= 4,
+  /// Kernels with a 4-way dot product take convDepthwiseColumns (kh <= 8,
   /// no row dilation), else convDepthwiseDot (kw <= 4).
   LogicalResult convDepthwise(const ConvShape &s, Value x, Value out,
                               ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
