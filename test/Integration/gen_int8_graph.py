@@ -313,6 +313,8 @@ CASES = {
     # Row stride 5 past the 4 rows a column vector holds: each output row
     # shifts in 5 rows, the first of them shifted out again.
     "depthwise_stride5": lambda g: conv(g, 2, 21, 9, 16, 16, 3, 3, (5, 1), (1, 1), (1, 1, 1, 1), 16),
+    # Channel multiplier 4 (48 outputs from 12 inputs), batch 2.
+    "depthwise_mult4": lambda g: conv(g, 2, 9, 10, 12, 48, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 12),
     "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),
@@ -333,6 +335,10 @@ CASES = {
     "chain_padded": lambda g: conv_chain(g, 2, 9, 8, 16, [
         (64, 1, 1, 0, 1, (-40, 127)), (64, 3, 1, (1, 2, 0, 1), 1, None),
         (64, 3, 2, 1, 1, (-30, 90)), (32, 1, 1, 0, 1, None)]),
+    # A depthwise conv with channel multiplier 2 reading the 1x1's output
+    # handed over offset by 128.
+    "chain_mult": lambda g: conv_chain(g, 1, 8, 9, 8, [
+        (16, 1, 1, 0, 1, None), (32, 3, 1, 1, 16, (-30, 127)), (8, 1, 1, 0, 1, None)]),
     "fully_connected": lambda g: fully_connected(g, 3, 37, 21),
     "fully_connected_wide": lambda g: fully_connected(g, 1, 256, 100),
     "add": lambda g: add(g, [2, 5, 7, 13]),

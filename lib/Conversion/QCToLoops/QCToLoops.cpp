@@ -2108,11 +2108,14 @@ public:
     return success();
   }
 
-  /// Whether a depthwise conv takes convDepthwiseColumns: a 4-way
-  /// dot-product kernel, at most 8 kernel rows, no row dilation.
+  /// Whether a depthwise conv (groups = C, O = m·C) takes
+  /// convDepthwiseColumns: a 4-way dot-product kernel whose lanes m divides,
+  /// at most 8 kernel rows, no row dilation.
   static bool columnDepthwise(const ConvShape &s, qc::KernelAttr kernel) {
     return kernel && kernel.getName().starts_with("dot4.") &&
-           kernel.getName() != "dot4.generic" && s.kh <= 8 && s.dh == 1;
+           kernel.getName() != "dot4.generic" && s.groups == s.c &&
+           s.o % s.c == 0 && kernel.getLanes() % (s.o / s.c) == 0 &&
+           s.kh <= 8 && s.dh == 1;
   }
 
   /// Depthwise convolution with a 4-way dot-product kernel, kh <= 8 and no
@@ -2122,7 +2125,9 @@ public:
   /// down the output rows, a column's vectors take each next input row by
   /// funnel shifts of their i32 lanes, (v_g >> 8) | (v_g+1 << 24) and
   /// (v_G-1 >> 8) | (byte << 24) (x86 `vpshrdd`), so each input byte is
-  /// loaded once per tile and nothing is unfolded through memory.
+  /// loaded once per tile and nothing is unfolded through memory. With a
+  /// channel multiplier m (O = m·C, m dividing L) each loaded input byte
+  /// is repeated m times across the lanes of its output channels.
   /// A tile is up to T output pixels of a row and one channel vector; the
   /// columns it reads stay in registers while it walks down a chunk of
   /// output rows. Tiles whose columns all lie in the image run in a loop;
@@ -2137,8 +2142,11 @@ public:
                                      const Residual &res) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    const int64_t L = kernel.getLanes();
-    const int64_t cb = ceilDiv(s.c, L), cp = cb * L;
+    // Output channel o reads input channel o / m (m divides L): a vector of
+    // L outputs from c0 reads L / m input bytes from c0 / m, each repeated
+    // m times.
+    const int64_t L = kernel.getLanes(), m = s.o / s.c;
+    const int64_t cb = ceilDiv(s.o, L), cp = cb * L;
     const bool toUnsigned = !kernel.getSignedInput();
     // An input its producer stored offset (offsetInput) is read as it is.
     const bool flip = toUnsigned && !offsetInput;
@@ -2182,10 +2190,14 @@ public:
     // A chunk shifts in up to 4G rows before its first. Work weighted x8 as
     // convDepthwiseDot's.
     const DepthwiseChunks dc =
-        depthwiseChunks(s, cb, 8 * s.n * s.oh * s.ow * s.c * s.kh * s.kw);
-    const int64_t fullBlocks = s.c / L;
+        depthwiseChunks(s, cb, 8 * s.n * s.oh * s.ow * s.o * s.kh * s.kw);
+    const int64_t fullBlocks = s.o / L;
 
-    auto byteType = VectorType::get({L}, i8);
+    auto inType = VectorType::get({L / m}, i8);
+    Value flipIn = e.splat(-128, inType);
+    SmallVector<int64_t> repeat; // lane l reads input byte l / m
+    for (int64_t l = 0; l < L; ++l)
+      repeat.push_back(l / m);
     auto accType = VectorType::get({L}, i32);
     auto groupType = VectorType::get({4 * L}, i8);
     // What an outside tap holds: zx, unsigned where the kernel takes it so.
@@ -2194,7 +2206,6 @@ public:
     Value fillColumn = e.splat(static_cast<int32_t>(fillByte * 0x01010101u), accType);
     Value fillTop = e.splat(static_cast<int32_t>(fillByte << 24), accType);
     Value k8 = e.splat(8, accType), k24 = e.splat(24, accType);
-    Value flipBytes = e.splat(-128, byteType);
 
     // One channel vector from c0 (`mask`: its channels in range, or null
     // when all are) of output rows [r0, r1) of image n.
@@ -2245,16 +2256,20 @@ public:
           for (auto [ci, j] : llvm::enumerate(live)) {
             Value src = e.add(e.mul(e.add(pixelRow, e.add(col0, e.index(j))),
                                     e.index(s.c)),
-                              c0);
+                              m == 1 ? c0 : e.index(0));
+            if (m > 1)
+              src = e.add(src, arith::DivUIOp::create(b, e.loc, c0, e.index(m)));
             Value bytes =
-                mask ? vector::MaskedLoadOp::create(b, e.loc, byteType, x,
+                mask ? vector::MaskedLoadOp::create(b, e.loc, inType, x,
                                                     ValueRange{src}, mask,
-                                                    e.splat(0, byteType))
+                                                    e.splat(0, inType))
                            .getResult()
-                     : vector::LoadOp::create(b, e.loc, byteType, x, ValueRange{src})
+                     : vector::LoadOp::create(b, e.loc, inType, x, ValueRange{src})
                            .getResult();
             if (flip)
-              bytes = arith::XOrIOp::create(b, e.loc, bytes, flipBytes);
+              bytes = arith::XOrIOp::create(b, e.loc, bytes, flipIn);
+            if (m > 1)
+              bytes = vector::ShuffleOp::create(b, e.loc, bytes, bytes, repeat);
             Value top = arith::ShLIOp::create(
                 b, e.loc, arith::ExtUIOp::create(b, e.loc, accType, bytes), k24);
             for (int64_t g = 0; g < G; ++g)
@@ -2326,14 +2341,15 @@ public:
       e.loop(gb0, fullEnd, 1, [&](Value blk) {
         block(n, r0, r1, e.mul(blk, e.index(L)), {});
       });
-      if (s.c % L) {
-        // The last block (in the last group): channels past s.c are not read.
+      if (s.o % L) {
+        // The last block (in the last group): input channels past s.c are
+        // not read.
         Value last = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq, gb1,
                                            e.index(cb));
         e.ifThen(last, [&] {
           Value mask = vector::ConstantMaskOp::create(
-              b, e.loc, VectorType::get({L}, b.getI1Type()),
-              ArrayRef<int64_t>{s.c % L});
+              b, e.loc, VectorType::get({L / m}, b.getI1Type()),
+              ArrayRef<int64_t>{(s.o % L) / m});
           block(n, r0, r1, e.index(fullBlocks * L), mask);
         });
       }
@@ -2442,7 +2458,7 @@ public:
     for (int64_t j = 0; j < nt; ++j)
       at.push_back(e.add(e.mul(e.linear({n, oh, e.add(ow0, e.index(j))},
                                         {s.n, s.oh, s.ow}),
-                               e.index(s.c)),
+                               e.index(s.o)),
                          c0));
     return at;
   }
@@ -2629,8 +2645,7 @@ public:
       return false;
     if (op.getGroups() == 1)
       return true;
-    const ConvShape s = convShape(op);
-    return s.groups == s.c && s.o == s.c && columnDepthwise(s, kernel);
+    return columnDepthwise(convShape(op), kernel);
   }
 
   /// Whether conv `producer` hands its output to its only user, a conv
@@ -2700,6 +2715,9 @@ public:
     if (s.groups == 1)
       return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                      qo.getZeroPoint(), lo, hi, kernel, res);
+    if (s.o != s.c && columnDepthwise(s, kernel))
+      return convDepthwiseColumns(s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                                  qo.getZeroPoint(), lo, hi, kernel, res);
     if (s.groups == s.c && s.o == s.c)
       return convDepthwise(s, x, out, *w, *bv, real, qx.getZeroPoint(),
                            qo.getZeroPoint(), lo, hi, kernel, res);
