@@ -129,6 +129,10 @@ public:
   /// masked store into a branch per lane.
   virtual bool hasMaskedByteStore() const { return false; }
 
+  /// The vector registers a kernel can keep values in (x86: 32 with
+  /// AVX-512, 16 without; AArch64 and RVV: 32).
+  virtual int64_t vectorRegisters() const { return 16; }
+
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).
   virtual bool supportsKernel(KernelAttr kernel) const = 0;

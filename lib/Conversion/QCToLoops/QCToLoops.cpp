@@ -2108,12 +2108,17 @@ public:
     return success();
   }
 
+  /// Whether `kernel` is an ISA's 4-way dot product (not the portable one).
+  static bool isDot4Kernel(qc::KernelAttr kernel) {
+    return kernel && kernel.getName().starts_with("dot4.") &&
+           kernel.getName() != "dot4.generic";
+  }
+
   /// Whether a depthwise conv (groups = C, O = m·C) takes
   /// convDepthwiseColumns: a 4-way dot-product kernel whose lanes m divides,
   /// at most 8 kernel rows, no row dilation.
   static bool columnDepthwise(const ConvShape &s, qc::KernelAttr kernel) {
-    return kernel && kernel.getName().starts_with("dot4.") &&
-           kernel.getName() != "dot4.generic" && s.groups == s.c &&
+    return isDot4Kernel(kernel) && s.groups == s.c &&
            s.o % s.c == 0 && kernel.getLanes() % (s.o / s.c) == 0 &&
            s.kh <= 8 && s.dh == 1;
   }
@@ -2161,10 +2166,10 @@ public:
         },
         EpilogueShape{L, zo, lo, hi}, res, /*wide=*/false, /*image=*/false);
     // Pixels per tile: its columns' vectors, accumulators and (with G = 1)
-    // weights in vector registers (32; 16 with 8 lanes, x86 ymm), with some
-    // left for the epilogue's tables (fewer with 16: they are read from
-    // memory there); with G = 2 the weights are read from memory.
-    const int64_t regs = L == 8 ? 16 : 32, spare = L == 8 ? 2 : 6;
+    // weights in the target's vector registers, with some left for the
+    // epilogue's tables (fewer with 16: they are read from memory there);
+    // with G = 2 the weights are read from memory.
+    const int64_t regs = target().vectorRegisters(), spare = regs < 32 ? 2 : 6;
     auto columnsOf = [&](int64_t nt) {
       return (nt - 1) * s.sw + (s.kw - 1) * s.dw + 1;
     };
@@ -2210,6 +2215,8 @@ public:
     // One channel vector from c0 (`mask`: its channels in range, or null
     // when all are) of output rows [r0, r1) of image n.
     auto block = [&](Value n, Value r0, Value r1, Value c0, Value mask) {
+      // The first input channel the vector reads.
+      Value in0 = m == 1 ? c0 : arith::DivUIOp::create(b, e.loc, c0, e.index(m)).getResult();
       Value init = vector::LoadOp::create(b, e.loc, accType, pc.bias, ValueRange{c0});
       SmallVector<Value> wv; // [kx][g]
       for (int64_t kg = 0; kg < s.kw * G; ++kg)
@@ -2256,9 +2263,7 @@ public:
           for (auto [ci, j] : llvm::enumerate(live)) {
             Value src = e.add(e.mul(e.add(pixelRow, e.add(col0, e.index(j))),
                                     e.index(s.c)),
-                              m == 1 ? c0 : e.index(0));
-            if (m > 1)
-              src = e.add(src, arith::DivUIOp::create(b, e.loc, c0, e.index(m)));
+                              in0);
             Value bytes =
                 mask ? vector::MaskedLoadOp::create(b, e.loc, inType, x,
                                                     ValueRange{src}, mask,
@@ -2290,6 +2295,7 @@ public:
         Value before = e.sub(e.mul(e.sub(r0, e.index(1)), e.index(s.sh)), e.index(s.pt));
         for (int64_t k = std::min<int64_t>(s.sh, 4 * G); k < 4 * G; ++k)
           u = shiftIn(u, e.add(before, e.index(k)));
+        Value fillGroup = vector::BitCastOp::create(b, e.loc, groupType, fillColumn);
         e.loopCarried(r0, r1, u, [&](Value oh, ValueRange carried) {
           // Output row oh reads rows oh·sh − pt + [0, 4G): the last sh of
           // them are new.
@@ -2302,7 +2308,6 @@ public:
             for (int64_t g = 0; g < G; ++g)
               column[j * G + g] =
                   vector::BitCastOp::create(b, e.loc, groupType, v[ci * G + g]);
-          Value fillGroup = vector::BitCastOp::create(b, e.loc, groupType, fillColumn);
           SmallVector<Value> accs(nt, init);
           for (int64_t kx = 0; kx < s.kw; ++kx)
             for (int64_t g = 0; g < G; ++g)
@@ -2363,8 +2368,8 @@ public:
   /// ISA has them). The input's zero point moves into the bias
   /// (Σ(x − zx)·w = Σx·w − zx·Σw) and the image is padded with zx, so
   /// padding contributes nothing and the loops need no bounds checks.
-  /// Kernels with a 4-way dot product take convDepthwiseColumns (kh <= 8,
-  /// no row dilation), else convDepthwiseDot (kw <= 4).
+  /// Kernels with a 4-way dot product take convDepthwiseDot (kw <= 4) where
+  /// convDepthwiseColumns does not (convCommon sends those there).
   LogicalResult convDepthwise(const ConvShape &s, Value x, Value out,
                               ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
                               ArrayRef<double> realMultipliers, int64_t zx,
@@ -2372,11 +2377,7 @@ public:
                               qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    if (columnDepthwise(s, kernel))
-      return convDepthwiseColumns(s, x, out, w, bias, realMultipliers, zx, zo,
-                                  lo, hi, kernel, res);
-    if (kernel && kernel.getName().starts_with("dot4.") &&
-        kernel.getName() != "dot4.generic" && s.kw <= 4)
+    if (isDot4Kernel(kernel) && s.kw <= 4)
       return convDepthwiseDot(s, x, out, w, bias, realMultipliers, zx, zo, lo,
                               hi, kernel, res);
     if (kernel && kernel.getName() == "mac.rvv.vla")
@@ -2715,7 +2716,7 @@ public:
     if (s.groups == 1)
       return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
                      qo.getZeroPoint(), lo, hi, kernel, res);
-    if (s.o != s.c && columnDepthwise(s, kernel))
+    if (columnDepthwise(s, kernel))
       return convDepthwiseColumns(s, x, out, *w, *bv, real, qx.getZeroPoint(),
                                   qo.getZeroPoint(), lo, hi, kernel, res);
     if (s.groups == s.c && s.o == s.c)

@@ -30,6 +30,7 @@ namespace {
 
 class AArch64TargetInfo : public TargetInfo {
 public:
+  int64_t vectorRegisters() const override { return 32; }
   explicit AArch64TargetInfo(TargetAttr target)
       : i8mm(hasFeature(target.getFeatures(), "i8mm")),
         dotprod(hasFeature(target.getFeatures(), "dotprod")) {}

@@ -39,6 +39,7 @@ namespace {
 
 class RISCVTargetInfo : public TargetInfo {
 public:
+  int64_t vectorRegisters() const override { return 32; }
   explicit RISCVTargetInfo(TargetAttr target)
       : rvv(hasFeature(target.getFeatures(), "v")),
         specialized(minimumVectorLength(target) > 0),

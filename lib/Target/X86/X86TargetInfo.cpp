@@ -33,6 +33,7 @@ public:
                  hasFeature(target.getFeatures(), "avx512vl"))),
         amx(hasFeature(target.getFeatures(), "amx-tile") &&
             hasFeature(target.getFeatures(), "amx-int8")),
+        avx512(hasFeature(target.getFeatures(), "avx512f")),
         maskedBytes(hasFeature(target.getFeatures(), "avx512bw") &&
                     hasFeature(target.getFeatures(), "avx512vl")) {}
 
@@ -115,9 +116,10 @@ public:
   bool prefersClampedEpilogue() const override { return true; }
   bool hasSaturatingNarrow() const override { return vnni512; }
   bool hasMaskedByteStore() const override { return maskedBytes; }
+  int64_t vectorRegisters() const override { return avx512 ? 32 : 16; }
 
 private:
-  bool vnni512, vnni256, amx, maskedBytes;
+  bool vnni512, vnni256, amx, avx512, maskedBytes;
 };
 
 } // namespace
