@@ -81,6 +81,14 @@ MOBILENET_V2 = [
     ("mbv2.pw 1x1 960>320", 7, 7, 960, 320, 1, 1, 1),
     ("mbv2.pw 1x1 320>1280", 7, 7, 320, 1280, 1, 1, 1),
 ]
+# ResNeXt-50 32x4d's grouped 3x3 convolutions (32 groups of 4, 8, 16 and 32
+# channels).
+RESNEXT50 = [
+    ("rx50.l1 3x3 128 g32", 56, 56, 128, 128, 3, 1, 32),
+    ("rx50.l2 3x3 256/2 g32", 56, 56, 256, 256, 3, 2, 32),
+    ("rx50.l3 3x3 512 g32", 14, 14, 512, 512, 3, 1, 32),
+    ("rx50.l4 3x3 1024 g32", 7, 7, 1024, 1024, 3, 1, 32),
+]
 
 
 # The CPU one-thread measurements are pinned to (None: not pinned).
@@ -143,6 +151,8 @@ def time_halide(args, env):
     p = subprocess.run(args, capture_output=True, text=True, env=e)
     if p.returncode == 0:
         t, target = p.stdout.split()
+        if target == "unsupported":  # grouped convs (bench/halide_conv.cpp)
+            return float("nan"), "not written"
         return float(t), "vnni" if "sapphirerapids" in target else "no vnni"
     e["HALIDE_CONV_NO_VNNI"] = "1"
     p = subprocess.run(args, capture_output=True, text=True, env=e)
@@ -525,7 +535,7 @@ def main():
                             else "the one with the fastest peak")
         peaks["per_cpu"] = per_cpu
         print(f"one-thread runs on cpu {ONE_CPU}", flush=True)
-        layers = RESNET50 + MOBILENET_V2
+        layers = RESNET50 + MOBILENET_V2 + RESNEXT50
         if args.quick:
             layers = layers[1:4] + MOBILENET_V2[1:3]
         print("layers:", flush=True)

@@ -2,7 +2,9 @@
 //
 // Sliding-window ops work on NHWC activations. 1-D ops (rank-3 inputs) are
 // 2-D ones with H == 1. What TOSA lacks is expanded here:
-//  * grouped Conv: per group tosa.slice + tosa.conv2d, then tosa.concat;
+//  * grouped Conv: per group tosa.slice + tosa.conv2d, then tosa.concat
+//    (quantized as one qc.conv2d with groups: GroupedConv.h in
+//    lib/Dialect/QC/Transforms);
 //  * ConvTranspose: zeros inserted between input pixels (reshape + concat),
 //    then a stride-1 tosa.conv2d with the flipped kernel (the float
 //    pipeline's TOSA validation rejects the tosa.pad that the upstream
@@ -229,9 +231,14 @@ LogicalResult Importer::importConv(const OnnxNode &n) {
   if (failed(checkRuntimeShape({N, win.outH, win.outW, O}, "result")))
     return failure();
 
-  Value in = spatialInput(*x);
-  if (win.cropH || win.cropW)
-    in = slice(in, {0, 0, 0, 0}, {N, H - win.cropH, W - win.cropW, C});
+  // Rows and columns a strided window leaves unread are cropped (TOSA wants
+  // the division by the stride exact); a grouped conv crops in the slice
+  // of each group's channels.
+  const bool depthwise = group != 1 && group == C && CperG == 1;
+  Value whole = spatialInput(*x), in = whole;
+  const int64_t keptH = H - win.cropH, keptW = W - win.cropW;
+  if ((win.cropH || win.cropW) && (group == 1 || depthwise))
+    in = slice(in, {0, 0, 0, 0}, {N, keptH, keptW, C});
 
   SmallVector<float> biasData(O, 0.0f);
   if (bias)
@@ -241,7 +248,7 @@ LogicalResult Importer::importConv(const OnnxNode &n) {
   Shape outNhwc = {N, win.outH, win.outW, O};
   // Weights are read as [O, CperG, KH, KW] (a 1-D kernel has KH == 1).
   Value result;
-  if (group == 1 || !(group == C && CperG == 1)) {
+  if (!depthwise) {
     // Dense conv, or one dense conv per group on a slice of the channels.
     int64_t OperG = O / group;
     SmallVector<Value> parts;
@@ -256,8 +263,9 @@ LogicalResult Importer::importConv(const OnnxNode &n) {
                              weightScales(input(n, 1), 0, g * OperG, OperG));
       Value bV =
           constF32({OperG}, ArrayRef<float>(biasData).slice(g * OperG, OperG));
-      Value inG =
-          group == 1 ? in : sliceAxis(in, 3, g * CperG, (g + 1) * CperG);
+      Value inG = group == 1 ? in
+                             : slice(whole, {0, 0, 0, g * CperG},
+                                     {N, keptH, keptW, CperG});
       parts.push_back(
           conv2d(inG, wV, bV, pad, strides, dilations, win.outH, win.outW));
     }

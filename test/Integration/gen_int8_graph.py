@@ -318,6 +318,18 @@ CASES = {
     "depthwise_dilated": lambda g: conv(g, 2, 9, 11, 20, 20, 3, 2, (2, 1), (2, 3), (2, 4, 1, 3), 20),
     "depthwise_mult2": lambda g: conv(g, 1, 7, 7, 5, 10, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5),
     "grouped": lambda g: conv(g, 1, 6, 6, 12, 18, 3, 3, (1, 1), (1, 1), (0, 1, 0, 1), 3),
+    # Grouped convs run the dense kernels, each tile's channel vectors over
+    # one slice of the input channels: 16 outputs per group (ResNeXt-like,
+    # a vector per group on zmm, two on ymm); 6 input and 12 output
+    # channels per group (slices not 4-aligned, vectors spanning groups,
+    # the last slice moved back inside the padded channels), stride 2,
+    # batch 2; a grouped 1x1 whose groups of 40 outputs straddle vectors;
+    # a depthwise conv with channel multiplier 3.
+    "grouped_wide": lambda g: conv(g, 1, 10, 9, 128, 128, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 8),
+    "grouped_odd": lambda g: conv(g, 2, 7, 8, 30, 60, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), 5,
+                                  clamp=(-30, 127)),
+    "grouped_1x1": lambda g: conv(g, 1, 7, 7, 240, 120, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 3),
+    "depthwise_mult3": lambda g: conv(g, 1, 8, 9, 7, 21, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 7),
     # MobileNetV2-like blocks: expand 1x1 -> depthwise 3x3 -> project 1x1
     # (each conv hands its output to the next one offset by 128 where that
     # one takes unsigned activations: the depthwise conv's column kernel too).
@@ -335,6 +347,10 @@ CASES = {
     "chain_padded": lambda g: conv_chain(g, 2, 9, 8, 16, [
         (64, 1, 1, 0, 1, (-40, 127)), (64, 3, 1, (1, 2, 0, 1), 1, None),
         (64, 3, 2, 1, 1, (-30, 90)), (32, 1, 1, 0, 1, None)]),
+    # A grouped 3x3 (8 groups of 8) between 1x1s, handing over and taken
+    # over offset by 128 (RegNet-like).
+    "chain_grouped": lambda g: conv_chain(g, 1, 8, 9, 16, [
+        (64, 1, 1, 0, 1, (-20, 127)), (64, 3, 1, 1, 8, (-20, 127)), (32, 1, 1, 0, 1, None)]),
     # A depthwise conv with channel multiplier 2 reading the 1x1's output
     # handed over offset by 128.
     "chain_mult": lambda g: conv_chain(g, 1, 8, 9, 8, [

@@ -318,6 +318,46 @@ struct ConvShape {
   int64_t n, h, w, c, o, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups, oh, ow;
 };
 
+/// The input channels each block of a conv's output channels reduces over.
+/// Output channel o reads the input channels of its group, [g·C/groups,
+/// (g+1)·C/groups) for g = o / (O/groups); a block of output channels (one
+/// tile's channel vectors, which share each activation broadcast) reads
+/// one slice [start, start + width) of the input channels (padded to a
+/// multiple of 4) covering all its groups, its weights zero outside each
+/// channel's own group. `width` is the same for every block and, as every
+/// start, a multiple of 4 (a dot4 step). A dense conv (groups = 1) has one
+/// slice, all the channels; a grouped one whose blocks lie inside one group
+/// has exactly that group's channels; a block spanning k groups (a vector
+/// of 16 channels over groups of 4 output channels: k = 4) multiplies k
+/// times the work it needs, the price of whole vectors.
+struct ChannelSlices {
+  int64_t width;
+  SmallVector<int64_t> start; // per block
+};
+ChannelSlices channelSlices(const ConvShape &s, int64_t blockChannels) {
+  const int64_t cp = ceilDiv(s.c, 4) * 4;
+  const int64_t cg = s.c / s.groups, og = s.o / s.groups;
+  ChannelSlices r{4, {}};
+  for (int64_t first = 0; first < s.o; first += blockChannels) {
+    const int64_t last = std::min(first + blockChannels, s.o) - 1;
+    const int64_t lo = first / og * cg / 4 * 4;
+    r.start.push_back(lo);
+    r.width = std::max(r.width, ceilDiv((last / og + 1) * cg, 4) * 4 - lo);
+  }
+  // A slice starting as late as its block's first channel may run past
+  // the padded channels: it ends at cp instead.
+  for (int64_t &start : r.start)
+    start = std::min(start, cp - r.width);
+  return r;
+}
+
+/// The slice local position of input channel c (< C/groups) of output
+/// channel o's group, for block `block` of `slices`.
+int64_t sliceChannel(const ConvShape &s, const ChannelSlices &slices,
+                     int64_t block, int64_t o, int64_t c) {
+  return o / (s.o / s.groups) * (s.c / s.groups) + c - slices.start[block];
+}
+
 class Lowering {
 public:
   explicit Lowering(Emitter &e) : e(e) {}
@@ -981,7 +1021,9 @@ public:
     });
   }
 
-  /// Dot-product kernel for a groups = 1 convolution.
+  /// Dot-product kernel for a convolution: dense, or grouped with each
+  /// tile's channel vectors reducing over one slice of the input channels
+  /// (channelSlices).
   LogicalResult convDot(Operation *op, const ConvShape &s, Value x, Value out,
                         ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
                         ArrayRef<double> realMultipliers, int64_t zx,
@@ -991,9 +1033,22 @@ public:
     // Register tile: NB output pixels × MB vectors of L output channels,
     // MB·NB accumulators live across the whole reduction.
     const int64_t L = kernel.getLanes();
-    const int64_t NB = std::max<int64_t>(1, kernel.getBlock());
-    const int64_t cp = ceilDiv(s.c, 4) * 4, c4 = cp / 4, ob = ceilDiv(s.o, L);
-    const int64_t MB = std::clamp<int64_t>(kernel.getChannelBlocks(), 1, ob);
+    const int64_t cp = ceilDiv(s.c, 4) * 4, ob = ceilDiv(s.o, L);
+    int64_t MB = std::clamp<int64_t>(kernel.getChannelBlocks(), 1, ob);
+    int64_t NB = std::max<int64_t>(1, kernel.getBlock());
+    const int64_t og = s.o / s.groups, pixels = s.n * s.oh * s.ow;
+    if (s.groups != 1) {
+      // The vectors of a tile share their activations, so they lie in one
+      // group (as many as divide its vectors) or the tile is one vector;
+      // the pixels take the accumulators left.
+      const int64_t budget = MB * NB;
+      while (MB > 1 && og % (MB * L) != 0)
+        --MB;
+      NB = std::clamp<int64_t>(budget / MB, 1, std::max<int64_t>(pixels, 1));
+    }
+    const ChannelSlices slices = channelSlices(s, MB * L);
+    // Steps of the reduction per tap: the slice's groups of 4 channels.
+    const int64_t c4 = slices.width / 4;
     const int64_t wp = s.w + s.pl + s.pr;
 
     // A `mac.*` kernel (ISAs without a 4-way dot product) multiplies one
@@ -1014,9 +1069,10 @@ public:
         [&](int64_t o, int64_t tap, int64_t c) {
           int64_t blk = o / L, lane = o % L, g = blk / MB, m = blk % MB;
           int64_t mbg = std::min(MB, ob - g * MB);
-          int64_t vec = (tap * c4 + c / 4) * mbg + m;
-          return g * groupStride + (outer ? (vec * 4 + c % 4) * L + lane
-                                          : (vec * L + lane) * 4 + c % 4);
+          int64_t k = sliceChannel(s, slices, g, o, c);
+          int64_t vec = (tap * c4 + k / 4) * mbg + m;
+          return g * groupStride + (outer ? (vec * 4 + k % 4) * L + lane
+                                          : (vec * L + lane) * 4 + k % 4);
         },
         EpilogueShape{L, zo, lo, hi}, res, /*wide=*/outer);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
@@ -1025,7 +1081,6 @@ public:
 
     auto accType = VectorType::get({L}, i32);
     auto bytesType = VectorType::get({4 * L}, i8);
-    const int64_t pixels = s.n * s.oh * s.ow;
     // Activation groups loaded at once (the shuffle broadcast below needs
     // them to fill the L lanes: G == L).
     int64_t G = target().activationGroupsPerLoad(kernel);
@@ -1033,14 +1088,18 @@ public:
       G = 1;
     // One tile: output pixels p0 .. p0+nb-1 (flattened n, oh, ow) and the
     // mbg channel vectors of group g.
+    Value starts = sliceStarts(slices);
     auto emitTile = [&](Value p0, int64_t nb, Value g, int64_t mbg) {
       Value chan0 = e.mul(g, e.index(MB * L));
       Value wGroup = e.mul(g, e.index(groupStride));
-      // Image offset of each pixel's window origin.
+      Value start = sliceStart(slices, starts, g);
+      // Image offset of each pixel's window origin (its slice's first
+      // channel).
       SmallVector<Value> pixBase, outBase;
       for (int64_t j = 0; j < nb; ++j) {
         Value p = e.add(p0, e.index(j));
-        pixBase.push_back(windowOrigin(s, p, cp));
+        Value origin = windowOrigin(s, p, cp);
+        pixBase.push_back(start ? e.add(origin, start) : origin);
         outBase.push_back(e.add(e.mul(p, e.index(s.o)), chan0));
       }
       SmallVector<Value> accs;
@@ -1139,10 +1198,41 @@ public:
                      hi, res);
       }
     };
-    forEachTile(ob, MB, pixels, NB, pixels * s.o * s.c * s.kh * s.kw,
-                s.o * cp * s.kh * s.kw, s.n * (s.h + s.pt + s.pb) * wp * cp,
-                emitTile);
+    // Multiply-adds: a grouped conv's are its slices'.
+    const int64_t reduced = s.groups == 1 ? s.c : slices.width;
+    forEachTile(ob, MB, pixels, NB, pixels * s.o * reduced * s.kh * s.kw,
+                s.o * slices.width * s.kh * s.kw,
+                s.n * (s.h + s.pt + s.pb) * wp * cp, emitTile);
     return success();
+  }
+
+  /// The step between the slices' starts where they are g·step (0 for one
+  /// slice), else -1.
+  static int64_t sliceStep(const ChannelSlices &slices) {
+    const int64_t step = slices.start.size() > 1 ? slices.start[1] : 0;
+    for (size_t g = 0; g < slices.start.size(); ++g)
+      if (slices.start[g] != int64_t(g) * step)
+        return -1;
+    return step;
+  }
+
+  /// A table of the slices' starts where they are not g·step, else null.
+  Value sliceStarts(const ChannelSlices &slices) {
+    if (sliceStep(slices) >= 0)
+      return Value();
+    return e.global<int32_t>(
+        SmallVector<int32_t>(slices.start.begin(), slices.start.end()),
+        e.b.getI32Type());
+  }
+
+  /// The first input channel of block g's slice (null if it is 0 for all):
+  /// from the table `starts`, or g·step.
+  Value sliceStart(const ChannelSlices &slices, Value starts, Value g) {
+    if (starts)
+      return arith::IndexCastOp::create(e.b, e.loc, e.b.getIndexType(),
+                                        e.load(starts, g));
+    const int64_t step = sliceStep(slices);
+    return step == 0 ? Value() : e.mul(g, e.index(step));
   }
 
   /// One step (4 input channels from `chanOffset`) of a `mac.*` kernel:
@@ -1179,7 +1269,8 @@ public:
   }
 
   /// Vector-length-agnostic `mac.*` kernel (`mac.rvv.vla`: RVV without
-  /// --vlen) for a groups = 1 convolution: scalable vectors of vscale·L/2
+  /// --vlen) for a convolution (a grouped one by channel slices, as in
+  /// convDot): scalable vectors of vscale·L/2
   /// lanes (vscale = VLEN/64: L lanes at VLEN 128, VLEN·L/128 on a CPU with
   /// wider vectors), NB pixels per tile as in convDot's `mac.*` path.
   /// Weights [ky][kx][c][o] as i16, so a vector of any length loads
@@ -1198,24 +1289,45 @@ public:
     OpBuilder &b = e.b;
     const int64_t L = kernel.getLanes(), H = L / 2;
     const int64_t NB = std::max<int64_t>(1, kernel.getBlock());
-    const int64_t cp = ceilDiv(s.c, 4) * 4, c4 = cp / 4, taps = s.kh * s.kw;
+    const int64_t cp = ceilDiv(s.c, 4) * 4, taps = s.kh * s.kw;
     const int64_t wp = s.w + s.pl + s.pr;
-    const int64_t W = std::min(ceilDiv(s.o, L) * L, kGroupChannels);
+    // Channels per group of tiles. A grouped conv's: its groups' (or as
+    // many whole groups as fill L lanes), so a group of tiles reduces over
+    // its own slice of the input channels (channelSlices).
+    const int64_t og = s.o / s.groups;
+    int64_t W = std::min(ceilDiv(s.o, L) * L, kGroupChannels);
+    if (s.groups != 1) {
+      W = og < L ? L / og * og : og;
+      for (int64_t d = kGroupChannels; og > kGroupChannels && d >= L; --d)
+        if (og % d == 0) {
+          W = d;
+          break;
+        }
+      W = std::min(W, kGroupChannels);
+    }
+    const ChannelSlices slices = channelSlices(s, W);
+    const int64_t width = slices.width, c4 = width / 4;
+    // Weights [ky][kx][slice channel][o] as i16.
     PackedConv pc = packConv(
         s, x, w, bias, realMultipliers, zx, /*signedInput=*/true, s.o, cp,
-        taps * cp * s.o,
-        [&](int64_t o, int64_t tap, int64_t c) { return (tap * cp + c) * s.o + o; },
+        taps * width * s.o,
+        [&](int64_t o, int64_t tap, int64_t c) {
+          return (tap * width + sliceChannel(s, slices, o / W, o, c)) * s.o + o;
+        },
         EpilogueShape{L, zo, lo, hi}, res, /*wide=*/true);
+    Value starts = sliceStarts(slices);
     auto accType = VectorType::get({H}, b.getI32Type(), {true});
     auto halves = accType.clone(b.getI16Type());
     auto emitTile = [&](Value p0, int64_t nb, Value g, int64_t) {
       Value first = e.mul(g, e.index(W));
       Value end = arith::MinSIOp::create(b, e.loc, e.add(first, e.index(W)),
                                          e.index(s.o));
+      Value start = sliceStart(slices, starts, g);
       SmallVector<Value> pixBase, outBase;
       for (int64_t j = 0; j < nb; ++j) {
         Value p = e.add(p0, e.index(j));
-        pixBase.push_back(windowOrigin(s, p, cp));
+        Value origin = windowOrigin(s, p, cp);
+        pixBase.push_back(start ? e.add(origin, start) : origin);
         outBase.push_back(e.mul(p, e.index(s.o)));
       }
       scalableChunks(first, end, accType, [&](Value c0, Value n, Value mask) {
@@ -1225,7 +1337,7 @@ public:
                                                 ArrayRef<Value> rowBase,
                                                 ValueRange a2) {
           Value wTap = e.add(
-              e.mul(e.add(e.mul(ky, e.index(s.kw)), kx), e.index(cp * s.o)), c0);
+              e.mul(e.add(e.mul(ky, e.index(s.kw)), kx), e.index(width * s.o)), c0);
           return e.loopCarried(0, c4, a2, [&](Value cc, ValueRange a3) {
             Value wStep = e.add(wTap, e.mul(cc, e.index(4 * s.o)));
             return macStep(
@@ -1244,8 +1356,9 @@ public:
       });
     };
     const int64_t pixels = s.n * s.oh * s.ow;
-    forEachTile(ceilDiv(s.o, W), 1, pixels, NB, pixels * s.o * s.c * taps,
-                2 * s.o * cp * taps, s.n * (s.h + s.pt + s.pb) * wp * cp,
+    forEachTile(ceilDiv(s.o, W), 1, pixels, NB,
+                pixels * s.o * (s.groups == 1 ? s.c : width) * taps,
+                2 * s.o * width * taps, s.n * (s.h + s.pt + s.pb) * wp * cp,
                 emitTile);
     return success();
   }
@@ -2522,89 +2635,6 @@ public:
     return success();
   }
 
-  /// Grouped (incl. depthwise) convolution: per output pixel, an i32
-  /// accumulator row over all output channels.
-  LogicalResult convGrouped(const ConvShape &s, Value x, Value out,
-                            ArrayRef<int8_t> w, ArrayRef<int32_t> bias,
-                            ArrayRef<double> realMultipliers, int64_t zx,
-                            int64_t zo, int64_t lo, int64_t hi,
-                            const Residual &res) {
-    OpBuilder &b = e.b;
-    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
-    const int64_t cg = s.c / s.groups, og = s.o / s.groups;
-    RequantTables t;
-    for (double m : realMultipliers)
-      t.push(m);
-    SmallVector<int64_t> residualM;
-    for (int32_t sh : t.shift)
-      residualM.push_back(qc::alignedMultiplier(res.realMultiplier, sh));
-    Value rmMem = res.buffer ? e.global<int64_t>(residualM, i64) : Value();
-    Value wMem = e.global<int8_t>(w, i8);
-    Value biasMem = e.global<int32_t>(bias, i32);
-    Value mMem = e.global<int64_t>(t.m, i64);
-    Value rMem = e.global<int64_t>(t.round, i64);
-    Value sMem = e.global<int64_t>(t.shift, i64);
-    Value acc = e.scratch(s.o, i32);
-    Value zxv = e.intConst(zx, i32);
-    e.loop(0, s.n, 1, [&](Value n) {
-      e.loop(0, s.oh, 1, [&](Value oh) {
-        e.loop(0, s.ow, 1, [&](Value ow) {
-          e.loop(0, s.o, 1, [&](Value o) { e.store(e.load(biasMem, o), acc, o); });
-          e.loop(0, s.kh, 1, [&](Value ky) {
-            Value ih = e.add(e.sub(e.mul(oh, e.index(s.sh)), e.index(s.pt)),
-                             e.mul(ky, e.index(s.dh)));
-            e.loop(0, s.kw, 1, [&](Value kx) {
-              Value iw = e.add(e.sub(e.mul(ow, e.index(s.sw)), e.index(s.pl)),
-                               e.mul(kx, e.index(s.dw)));
-              auto inRange = [&](Value v, int64_t hiExcl) {
-                Value ge = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge,
-                                                 v, e.index(0));
-                Value lt = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::slt,
-                                                 v, e.index(hiExcl));
-                return arith::AndIOp::create(b, e.loc, ge, lt);
-              };
-              Value ok = arith::AndIOp::create(b, e.loc, inRange(ih, s.h),
-                                               inRange(iw, s.w));
-              e.ifThen(ok, [&] {
-                Value pix = e.mul(e.linear({n, ih, iw}, {s.n, s.h, s.w}), e.index(s.c));
-                e.loop(0, s.o, 1, [&](Value o) {
-                  Value g = arith::DivUIOp::create(b, e.loc, o, e.index(og));
-                  Value xBase = e.add(pix, e.mul(g, e.index(cg)));
-                  Value wBase = e.mul(e.linear({o, ky, kx}, {s.o, s.kh, s.kw}),
-                                      e.index(cg));
-                  Value sum = e.load(acc, o);
-                  for (int64_t ci = 0; ci < cg; ++ci) {
-                    Value xv = arith::ExtSIOp::create(
-                        b, e.loc, i32, e.load(x, e.add(xBase, e.index(ci))));
-                    Value wv = arith::ExtSIOp::create(
-                        b, e.loc, i32, e.load(wMem, e.add(wBase, e.index(ci))));
-                    sum = e.add(sum, e.mul(e.sub(xv, zxv), wv));
-                  }
-                  e.store(sum, acc, o);
-                });
-              });
-            });
-          });
-          Value base = e.mul(e.linear({n, oh, ow}, {s.n, s.oh, s.ow}), e.index(s.o));
-          e.loop(0, s.o, 1, [&](Value o) {
-            Value at = e.add(base, o);
-            Value extra;
-            if (res.buffer) {
-              Value r = arith::ExtSIOp::create(b, e.loc, i64, e.load(res.buffer, at));
-              extra = e.mul(e.sub(r, e.intConst(res.zeroPoint, i64)),
-                            e.load(rmMem, o));
-            }
-            Value q = e.requantize(e.load(acc, o), e.load(mMem, o),
-                                   e.load(rMem, o), e.load(sMem, o), zo, lo, hi,
-                                   extra);
-            e.store(q, out, at);
-          });
-        });
-      });
-    });
-    return success();
-  }
-
   static ConvShape convShape(qc::Conv2DOp op) {
     auto in = cast<RankedTensorType>(op.getInput().getType());
     auto wt = cast<RankedTensorType>(op.getWeight().getType());
@@ -2635,7 +2665,8 @@ public:
   /// Whether `op`'s lowering stages its input as an unsigned image (x + 128,
   /// as x xor 0x80, in paddedImage): the dense convolutions whose kernel
   /// takes unsigned activations (`dot4.*` without signed_input, `tile.*`,
-  /// `mmla.*`; the default is dot4.generic), and the depthwise ones of
+  /// `mmla.*`; the default is dot4.generic), the grouped ones (the same
+  /// kernels by channel slices), and the depthwise ones of
   /// convDepthwiseColumns, which flips each byte as it loads it.
   /// convDepthwiseDot flips its taps as it unfolds them instead: without that
   /// xor after the 4-tap shuffle LLVM lowers the shuffle as 12 unpacks
@@ -2646,7 +2677,8 @@ public:
       return false;
     if (op.getGroups() == 1)
       return true;
-    return columnDepthwise(convShape(op), kernel);
+    const ConvShape s = convShape(op);
+    return columnDepthwise(s, kernel) || !(s.groups == s.c && s.o == s.c);
   }
 
   /// Whether conv `producer` hands its output to its only user, a conv
@@ -2654,14 +2686,9 @@ public:
   /// (x xor 0x80, applied in the producer's epilogue): the consumer then
   /// reads it without flipping every byte again, and an unpadded consumer
   /// (no spatial padding, no channel padding) without staging a copy at
-  /// all. Producers whose epilogue is storeVectors / storeScalable only
-  /// (dense and depthwise convolutions, not the scalar grouped one).
+  /// all. (Every conv kernel's epilogue, storeVectors or storeScalable,
+  /// can store its output so.)
   static bool handsOffUnsigned(qc::Conv2DOp producer) {
-    auto in = cast<RankedTensorType>(producer.getInput().getType());
-    auto wt = cast<RankedTensorType>(producer.getWeight().getType());
-    const int64_t groups = producer.getGroups();
-    if (groups != 1 && !(groups == in.getDimSize(3) && wt.getDimSize(0) == groups))
-      return false;
     Value y = producer.getOutput();
     if (!y.hasOneUse())
       return false;
@@ -2722,8 +2749,24 @@ public:
     if (s.groups == s.c && s.o == s.c)
       return convDepthwise(s, x, out, *w, *bv, real, qx.getZeroPoint(),
                            qo.getZeroPoint(), lo, hi, kernel, res);
-    return convGrouped(s, x, out, *w, *bv, real, qx.getZeroPoint(),
-                       qo.getZeroPoint(), lo, hi, res);
+    // Other grouped convs: the dense kernels by channel slices; a matrix
+    // kernel (only hand-written IR gives one to a grouped conv) is replaced
+    // by the portable dot product.
+    if (kernel.getName() == "mac.rvv.vla")
+      return convScalable(s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                          qo.getZeroPoint(), lo, hi, kernel, res);
+    return convDot(op, s, x, out, *w, *bv, real, qx.getZeroPoint(),
+                   qo.getZeroPoint(), lo, hi, groupedKernel(kernel), res);
+  }
+
+  /// The kernel a grouped conv (not depthwise) runs: its own if a dot4 or
+  /// mac one, else the portable dot product.
+  static qc::KernelAttr groupedKernel(qc::KernelAttr kernel) {
+    StringRef name = kernel.getName();
+    if (name.starts_with("dot4.") || name.starts_with("mac."))
+      return kernel;
+    return qc::KernelAttr::get(kernel.getContext(), "dot4.generic", 16, 4, 1,
+                               /*signed_input=*/false);
   }
 
   LogicalResult addOp(qc::AddOp op, Value a, Value bm, Value out) {

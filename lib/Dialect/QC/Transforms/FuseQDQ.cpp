@@ -2,6 +2,7 @@
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
+#include "GroupedConv.h"
 #include "LookupTable.h"
 #include "qc/Dialect/QC/Utils/QuantMath.h"
 
@@ -142,10 +143,8 @@ std::pair<int64_t, int64_t> quantizedBounds(const Epilogue &e,
   return {bound(e.lo, -128), bound(e.hi, 127)};
 }
 
-/// int32 bias = round(b / (s_x · s_w[o])), saturated.
-FailureOr<Value> quantizeBias(PatternRewriter &rewriter, Location loc,
-                              Value floatBias, double inputScale,
-                              ArrayRef<double> weightScales, int64_t channels) {
+/// The float bias `floatBias` of `channels` (zeros if null), if constant.
+FailureOr<SmallVector<float>> floatBiasValues(Value floatBias, int64_t channels) {
   SmallVector<float> b(channels, 0.0f);
   if (floatBias) {
     DenseElementsAttr attr;
@@ -154,6 +153,13 @@ FailureOr<Value> quantizeBias(PatternRewriter &rewriter, Location loc,
       return failure();
     b = llvm::to_vector(attr.getValues<float>());
   }
+  return b;
+}
+
+/// int32 bias = round(b / (s_x · s_w[o])), saturated.
+Value quantizeBias(PatternRewriter &rewriter, Location loc, ArrayRef<float> b,
+                   double inputScale, ArrayRef<double> weightScales) {
+  const int64_t channels = b.size();
   SmallVector<int32_t> q(channels);
   for (int64_t o = 0; o < channels; ++o) {
     double ws = weightScales.size() == 1 ? weightScales[0] : weightScales[o];
@@ -164,6 +170,15 @@ FailureOr<Value> quantizeBias(PatternRewriter &rewriter, Location loc,
   return arith::ConstantOp::create(
              rewriter, loc, type, DenseElementsAttr::get(type, ArrayRef(q)))
       .getResult();
+}
+
+FailureOr<Value> quantizeBias(PatternRewriter &rewriter, Location loc,
+                              Value floatBias, double inputScale,
+                              ArrayRef<double> weightScales, int64_t channels) {
+  auto b = floatBiasValues(floatBias, channels);
+  if (failed(b))
+    return failure();
+  return quantizeBias(rewriter, loc, *b, inputScale, weightScales);
 }
 
 /// An OHWI per-channel weight value built from `values` (row-major over
@@ -253,6 +268,8 @@ struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
           rewriter, loc, outType, x, weight, *bias, Value(), dw.getStrideAttr(),
           dw.getDilationAttr(), qcPad(rewriter, dw.getPad()),
           rewriter.getI64IntegerAttr(c), cmin, cmax, qc::KernelAttr());
+    } else if (auto concat = dyn_cast<tosa::ConcatOp>(anchor)) {
+      result = fuseGroupedConv(rewriter, concat, outType, cmin, cmax);
     } else if (isa<tosa::AddOp, tosa::ReshapeOp>(anchor)) {
       result = fuseFullyConnectedOrAdd(rewriter, anchor, outType, cmin, cmax);
     } else if (auto pool = dyn_cast<tosa::AvgPool2dOp>(anchor)) {
@@ -270,6 +287,46 @@ struct FuseAnchor : OpRewritePattern<quant::QuantizeCastOp> {
       result.getDefiningOp()->setAttr("qc.layer", layer);
     rewriter.replaceOp(qcast, result);
     return success();
+  }
+
+  /// concat(conv_g(slice_g(dcast x)) for each group g) ⇒ one qc.conv2d with
+  /// `groups` (GroupedConv.h): the groups' weights, scales and biases in
+  /// group order.
+  Value fuseGroupedConv(PatternRewriter &rewriter, tosa::ConcatOp concat,
+                        RankedTensorType outType, IntegerAttr cmin,
+                        IntegerAttr cmax) const {
+    auto parts = qc::matchGroupedConv(concat);
+    Value x = parts ? dequantizedActivation(parts->input) : Value();
+    if (!x)
+      return {};
+    SmallVector<int8_t> weights;
+    SmallVector<double> scales;
+    SmallVector<float> biases;
+    std::optional<ConstWeight> first;
+    for (tosa::Conv2DOp conv : parts->convs) {
+      auto w = dequantizedWeight(conv.getWeight());
+      int64_t o = cast<RankedTensorType>(conv.getType()).getShape().back();
+      auto b = floatBiasValues(conv.getBias(), o);
+      if (!w || w->type.getQuantizedDimension() != 0 || failed(b))
+        return {};
+      llvm::append_range(weights, w->values.getValues<int8_t>());
+      llvm::append_range(scales, w->type.getScales());
+      llvm::append_range(biases, *b);
+      if (!first)
+        first = w;
+    }
+    tosa::Conv2DOp conv = parts->convs.front();
+    Location loc = concat.getLoc();
+    SmallVector<int64_t> shape(
+        cast<RankedTensorType>(first->typed.getType()).getShape());
+    shape[0] = scales.size();
+    Value weight = makeWeight(rewriter, loc, first->type, shape, weights, scales);
+    Value bias = quantizeBias(rewriter, loc, biases, scaleOf(x), scales);
+    return qc::Conv2DOp::create(
+        rewriter, loc, outType, x, weight, bias, Value(), conv.getStrideAttr(),
+        conv.getDilationAttr(), qcPad(rewriter, conv.getPad()),
+        rewriter.getI64IntegerAttr(parts->convs.size()), cmin, cmax,
+        qc::KernelAttr());
   }
 
   /// add(dcast a, dcast b) ⇒ qc.add; [add(]reshape(matmul(dcast x, dcast w))

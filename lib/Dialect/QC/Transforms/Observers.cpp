@@ -7,6 +7,7 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Dialect/QC/Utils/Calibration.h"
 
+#include "GroupedConv.h"
 #include "LookupTable.h"
 
 #include "mlir/IR/Matchers.h"
@@ -148,7 +149,8 @@ struct QCInsertObserversPass
       if (op->getNumResults() == 1 && isFloatTensor(op->getResult(0).getType()) &&
           !op->hasTrait<OpTrait::ConstantLike>() && !isa<qc::ObserveOp>(op) &&
           !keepsInputQuantization(op) && !continuesIntoUser(op->getResult(0)) &&
-          !regions.isInterior(op->getResult(0)))
+          !regions.isInterior(op->getResult(0)) &&
+          !qc::enclosingGroupedConv(op->getResult(0)))
         ops.push_back(op);
     });
     for (Operation *op : ops) {

@@ -6,6 +6,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "GroupedConv.h"
+
 #include "qc/Dialect/QC/Utils/QuantMath.h"
 
 #include "mlir/IR/Matchers.h"
@@ -121,7 +124,8 @@ LogicalResult quantizeWeight(OpOperand &use, int32_t axis) {
 }
 
 /// True if `v` reaches a quantize through the ops an integer op fuses: a
-/// clamp; for matmuls a reshape and a constant bias add.
+/// clamp; for matmuls a reshape and a constant bias add; for a group of a
+/// grouped convolution the concat of the groups.
 bool resultIsQuantized(Value v) {
   for (int steps = 0; steps < 4; ++steps) {
     if (!v.hasOneUse())
@@ -129,6 +133,10 @@ bool resultIsQuantized(Value v) {
     Operation *user = *v.getUsers().begin();
     if (isa<quant::QuantizeCastOp>(user))
       return !user->hasAttr("qc.keep_float");
+    if (isa<tosa::ConcatOp>(user) && qc::enclosingGroupedConv(v)) {
+      v = user->getResult(0);
+      continue;
+    }
     if (!isa<tosa::ClampOp, tosa::ReshapeOp, tosa::AddOp>(user))
       return false;
     v = user->getResult(0);

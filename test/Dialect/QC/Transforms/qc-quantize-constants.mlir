@@ -123,3 +123,35 @@ func.func @float_results(%x: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, tenso
   %d = quant.dcast %q : tensor<1x4x4x2x!y> to tensor<1x4x4x2xf32>
   return %c, %d : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// The groups of a grouped conv (GroupedConv.h) reach the quantize through
+// the concat: both weights are quantized (group 1's max|w| 2 ⇒ scale
+// 2/127, q = 127).
+
+!y = !quant.uniform<i8:f32, 0.1:0>
+
+// CHECK-LABEL: func.func @grouped
+// CHECK:         arith.constant dense<127> : tensor<3x1x1x2xi8>
+// CHECK:         quant.scast {{.+}}{0.0078740157480314959,0.0078740157480314959,0.0078740157480314959}>>
+// CHECK:         arith.constant dense<127> : tensor<3x1x1x2xi8>
+// CHECK:         quant.scast {{.+}}{0.015748031496062992,0.015748031496062992,0.015748031496062992}>>
+// CHECK:         tosa.concat
+func.func @grouped(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x6xf32> {
+  %w0 = "tosa.const"() <{values = dense<1.0> : tensor<3x1x1x2xf32>}> : () -> tensor<3x1x1x2xf32>
+  %w1 = "tosa.const"() <{values = dense<2.0> : tensor<3x1x1x2xf32>}> : () -> tensor<3x1x1x2xf32>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<3xf32>}> : () -> tensor<3xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %s0 = tosa.const_shape {values = dense<[0, 0, 0, 0]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %s1 = tosa.const_shape {values = dense<[0, 0, 0, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %sz = tosa.const_shape {values = dense<[1, 4, 4, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %x0 = tosa.slice %x, %s0, %sz : (tensor<1x4x4x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x4x4x2xf32>
+  %x1 = tosa.slice %x, %s1, %sz : (tensor<1x4x4x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x4x4x2xf32>
+  %c0 = tosa.conv2d %x0, %w0, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<3x1x1x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x3xf32>
+  %c1 = tosa.conv2d %x1, %w1, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<3x1x1x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x3xf32>
+  %c = tosa.concat %c0, %c1 {axis = 3 : i32} : (tensor<1x4x4x3xf32>, tensor<1x4x4x3xf32>) -> tensor<1x4x4x6xf32>
+  %q = quant.qcast %c : tensor<1x4x4x6xf32> to tensor<1x4x4x6x!y>
+  %d = quant.dcast %q : tensor<1x4x4x6x!y> to tensor<1x4x4x6xf32>
+  return %d : tensor<1x4x4x6xf32>
+}

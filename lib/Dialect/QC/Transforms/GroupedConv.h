@@ -1,0 +1,42 @@
+//===- GroupedConv.h - a grouped convolution in the float graph -*- C++ -*-===//
+//
+// TOSA has no grouped convolution: the importer writes one as a tosa.slice
+// of the input's channels per group, a tosa.conv2d on each and a
+// tosa.concat of their results along the channels. qc-insert-observers
+// observes only the whole (the concat, or the clamp after it),
+// qc-quantize-constants quantizes the groups' weights and qc-fuse-qdq makes
+// the whole one qc.conv2d with `groups`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_DIALECT_QC_TRANSFORMS_GROUPEDCONV_H
+#define QC_LIB_DIALECT_QC_TRANSFORMS_GROUPEDCONV_H
+
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+
+#include <optional>
+
+namespace qc {
+
+struct GroupedConv {
+  /// What the slices read: the whole input (uncropped: a slice may also
+  /// crop the end rows / columns a strided window leaves unread).
+  mlir::Value input;
+  /// Group g's conv (reading channels [g·C/G, (g+1)·C/G) of the input).
+  llvm::SmallVector<mlir::tosa::Conv2DOp> convs;
+};
+
+/// The grouped convolution `concat` concatenates, if it is one: G >= 2
+/// operands, each a tosa.conv2d used only there reading (only) a slice of
+/// the same NHWC value, slice g the g-th of G equal channel ranges, all
+/// with the same window, weight shape and, where the slices crop rows or
+/// columns, the same output from the uncropped input.
+std::optional<GroupedConv> matchGroupedConv(mlir::tosa::ConcatOp concat);
+
+/// The concat of the grouped convolution that `v` (a group's channel slice
+/// or a group's conv result) is inside, if any.
+mlir::tosa::ConcatOp enclosingGroupedConv(mlir::Value v);
+
+} // namespace qc
+
+#endif
