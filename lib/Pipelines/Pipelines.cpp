@@ -76,6 +76,7 @@ void buildInt8ToLLVMPipeline(OpPassManager &pm) {
 }
 
 void buildFloatToLLVMPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createQCGroupFloatConvs());
   tosa::addTosaToLinalgPasses(pm, TosaToLinalgOptions{});
   pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
   pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());

@@ -266,6 +266,26 @@ def QCCopiesToLinalg : Pass<"qc-copies-to-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def QCGroupFloatConvs : Pass<"qc-group-float-convs", "mlir::func::FuncOp"> {
+  let summary = "Makes each grouped float conv (slices, a conv per group, concat) one linalg grouped conv";
+  let description = [{
+    TOSA has no grouped convolution: the importer writes one as a tosa.slice
+    of each group's input channels, a tosa.conv2d per group and a
+    tosa.concat of the groups (lib/Dialect/QC/Transforms/GroupedConv.h). For
+    the float build (calibration, `--float` libraries) that is a loop nest
+    per group, hundreds in a RegNet or ResNeXt, which LLVM then optimizes as
+    one huge function for a quarter of an hour or more. This pass, run
+    before tosa-to-linalg, makes each such group of ops one
+    `linalg.conv_2d_nhwgc_gfhwc` over the (cropped, padded) input viewed as
+    [N, H, W, G, C/G], with constant weights [G, O/G, KH, KW, C/G] and the
+    biases broadcast into its output [N, OH, OW, G, O/G], collapsed back to
+    NHWC. Groups whose weights or biases are not constants stay as they are.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def QCVectorizeFloatConvs : Pass<"qc-vectorize-float-convs", "mlir::func::FuncOp"> {
   let summary = "Lowers f32 convolutions and batched matmuls on buffers to vector loops";
   let description = [{
