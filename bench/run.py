@@ -3,12 +3,16 @@
 
     /usr/bin/python3 bench/run.py [--quick] [--rounds R] [--runs N]
                                   [--model-rounds M]
+                                  [--layer-sets rn50,mbv2,rx50]
+                                  [--models resnet18,mobilenet_v2]
                                   [--results bench/RESULTS.md]
 
 Measures, all in one run and on one core:
   * the int8 peak of the core: 24 independent `vpdpbusd zmm` and, where the
     CPU has AMX, 4 independent `tdpbusd` tiles (bench/peak.c);
-  * per-layer int8 convolutions of ResNet-50 and MobileNetV2 (batch 1):
+  * per-layer int8 convolutions of ResNet-50, MobileNetV2 and the grouped
+    3x3 convolutions of ResNeXt-50 32x4d (batch 1; Halide's schedule has no
+    grouped form, so those rows have no Halide time):
     qc (a generated library per layer built with --io int8 for the host,
     AMX tiles where the CPU has them, and for x86_64-avx512vnni, so it takes and
     returns int8 tensors like the peer; the time includes qc's staging copy
@@ -16,7 +20,8 @@ Measures, all in one run and on one core:
     its default ISA choice and limited with ONEDNN_MAX_CPU_ISA=
     AVX512_CORE_VNNI) and Halide 14 (bench/halide_conv.cpp: a VNNI schedule
     with register tiles, JIT-compiled);
-  * whole torchvision resnet18 and mobilenet_v2 (224x224, weights=None):
+  * whole torchvision resnet18 and mobilenet_v2 (224x224, weights=None;
+    --models names others, e.g. regnet_y_400mf,resnext50_32x4d):
     qc int8 (calibrated by qc, and PyTorch's own int8 model exported as QDQ
     ONNX) against PyTorch 1.13 int8 (FX quantization, onednn engine), ONNX
     Runtime 1.30 int8 on the same QDQ file (npm onnxruntime-node), and both
@@ -507,10 +512,22 @@ def main():
     ap.add_argument("--cpu", type=int, default=None,
                     help="CPU for the one-thread runs (default: the one with "
                          "the fastest peak micro-benchmark)")
+    ap.add_argument("--layer-sets", default="rn50,mbv2,rx50",
+                    help="which layer tables to run: rn50 (ResNet-50), mbv2 "
+                         "(MobileNetV2), rx50 (ResNeXt-50 32x4d grouped convs)")
+    ap.add_argument("--models", default="resnet18,mobilenet_v2",
+                    help="torchvision models for the whole-model comparison")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     args = ap.parse_args()
+    sets = {"rn50": RESNET50, "mbv2": MOBILENET_V2, "rx50": RESNEXT50}
+    unknown = [n for n in args.layer_sets.split(",") if n not in sets]
+    if unknown:
+        raise SystemExit(f"bench: unknown layer set(s) {unknown} (known: {sorted(sets)})")
     command = "/usr/bin/python3 bench/run.py" + (" --quick" if args.quick else "") + (
-        f" --cpu {args.cpu}" if args.cpu is not None else "")
+        f" --cpu {args.cpu}" if args.cpu is not None else "") + "".join(
+        f" --{k.replace('_', '-')} {getattr(args, k)}"
+        for k in ("layer_sets", "models", "model_rounds")
+        if getattr(args, k) != ap.get_default(k))
     if args.quick:
         args.rounds, args.runs = 2, 5
     ensure_peers()
@@ -535,7 +552,7 @@ def main():
                             else "the one with the fastest peak")
         peaks["per_cpu"] = per_cpu
         print(f"one-thread runs on cpu {ONE_CPU}", flush=True)
-        layers = RESNET50 + MOBILENET_V2 + RESNEXT50
+        layers = [l for n in args.layer_sets.split(",") for l in sets[n]]
         if args.quick:
             layers = layers[1:4] + MOBILENET_V2[1:3]
         print("layers:", flush=True)
@@ -543,7 +560,7 @@ def main():
         mrows = []
         if not args.quick:
             print("models:", flush=True)
-            mrows = bench_models(tools, ["resnet18", "mobilenet_v2"], work,
+            mrows = bench_models(tools, args.models.split(","), work,
                                  args.model_rounds, max(5, args.runs // 2))
     write_results(args.results, command, peaks, lrows, mrows)
     plot(os.path.join(os.path.dirname(args.results), "results.png"), peaks, lrows)
