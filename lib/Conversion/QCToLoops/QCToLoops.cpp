@@ -324,12 +324,13 @@ struct ConvShape {
 /// tile's channel vectors, which share each activation broadcast) reads
 /// one slice [start, start + width) of the input channels (padded to a
 /// multiple of 4) covering all its groups, its weights zero outside each
-/// channel's own group. `width` is the same for every block and, as every
-/// start, a multiple of 4 (a dot4 step). A dense conv (groups = 1) has one
-/// slice, all the channels; a grouped one whose blocks lie inside one group
-/// has exactly that group's channels; a block spanning k groups (a vector
-/// of 16 channels over groups of 4 output channels: k = 4) multiplies k
-/// times the work it needs, the price of whole vectors.
+/// channel's own group. `width` is the same for every block (the widest
+/// block's) and, as every start, a multiple of 4 (a dot4 step). A dense conv
+/// (groups = 1) has one slice, all the channels; a grouped one whose blocks
+/// each lie inside one group, with C/groups a multiple of 4, has exactly
+/// that group's channels; a block spanning k groups (a vector of 16
+/// channels over groups of 4 output channels: k = 4) multiplies k times the
+/// work it needs, the price of whole vectors.
 struct ChannelSlices {
   int64_t width;
   SmallVector<int64_t> start; // per block
@@ -910,7 +911,7 @@ public:
                     {s.n, hp, wp, cp});
   }
 
-  /// Runs `tile(p0, n, g, vectors)` over every tile of a dense conv: channel
+  /// Runs `tile(p0, n, g, vectors)` over every tile of a conv: channel
   /// groups of up to `groupVectors` channel vectors (`vectors` static, the
   /// last group may be smaller) outside, so a group's weights stay in cache
   /// while every pixel tile uses them, tiles of up to `tilePixels` output
@@ -1044,7 +1045,13 @@ public:
       const int64_t budget = MB * NB;
       while (MB > 1 && og % (MB * L) != 0)
         --MB;
-      NB = std::clamp<int64_t>(budget / MB, 1, std::max<int64_t>(pixels, 1));
+      // ... within the vector registers: the accumulators, a step's weights
+      // and, where one load holds a pixel's L activation groups (AArch64),
+      // that register per pixel.
+      const int64_t held = target().activationGroupsPerLoad(kernel) == L ? 1 : 0;
+      const int64_t fit = (target().vectorRegisters() - MB - 1) / (MB + held);
+      NB = std::clamp<int64_t>(std::min(budget / MB, fit), 1,
+                               std::max<int64_t>(pixels, 1));
     }
     const ChannelSlices slices = channelSlices(s, MB * L);
     // Steps of the reduction per tap: the slice's groups of 4 channels.
@@ -1058,8 +1065,9 @@ public:
     const bool outer = kernel.getName().starts_with("mac.");
 
     // Packed weights: channel groups of MB vectors (the last may be
-    // smaller), each [ky][kx][c/4][m][lane][c%4] ([ky][kx][c/4][m][c%4][lane]
-    // for `mac.*`), so one tile's weights for one step of the reduction are
+    // smaller), each [ky][kx][k/4][m][lane][k%4] ([ky][kx][k/4][m][k%4][lane]
+    // for `mac.*`), k the channel in the group's slice (all channels for a
+    // dense conv), so one tile's weights for one step of the reduction are
     // MB consecutive vectors. The bias absorbs the input's zero point and,
     // for kernels taking unsigned input, its +128: Σ(x+128)·w − (128 + zx)·Σw.
     const int64_t groupStride = MB * s.kh * s.kw * c4 * L * 4;

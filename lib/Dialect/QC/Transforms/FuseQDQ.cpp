@@ -35,8 +35,8 @@ Value dequantizedActivation(Value v) {
 
 /// The input of a tosa.slice that only crops the end rows/columns of an NHWC
 /// tensor (what the importer emits when a strided window leaves them unread;
-/// TOSA wants the division by the stride exact), if `v` is one and a window
-/// of `conv`'s geometry over the uncropped input gives the same output.
+/// TOSA wants the division by the stride exact), if `v` is one and no window
+/// of `conv`'s reads a cropped row or column (qc::cropIsUnread).
 /// qc.conv2d rounds the window count down, so it reads the uncropped input.
 /// The quantizer gives the crop the scale and zero point of its input, so
 /// the conv often reads dcast(qcast(slice(dcast x))) with the qcast's type
@@ -77,8 +77,9 @@ Value uncroppedConvInput(ConvT conv) {
   ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
                     dil = conv.getDilation();
   for (int i = 0; i < 2; ++i)
-    if (qc::windowOutSize(in.getDimSize(1 + i), k[i], stride[i], dil[i],
-                          pad[2 * i], pad[2 * i + 1]) != out.getDimSize(1 + i))
+    if (!qc::cropIsUnread(in.getDimSize(1 + i), cropped.getDimSize(1 + i), k[i],
+                          stride[i], dil[i], pad[2 * i], pad[2 * i + 1],
+                          out.getDimSize(1 + i)))
       return v;
   return slice.getInput1();
 }

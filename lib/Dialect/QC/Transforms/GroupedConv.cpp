@@ -23,6 +23,14 @@ std::optional<SmallVector<int64_t>> constantInts(Value v) {
 }
 } // namespace
 
+bool cropIsUnread(int64_t size, int64_t kept, int64_t k, int64_t s, int64_t d,
+                  int64_t before, int64_t after, int64_t out) {
+  if (kept == size)
+    return true;
+  return windowOutSize(size, k, s, d, before, after) == out &&
+         (out - 1) * s - before + (k - 1) * d < kept;
+}
+
 std::optional<GroupedConv> matchGroupedConv(tosa::ConcatOp concat) {
   const int64_t groups = concat->getNumOperands();
   auto outType = cast<RankedTensorType>(concat.getType());
@@ -63,8 +71,8 @@ std::optional<GroupedConv> matchGroupedConv(tosa::ConcatOp concat) {
           sliced != first.getInput().getType())
         return std::nullopt;
     } else {
-      // Rows or columns cropped: qc.conv2d reads the uncropped input, so
-      // its window count there must be the same.
+      // Rows or columns cropped: the grouped conv reads the uncropped
+      // input, so no window may read what the crop removed.
       auto w = cast<RankedTensorType>(conv.getWeight().getType());
       auto out = cast<RankedTensorType>(conv.getType());
       if (!w.hasStaticShape() || !out.hasStaticShape())
@@ -72,9 +80,9 @@ std::optional<GroupedConv> matchGroupedConv(tosa::ConcatOp concat) {
       ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
                         dil = conv.getDilation();
       for (int i = 0; i < 2; ++i)
-        if (windowOutSize(in.getDimSize(1 + i), w.getDimSize(1 + i), stride[i],
-                          dil[i], pad[2 * i], pad[2 * i + 1]) !=
-            out.getDimSize(1 + i))
+        if (!cropIsUnread(in.getDimSize(1 + i), sliced.getDimSize(1 + i),
+                          w.getDimSize(1 + i), stride[i], dil[i], pad[2 * i],
+                          pad[2 * i + 1], out.getDimSize(1 + i)))
           return std::nullopt;
     }
     r.convs.push_back(conv);

@@ -26,11 +26,19 @@ struct GroupedConv {
   llvm::SmallVector<mlir::tosa::Conv2DOp> convs;
 };
 
+/// Whether a window (kernel k, stride s, dilation d, padding before / after)
+/// over the first `kept` of `size` rows (or columns), `out` windows, reads
+/// the same values as over all `size`: no window reaches row `kept` (the
+/// last ends at (out − 1)·s − before + (k − 1)·d) and the whole input makes
+/// no more windows. A crop that the end padding replaces with zeros is not.
+bool cropIsUnread(int64_t size, int64_t kept, int64_t k, int64_t s, int64_t d,
+                  int64_t before, int64_t after, int64_t out);
+
 /// The grouped convolution `concat` concatenates, if it is one: G >= 2
 /// operands, each a tosa.conv2d used only there reading (only) a slice of
 /// the same NHWC value, slice g the g-th of G equal channel ranges, all
 /// with the same window, weight shape and, where the slices crop rows or
-/// columns, the same output from the uncropped input.
+/// columns, crops no row or column a window reads (cropIsUnread).
 std::optional<GroupedConv> matchGroupedConv(mlir::tosa::ConcatOp concat);
 
 /// The concat of the grouped convolution that `v` (a group's channel slice

@@ -419,12 +419,13 @@ func.func @rescaled(%x: tensor<1x6x6x2xf32>) -> tensor<1x3x3x1xf32> {
 // -----
 
 // A grouped conv (GroupedConv.h: slices of each group's channels, here also
-// cropping the row and column a stride-2 window leaves unread, a conv per
-// group, the concat) ⇒ one qc.conv2d with groups = 2 on the uncropped input:
+// cropping the last row and column, which a stride-2 window padded only at
+// the top and left never reads, a conv per group, the concat) ⇒ one
+// qc.conv2d with groups = 2 on the uncropped input:
 // the groups' weights and scales one after the other, the biases quantized
 // with them: [1, −2, 0.5] / (0.1·[0.5, 0.25, 0.5]) = [20, −80, 10] and
 // [0, 1, −1] / (0.1·[0.25, 0.5, 0.25]) = [0, 20, −40]; clamp [0, 6] ⇒
-// [−100, 20]; TOSA pad [0, 1, 0, 1] ⇒ qc [0, 0, 1, 1].
+// [−100, 20]; TOSA pad [1, 0, 1, 0] ⇒ qc [1, 1, 0, 0].
 
 !x = !quant.uniform<i8:f32, 0.1:-10>
 !y = !quant.uniform<i8:f32, 0.05:-100>
@@ -433,17 +434,17 @@ func.func @rescaled(%x: tensor<1x6x6x2xf32>) -> tensor<1x3x3x1xf32> {
 
 // CHECK-LABEL: func.func @grouped
 // CHECK-DAG:     %[[B:.+]] = arith.constant dense<[20, -80, 10, 0, 20, -40]> : tensor<6xi32>
-// CHECK-DAG:     %[[Q:.+]] = quant.qcast %{{.+}} : tensor<1x5x5x4xf32> to tensor<1x5x5x4x
+// CHECK-DAG:     %[[Q:.+]] = quant.qcast %{{.+}} : tensor<1x7x7x4xf32> to tensor<1x7x7x4x
 // CHECK-DAG:     %[[WI:.+]] = arith.constant dense<"0x010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202"> : tensor<6x3x3x2xi8>
 // CHECK-DAG:     %[[W:.+]] = quant.scast %[[WI]] : tensor<6x3x3x2xi8> to tensor<6x3x3x2x!quant.uniform<i8<-127:127>:f32:0, {5.000000e-01,2.500000e-01,5.000000e-01,2.500000e-01,5.000000e-01,2.500000e-01}>>
-// CHECK:         %[[C:.+]] = qc.conv2d %[[Q]], %[[W]], %[[B]] {clamp_max = 20 : i64, clamp_min = -100 : i64, dilation = array<i64: 1, 1>, groups = 2 : i64, pad = array<i64: 0, 0, 1, 1>, qc.layer = "relu", stride = array<i64: 2, 2>}
-// CHECK-SAME:      -> tensor<1x2x2x6x!quant.uniform<i8:f32, 5.000000e-02:-100>>
+// CHECK:         %[[C:.+]] = qc.conv2d %[[Q]], %[[W]], %[[B]] {clamp_max = 20 : i64, clamp_min = -100 : i64, dilation = array<i64: 1, 1>, groups = 2 : i64, pad = array<i64: 1, 1, 0, 0>, qc.layer = "relu", stride = array<i64: 2, 2>}
+// CHECK-SAME:      -> tensor<1x3x3x6x!quant.uniform<i8:f32, 5.000000e-02:-100>>
 // CHECK-NEXT:    %[[D:.+]] = quant.dcast %[[C]]
 // CHECK-NEXT:    return %[[D]]
 // CHECK-NOT:     tosa.
-func.func @grouped(%x: tensor<1x5x5x4xf32>) -> tensor<1x2x2x6xf32> {
-  %q = quant.qcast %x : tensor<1x5x5x4xf32> to tensor<1x5x5x4x!x>
-  %d = quant.dcast %q : tensor<1x5x5x4x!x> to tensor<1x5x5x4xf32>
+func.func @grouped(%x: tensor<1x7x7x4xf32>) -> tensor<1x3x3x6xf32> {
+  %q = quant.qcast %x : tensor<1x7x7x4xf32> to tensor<1x7x7x4x!x>
+  %d = quant.dcast %q : tensor<1x7x7x4x!x> to tensor<1x7x7x4xf32>
   %wi0 = arith.constant dense<1> : tensor<3x3x3x2xi8>
   %ws0 = quant.scast %wi0 : tensor<3x3x3x2xi8> to tensor<3x3x3x2x!w0>
   %wd0 = quant.dcast %ws0 : tensor<3x3x3x2x!w0> to tensor<3x3x3x2xf32>
@@ -455,14 +456,14 @@ func.func @grouped(%x: tensor<1x5x5x4xf32>) -> tensor<1x2x2x6xf32> {
   %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %s0 = tosa.const_shape {values = dense<[0, 0, 0, 0]> : tensor<4xindex>} : () -> !tosa.shape<4>
   %s1 = tosa.const_shape {values = dense<[0, 0, 0, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
-  %sz = tosa.const_shape {values = dense<[1, 4, 4, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
-  %x0 = tosa.slice %d, %s0, %sz : (tensor<1x5x5x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x4x4x2xf32>
-  %x1 = tosa.slice %d, %s1, %sz : (tensor<1x5x5x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x4x4x2xf32>
-  %c0 = tosa.conv2d %x0, %wd0, %b0, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>} : (tensor<1x4x4x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x3xf32>
-  %c1 = tosa.conv2d %x1, %wd1, %b1, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>} : (tensor<1x4x4x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x3xf32>
-  %c = tosa.concat %c0, %c1 {axis = 3 : i32} : (tensor<1x2x2x3xf32>, tensor<1x2x2x3xf32>) -> tensor<1x2x2x6xf32>
-  %r = tosa.clamp %c {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x2x2x6xf32>) -> tensor<1x2x2x6xf32>
-  %oq = quant.qcast %r {qc.layer = "relu"} : tensor<1x2x2x6xf32> to tensor<1x2x2x6x!y>
-  %od = quant.dcast %oq : tensor<1x2x2x6x!y> to tensor<1x2x2x6xf32>
-  return %od : tensor<1x2x2x6xf32>
+  %sz = tosa.const_shape {values = dense<[1, 6, 6, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %x0 = tosa.slice %d, %s0, %sz : (tensor<1x7x7x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x6x6x2xf32>
+  %x1 = tosa.slice %d, %s1, %sz : (tensor<1x7x7x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x6x6x2xf32>
+  %c0 = tosa.conv2d %x0, %wd0, %b0, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 0, 1, 0>, stride = array<i64: 2, 2>} : (tensor<1x6x6x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x3xf32>
+  %c1 = tosa.conv2d %x1, %wd1, %b1, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 0, 1, 0>, stride = array<i64: 2, 2>} : (tensor<1x6x6x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x3xf32>
+  %c = tosa.concat %c0, %c1 {axis = 3 : i32} : (tensor<1x3x3x3xf32>, tensor<1x3x3x3xf32>) -> tensor<1x3x3x6xf32>
+  %r = tosa.clamp %c {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x3x3x6xf32>) -> tensor<1x3x3x6xf32>
+  %oq = quant.qcast %r {qc.layer = "relu"} : tensor<1x3x3x6xf32> to tensor<1x3x3x6x!y>
+  %od = quant.dcast %oq : tensor<1x3x3x6x!y> to tensor<1x3x3x6xf32>
+  return %od : tensor<1x3x3x6xf32>
 }

@@ -179,7 +179,8 @@ func.func @two_sources(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf
 
 // A grouped conv as the importer writes it (a slice of each group's channels,
 // a conv per group, the concat of the groups; here the slices also crop the
-// last row and column a stride-2 window leaves unread) is one integer op:
+// last row and column, which a stride-2 window padded only at the top and
+// left never reads) is one integer op:
 // the slices and the groups' results are not observed, only the clamp after
 // the concat.
 
@@ -190,21 +191,21 @@ func.func @two_sources(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf
 // CHECK-NEXT:    %[[R:.+]] = tosa.clamp %[[C]]
 // CHECK-NEXT:    %[[OR:.+]] = qc.observe %[[R]] {name = "relu"}
 // CHECK-NEXT:    return %[[OR]]
-func.func @grouped(%x: tensor<1x5x5x4xf32> {qc.name = "x"}) -> tensor<1x2x2x6xf32> {
+func.func @grouped(%x: tensor<1x7x7x4xf32> {qc.name = "x"}) -> tensor<1x3x3x6xf32> {
   %w0 = "tosa.const"() <{values = dense<1.0> : tensor<3x3x3x2xf32>}> : () -> tensor<3x3x3x2xf32>
   %w1 = "tosa.const"() <{values = dense<2.0> : tensor<3x3x3x2xf32>}> : () -> tensor<3x3x3x2xf32>
   %b = "tosa.const"() <{values = dense<0.0> : tensor<3xf32>}> : () -> tensor<3xf32>
   %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %s0 = tosa.const_shape {values = dense<[0, 0, 0, 0]> : tensor<4xindex>} : () -> !tosa.shape<4>
   %s1 = tosa.const_shape {values = dense<[0, 0, 0, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
-  %sz = tosa.const_shape {values = dense<[1, 4, 4, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
-  %x0 = tosa.slice %x, %s0, %sz : (tensor<1x5x5x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x4x4x2xf32> loc("slice0")
-  %x1 = tosa.slice %x, %s1, %sz : (tensor<1x5x5x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x4x4x2xf32> loc("slice1")
-  %c0 = tosa.conv2d %x0, %w0, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>} : (tensor<1x4x4x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x3xf32> loc("conv0")
-  %c1 = tosa.conv2d %x1, %w1, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>} : (tensor<1x4x4x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x3xf32> loc("conv1")
-  %c = tosa.concat %c0, %c1 {axis = 3 : i32} : (tensor<1x2x2x3xf32>, tensor<1x2x2x3xf32>) -> tensor<1x2x2x6xf32> loc("concat")
-  %r = tosa.clamp %c {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x2x2x6xf32>) -> tensor<1x2x2x6xf32> loc("relu")
-  return %r : tensor<1x2x2x6xf32>
+  %sz = tosa.const_shape {values = dense<[1, 6, 6, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %x0 = tosa.slice %x, %s0, %sz : (tensor<1x7x7x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x6x6x2xf32> loc("slice0")
+  %x1 = tosa.slice %x, %s1, %sz : (tensor<1x7x7x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x6x6x2xf32> loc("slice1")
+  %c0 = tosa.conv2d %x0, %w0, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 0, 1, 0>, stride = array<i64: 2, 2>} : (tensor<1x6x6x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x3xf32> loc("conv0")
+  %c1 = tosa.conv2d %x1, %w1, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 0, 1, 0>, stride = array<i64: 2, 2>} : (tensor<1x6x6x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x3x3x3xf32> loc("conv1")
+  %c = tosa.concat %c0, %c1 {axis = 3 : i32} : (tensor<1x3x3x3xf32>, tensor<1x3x3x3xf32>) -> tensor<1x3x3x6xf32> loc("concat")
+  %r = tosa.clamp %c {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x3x3x6xf32>) -> tensor<1x3x3x6xf32> loc("relu")
+  return %r : tensor<1x3x3x6xf32>
 }
 
 // -----
@@ -228,4 +229,28 @@ func.func @not_grouped(%x: tensor<1x4x4x4xf32> {qc.name = "x"}) -> tensor<1x4x4x
   %c1 = tosa.conv2d %x1, %w, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<3x1x1x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x3xf32>
   %c = tosa.concat %c0, %c1 {axis = 3 : i32} : (tensor<1x4x4x3xf32>, tensor<1x4x4x3xf32>) -> tensor<1x4x4x6xf32>
   return %c : tensor<1x4x4x6xf32>
+}
+
+// -----
+
+// Not a grouped conv either: the slices crop the last row and column, but
+// the end padding puts zeros there where the uncropped input has values
+// (the last window reads row 4), so everything is observed.
+
+// CHECK-LABEL: func.func @crop_read
+// CHECK-COUNT-6: qc.observe
+// CHECK-NOT:     qc.observe
+func.func @crop_read(%x: tensor<1x5x5x4xf32> {qc.name = "x"}) -> tensor<1x2x2x6xf32> {
+  %w = "tosa.const"() <{values = dense<1.0> : tensor<3x3x3x2xf32>}> : () -> tensor<3x3x3x2xf32>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<3xf32>}> : () -> tensor<3xf32>
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %s0 = tosa.const_shape {values = dense<[0, 0, 0, 0]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %s1 = tosa.const_shape {values = dense<[0, 0, 0, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %sz = tosa.const_shape {values = dense<[1, 4, 4, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %x0 = tosa.slice %x, %s0, %sz : (tensor<1x5x5x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x4x4x2xf32>
+  %x1 = tosa.slice %x, %s1, %sz : (tensor<1x5x5x4xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x4x4x2xf32>
+  %c0 = tosa.conv2d %x0, %w, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>} : (tensor<1x4x4x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x3xf32>
+  %c1 = tosa.conv2d %x1, %w, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>} : (tensor<1x4x4x2xf32>, tensor<3x3x3x2xf32>, tensor<3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x3xf32>
+  %c = tosa.concat %c0, %c1 {axis = 3 : i32} : (tensor<1x2x2x3xf32>, tensor<1x2x2x3xf32>) -> tensor<1x2x2x6xf32>
+  return %c : tensor<1x2x2x6xf32>
 }

@@ -27,8 +27,10 @@ def QCInsertObservers : Pass<"qc-insert-observers", "mlir::func::FuncOp"> {
     Observes function arguments and the result of each chain of ops that
     becomes one integer op: a conv/matmul/add/avg-pool with its bias and clamp
     epilogue is observed once, after the epilogue. Ops that keep their input's
-    quantization (reshape, transpose, max-pool) are not observed. Observers are
-    named after the op location (`NameLoc`), made unique.
+    quantization (reshape, transpose, max-pool) are not observed, nor are the
+    inside of a grouped conv as the importer writes it (each group's channel
+    slice and conv result: only the concat, or the clamp after it). Observers
+    are named after the op location (`NameLoc`), made unique.
     ```mlir
     %0 = tosa.conv2d ...            %0 = tosa.conv2d ...
     %1 = tosa.clamp %0 ...    =>    %1 = tosa.clamp %0 ...
@@ -93,8 +95,8 @@ def QCQuantizeConstants : Pass<"qc-quantize-constants", "mlir::func::FuncOp"> {
     `quant.dcast(quant.scast(arith.constant i8))` with one scale per output
     channel, scale = max|w|/127, values in [−127, 127]. Only weights of ops
     whose result is quantized (through an optional clamp, or reshape and bias
-    add for matmuls) are touched: the others stay float ops with float
-    weights.
+    add for matmuls, or the concat of a grouped conv's groups) are touched:
+    the others stay float ops with float weights.
 
     A constant carrying `qc.weight_scales` (one f64 per output channel, set
     by the ONNX importer on weights of QDQ models) keeps those scales when
@@ -110,7 +112,9 @@ def QCFuseQDQ : Pass<"qc-fuse-qdq", "mlir::func::FuncOp"> {
     `qcast(clamp?(conv(dcast x, dcast w, bias)))` ⇒ `qc.conv2d x, w, bias_i32`
     with bias_i32 = round(bias / (s_x·s_w[c])) and the clamp folded into the
     epilogue bounds; likewise for depthwise conv, fully-connected matmuls,
-    add and average pooling. Reshape, transpose and max pooling keep their
+    add and average pooling, and a grouped conv as the importer writes it
+    (`qcast(clamp?(concat(conv_g(slice_g(dcast x)))))`, GroupedConv.h) ⇒ one
+    `qc.conv2d` with `groups`. Reshape, transpose and max pooling keep their
     input's quantization: `reshape(dcast q)` ⇒ `dcast(qc.reshape q)`.
     An elementwise float function of one quantized tensor (sigmoid, tanh,
     erf-GELU, hard-swish, clamp, …, chains of them with splat constants)
