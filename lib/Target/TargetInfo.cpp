@@ -125,6 +125,23 @@ KernelAttr tileKernel(MLIRContext *ctx, StringRef name, int64_t lanes,
   return KernelAttr::get(ctx, name, lanes, nb, mb, signedInput);
 }
 
+KernelAttr TargetInfo::selectGroupedKernel(MLIRContext *ctx,
+                                           int64_t outChannels,
+                                           int64_t groupChannels,
+                                           int64_t pixels) const {
+  KernelAttr k = selectKernel(ctx, outChannels, pixels);
+  const int64_t lanes = k.getLanes();
+  int64_t mb = std::max<int64_t>(1, k.getChannelBlocks());
+  const int64_t budget = mb * std::max<int64_t>(1, k.getBlock());
+  while (mb > 1 && groupChannels % (mb * lanes) != 0)
+    --mb;
+  const int64_t held = activationGroupsPerLoad(k) == lanes ? 1 : 0;
+  const int64_t fit = (vectorRegisters() - mb - 1) / (mb + held);
+  const int64_t nb = std::clamp<int64_t>(std::min(budget / mb, fit), 1,
+                                         std::max<int64_t>(pixels, 1));
+  return KernelAttr::get(ctx, k.getName(), lanes, nb, mb, k.getSignedInput());
+}
+
 Value TargetInfo::emitScaleRoundShift(OpBuilder &b, Location loc, Value acc,
                                       Value m, Value s) const {
   auto type = cast<VectorType>(acc.getType());

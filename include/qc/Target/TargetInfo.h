@@ -133,6 +133,16 @@ public:
   /// AVX-512, 16 without; AArch64 and RVV: 32).
   virtual int64_t vectorRegisters() const { return 16; }
 
+  /// The kernel of a grouped conv (1 < groups) with `groupChannels` output
+  /// channels per group: selectKernel's, its register tile reshaped. A
+  /// tile's channel vectors share their activations, so they lie in one
+  /// group (as many as divide the group's vectors, else one); the pixels
+  /// take the accumulators left, within the vector registers (the
+  /// accumulators, a step's weights and, where one load holds a pixel's
+  /// activation groups for all lanes, that register per pixel).
+  KernelAttr selectGroupedKernel(mlir::MLIRContext *ctx, int64_t outChannels,
+                                 int64_t groupChannels, int64_t pixels) const;
+
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).
   virtual bool supportsKernel(KernelAttr kernel) const = 0;

@@ -334,11 +334,17 @@ struct ConvShape {
 struct ChannelSlices {
   int64_t width;
   SmallVector<int64_t> start; // per block
+  /// The step between the starts where they are g·step (0 for one slice at
+  /// 0), else -1 (a table of them).
+  int64_t step;
+  /// Input channels per output's reduction, for work estimates: C for a
+  /// dense conv, the width for a grouped one.
+  int64_t reduced;
 };
 ChannelSlices channelSlices(const ConvShape &s, int64_t blockChannels) {
   const int64_t cp = ceilDiv(s.c, 4) * 4;
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
-  ChannelSlices r{4, {}};
+  ChannelSlices r{4, {}, 0, s.c};
   for (int64_t first = 0; first < s.o; first += blockChannels) {
     const int64_t last = std::min(first + blockChannels, s.o) - 1;
     const int64_t lo = first / og * cg / 4 * 4;
@@ -349,6 +355,12 @@ ChannelSlices channelSlices(const ConvShape &s, int64_t blockChannels) {
   // the padded channels: it ends at cp instead.
   for (int64_t &start : r.start)
     start = std::min(start, cp - r.width);
+  r.step = r.start.size() > 1 ? r.start[1] : 0;
+  for (size_t g = 0; g < r.start.size(); ++g)
+    if (r.start[g] != int64_t(g) * r.step)
+      r.step = -1;
+  if (s.groups != 1)
+    r.reduced = r.width;
   return r;
 }
 
@@ -1034,25 +1046,11 @@ public:
     // Register tile: NB output pixels × MB vectors of L output channels,
     // MB·NB accumulators live across the whole reduction.
     const int64_t L = kernel.getLanes();
+    // (A grouped conv's tile comes from TargetInfo::selectGroupedKernel.)
+    const int64_t NB = std::max<int64_t>(1, kernel.getBlock());
     const int64_t cp = ceilDiv(s.c, 4) * 4, ob = ceilDiv(s.o, L);
-    int64_t MB = std::clamp<int64_t>(kernel.getChannelBlocks(), 1, ob);
-    int64_t NB = std::max<int64_t>(1, kernel.getBlock());
-    const int64_t og = s.o / s.groups, pixels = s.n * s.oh * s.ow;
-    if (s.groups != 1) {
-      // The vectors of a tile share their activations, so they lie in one
-      // group (as many as divide its vectors) or the tile is one vector;
-      // the pixels take the accumulators left.
-      const int64_t budget = MB * NB;
-      while (MB > 1 && og % (MB * L) != 0)
-        --MB;
-      // ... within the vector registers: the accumulators, a step's weights
-      // and, where one load holds a pixel's L activation groups (AArch64),
-      // that register per pixel.
-      const int64_t held = target().activationGroupsPerLoad(kernel) == L ? 1 : 0;
-      const int64_t fit = (target().vectorRegisters() - MB - 1) / (MB + held);
-      NB = std::clamp<int64_t>(std::min(budget / MB, fit), 1,
-                               std::max<int64_t>(pixels, 1));
-    }
+    const int64_t MB = std::clamp<int64_t>(kernel.getChannelBlocks(), 1, ob);
+    const int64_t pixels = s.n * s.oh * s.ow;
     const ChannelSlices slices = channelSlices(s, MB * L);
     // Steps of the reduction per tap: the slice's groups of 4 channels.
     const int64_t c4 = slices.width / 4;
@@ -1206,27 +1204,15 @@ public:
                      hi, res);
       }
     };
-    // Multiply-adds: a grouped conv's are its slices'.
-    const int64_t reduced = s.groups == 1 ? s.c : slices.width;
-    forEachTile(ob, MB, pixels, NB, pixels * s.o * reduced * s.kh * s.kw,
+    forEachTile(ob, MB, pixels, NB, pixels * s.o * slices.reduced * s.kh * s.kw,
                 s.o * slices.width * s.kh * s.kw,
                 s.n * (s.h + s.pt + s.pb) * wp * cp, emitTile);
     return success();
   }
 
-  /// The step between the slices' starts where they are g·step (0 for one
-  /// slice), else -1.
-  static int64_t sliceStep(const ChannelSlices &slices) {
-    const int64_t step = slices.start.size() > 1 ? slices.start[1] : 0;
-    for (size_t g = 0; g < slices.start.size(); ++g)
-      if (slices.start[g] != int64_t(g) * step)
-        return -1;
-    return step;
-  }
-
   /// A table of the slices' starts where they are not g·step, else null.
   Value sliceStarts(const ChannelSlices &slices) {
-    if (sliceStep(slices) >= 0)
+    if (slices.step >= 0)
       return Value();
     return e.global<int32_t>(
         SmallVector<int32_t>(slices.start.begin(), slices.start.end()),
@@ -1239,8 +1225,7 @@ public:
     if (starts)
       return arith::IndexCastOp::create(e.b, e.loc, e.b.getIndexType(),
                                         e.load(starts, g));
-    const int64_t step = sliceStep(slices);
-    return step == 0 ? Value() : e.mul(g, e.index(step));
+    return slices.step == 0 ? Value() : e.mul(g, e.index(slices.step));
   }
 
   /// One step (4 input channels from `chanOffset`) of a `mac.*` kernel:
@@ -1365,7 +1350,7 @@ public:
     };
     const int64_t pixels = s.n * s.oh * s.ow;
     forEachTile(ceilDiv(s.o, W), 1, pixels, NB,
-                pixels * s.o * (s.groups == 1 ? s.c : width) * taps,
+                pixels * s.o * slices.reduced * taps,
                 2 * s.o * width * taps, s.n * (s.h + s.pt + s.pb) * wp * cp,
                 emitTile);
     return success();

@@ -37,6 +37,9 @@ struct QCSelectKernelsPass
                             conv.getDilation()[1],
                             stride[0] == 1 && stride[1] == 1});
       }
+      if (auto conv = dyn_cast<qc::Conv2DOp>(op); conv && conv.getGroups() != 1)
+        kernel = info->selectGroupedKernel(&getContext(), channels,
+                                           channels / conv.getGroups(), pixels);
       if (!kernel)
         kernel = info->selectKernel(&getContext(), channels, pixels);
       op->setAttr("kernel", kernel);

@@ -229,3 +229,42 @@ module attributes {qc.target = #qc.target<name = "aarch64-i8mm", triple = "aarch
     return %0, %1 : tensor<1x8x8x32x!y>, tensor<1x8x8x32x!y>
   }
 }
+
+// -----
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32, 0.01>
+
+// Grouped convs (TargetInfo::selectGroupedKernel): a tile's channel vectors
+// lie in one group. 8 groups of 16 outputs: one zmm vector, the 24
+// accumulators of the dense tile (4 x 6) all pixels; 4 groups of 32: two
+// vectors x 12 pixels.
+// CHECK-LABEL: func.func @grouped
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 24>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpdpbusd.zmm", lanes = 16, block = 12, channel_blocks = 2>
+module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "x86_64-unknown-linux-gnu", cpu = "icelake-server", features = "+avx512f,+avx512bw,+avx512vl,+avx512vnni">} {
+  func.func @grouped(%x: tensor<1x14x14x128x!x>, %w8: tensor<128x3x3x16x!w>, %w4: tensor<128x3x3x32x!w>) -> (tensor<1x14x14x128x!y>, tensor<1x14x14x128x!y>) {
+    %0 = qc.conv2d %x, %w8 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 8} : tensor<1x14x14x128x!x>, tensor<128x3x3x16x!w> -> tensor<1x14x14x128x!y>
+    %1 = qc.conv2d %x, %w4 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 4} : tensor<1x14x14x128x!x>, tensor<128x3x3x32x!w> -> tensor<1x14x14x128x!y>
+    return %0, %1 : tensor<1x14x14x128x!y>, tensor<1x14x14x128x!y>
+  }
+}
+
+// -----
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32, 0.01>
+
+// AArch64 sdot (4 lanes) holds each pixel's 16 activation bytes in a
+// register too: groups of 4 outputs, one vector, 15 pixels (15 + 15 + 1
+// weight vector <= 32 registers) instead of the dense tile's 20.
+// CHECK-LABEL: func.func @grouped_sdot
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.sdot", lanes = 4, block = 15, signed_input = true>
+module attributes {qc.target = #qc.target<name = "aarch64-dotprod", triple = "aarch64-unknown-linux-gnu", cpu = "neoverse-n1", features = "+neon,+dotprod">} {
+  func.func @grouped_sdot(%x: tensor<1x14x14x64x!x>, %w: tensor<64x3x3x4x!w>) -> tensor<1x14x14x64x!y> {
+    %0 = qc.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 16} : tensor<1x14x14x64x!x>, tensor<64x3x3x4x!w> -> tensor<1x14x14x64x!y>
+    return %0 : tensor<1x14x14x64x!y>
+  }
+}
