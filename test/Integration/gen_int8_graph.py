@@ -273,6 +273,11 @@ CASES = {
     # an ISA rounding mode to nearest-even or away from zero would differ).
     "conv_ties": lambda g: conv(g, 1, 8, 8, 8, 16, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1,
                                 scales=(2.0 ** -4, 2.0 ** -3, 1.0)),
+    # Requantize multiplier exactly 2^-3 (m = 2^30, shift 33: the smallest
+    # shift whose rounding term AVX-512 adds to the products' high halves):
+    # accumulators ≡ 4 mod 8 are ties, rounded up.
+    "conv_ties_33": lambda g: conv(g, 1, 16, 16, 4, 16, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1,
+                                   scales=(2.0 ** -4, 2.0 ** -3, 2.0 ** -4)),
     # Per-channel multipliers from 0.002 to 0.99 (the last ones in [0.5, 1):
     # shift 31, the largest requantize steps that still move by at most one
     # per accumulator unit) and a ReLU-like clamp: results below, inside and

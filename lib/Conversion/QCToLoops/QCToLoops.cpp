@@ -417,6 +417,10 @@ public:
     /// lane order), applied to the products' high halves (instead of
     /// `shift`).
     Value highShift;
+    /// With `highShift` and every shift >= 33: the rounding term and the
+    /// zero point added to the products' high halves, 2^(s−33) + zo·2^(s−32)
+    /// per channel (i32, lane order), instead of `round` to the products.
+    Value highRound;
     bool oddHigh = false, saturating = false;
     int64_t channels; ///< real output channels (lanes from here on are padding)
     bool clamped() const { return static_cast<bool>(aLo); }
@@ -495,6 +499,28 @@ public:
                        /*highHalves=*/true, term, tb))
       return false;
     tb.saturating = true;
+    if (!tb.highShift)
+      return true;
+    // floor((P + 2^(s−1)) / 2^s) = floor((hi32(P) + 2^(s−33)) / 2^(s−32))
+    // for s >= 33 (the low half of P only adds a fraction below 1 to an
+    // integer), and the zero point joins as zo·2^(s−32): one i32 addition
+    // after the high halves are gathered, instead of one per half on the
+    // 64-bit products. |hi32(P)| <= accBound·m / 2^32 + 1; the sum must
+    // stay in i32.
+    const int64_t L = shape.lanes;
+    const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
+    SmallVector<int32_t> high(n, 0);
+    for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c) {
+      const int64_t mc = t.m[c], sc = t.shift[c];
+      if (sc < 33)
+        return true;
+      const i128 h = (i128(accBound[c]) * mc >> 32) + 1;
+      const i128 r = (i128(1) << (sc - 33)) + i128(shape.zo) * (i128(1) << (sc - 32));
+      if (h + (r < 0 ? -r : r) >= INT32_MAX)
+        return true;
+      high[c] = static_cast<int32_t>(r);
+    }
+    tb.highRound = e.global<int32_t>(high, e.b.getI32Type());
     return true;
   }
 
@@ -623,7 +649,8 @@ public:
         return vector::LoadOp::create(b, e.loc, halfType, table,
                                       ValueRange{e.add(chan, e.index(offset))});
       };
-      rE = half(tb.round, 0), rO = half(tb.round, H);
+      if (!tb.highRound)
+        rE = half(tb.round, 0), rO = half(tb.round, H);
       if (!tb.highShift)
         sE = half(tb.shift, 0), sO = half(tb.shift, H);
       k32 = e.splat(32, halfType);
@@ -653,6 +680,7 @@ public:
       return q;
     };
     Value hs = tb.highShift ? load(tb.highShift, accType) : Value();
+    Value hr = tb.highRound ? load(tb.highRound, accType) : Value();
     auto evenOddScale = [&](Value acc) -> Value {
       Value a = acc;
       if (tb.clamped()) {
@@ -661,18 +689,23 @@ public:
       }
       Value a64 = vector::BitCastOp::create(b, e.loc, halfType, a);
       // acc·m + rounding term, on the even and on the odd lanes as i64.
-      Value pe = e.add(e.mul(even(a64), mE), rE), po = e.add(e.mul(odd(a64), mO), rO);
+      Value pe = e.mul(even(a64), mE), po = e.mul(odd(a64), mO);
+      if (!hr)
+        pe = e.add(pe, rE), po = e.add(po, rO);
       if (tb.highShift) {
         // The high halves of the even and the odd products in lane order
         // (one two-source permute), then one arithmetic shift of 32-bit
         // lanes by s − 32: 8 instructions per vector with the saturating
-        // narrow, against 9 shifting each half's 64-bit products.
+        // narrow, against 9 shifting each half's 64-bit products; 7 with
+        // the rounding term added to the high halves (`highRound`).
         SmallVector<int64_t> highs;
         for (int64_t i = 0; i < L; ++i)
           highs.push_back(i % 2 == 0 ? i + 1 : L + i);
         Value y = vector::ShuffleOp::create(
             b, e.loc, vector::BitCastOp::create(b, e.loc, accType, pe),
             vector::BitCastOp::create(b, e.loc, accType, po), highs);
+        if (hr)
+          y = e.add(y, hr);
         return saturate(arith::ShRSIOp::create(b, e.loc, y, hs));
       }
       auto shift = [&](Value p, Value sh) -> Value {
