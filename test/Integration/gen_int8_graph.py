@@ -376,7 +376,7 @@ CASES = {
     "add_parallel": lambda g: add(g, [1, 23, 23, 97], clamp=(-20, 127)),
     "lut_parallel": lambda g: lut(g, [7, 7001]),
     # 96 output channels: 6 vectors, a group of 4 and a last group of 2 whose
-    # tiles are a parallel loop of their own; a GEMV whose weights make it
+    # tiles share the full group's parallel loop; a GEMV whose weights make it
     # worth the pool.
     "conv_last_group": lambda g: conv(g, 1, 80, 80, 16, 96, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     "fc_gemv": lambda g: fully_connected(g, 1, 1024, 1000),
@@ -386,7 +386,7 @@ CASES = {
     "conv_pixel_blocks": lambda g: conv(g, 2, 20, 20, 64, 128, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     # 49 pixels, 256 KB of weights: the pixels left over after the full
     # register tiles read every weight, so they too are split over the
-    # threads by channel groups.
+    # threads by channel groups (each after its group's tiles).
     "conv_rest_groups": lambda g: conv(g, 1, 7, 7, 1024, 256, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     # A staged input image large enough for its rows to be copied on the pool.
     "conv_staged_rows": lambda g: conv(g, 1, 64, 64, 64, 16, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),

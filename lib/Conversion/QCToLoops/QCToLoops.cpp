@@ -960,10 +960,12 @@ public:
   /// groups of up to `groupVectors` channel vectors (`vectors` static, the
   /// last group may be smaller) outside, so a group's weights stay in cache
   /// while every pixel tile uses them, tiles of up to `tilePixels` output
-  /// pixels (from p0; `n` static) inside. The full tiles of all full groups
-  /// are one parallel loop, the full tiles of the last, smaller group
-  /// another; the static remainders (fewer pixels than a tile) follow, those
-  /// of the full groups a parallel loop over the groups.
+  /// pixels (from p0; `n` static) inside. All of it is one parallel loop:
+  /// the full tiles of every group (a branch picks the last group's smaller
+  /// tile) and each group's static remainder (fewer pixels than a tile).
+  /// One dispatch and one wait per conv (separate loops for the last group
+  /// and the remainders cost mobilenet_v2 70 dispatches instead of 64, and
+  /// ResNet-50's 1×1 layers 2–9% at 2 threads: bench/analysis.md, "Stop 19").
   /// `work` counts the multiply-adds, `weightBytes` the packed weights (with
   /// few pixels, a fully-connected layer, reading them is what takes the
   /// time) and `imageBytes` the input the tiles read.
@@ -985,59 +987,82 @@ public:
     OpBuilder &b = e.b;
     const int64_t fullGroups = channelVectors / groupVectors,
                   lastGroup = channelVectors % groupVectors;
+    const int64_t groups = fullGroups + (lastGroup ? 1 : 0);
     const int64_t nb = std::min(tilePixels, pixels);
     const int64_t tiles = pixels / nb, rest = pixels % nb;
-    const int64_t macs = work;
     work += Emitter::kByteWork * weightBytes;
     // Tiles per pixel block: the largest divisor of `tiles` whose input
     // fits kBlockBytes.
-    const bool byPixels = fullGroups > 1 && weightBytes <= imageBytes;
+    const bool byPixels = groups > 1 && weightBytes <= imageBytes;
     int64_t bt = 1;
     for (int64_t d = tiles; byPixels && d > 1; --d)
       if (tiles % d == 0 && d * imageBytes <= kBlockBytes * tiles) {
         bt = d;
         break;
       }
-    if (fullGroups > 0 && tiles > 0)
-      e.parallelLoop(0, fullGroups * tiles, 1,
-                     work * fullGroups * groupVectors / channelVectors,
-                     [&](Value t) {
-        Value g, p0;
-        if (byPixels) {
-          // t = (block · fullGroups + g) · bt + tile in block
-          Value blk = arith::DivUIOp::create(b, e.loc, t, e.index(fullGroups * bt));
-          Value r = arith::RemUIOp::create(b, e.loc, t, e.index(fullGroups * bt));
-          g = arith::DivUIOp::create(b, e.loc, r, e.index(bt));
-          Value inBlock = arith::RemUIOp::create(b, e.loc, r, e.index(bt));
-          p0 = e.mul(e.add(e.mul(blk, e.index(bt)), inBlock), e.index(nb));
-        } else {
-          g = arith::DivUIOp::create(b, e.loc, t, e.index(tiles));
-          p0 = e.mul(arith::RemUIOp::create(b, e.loc, t, e.index(tiles)),
-                     e.index(nb));
+    // Group g's tile of `count` pixels from p0 (the last group smaller).
+    auto groupTile = [&](Value p0, int64_t count, Value g) {
+      if (!lastGroup) {
+        tile(p0, count, g, groupVectors);
+        return;
+      }
+      if (!fullGroups) {
+        tile(p0, count, g, lastGroup);
+        return;
+      }
+      Value full = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, g,
+                                         e.index(fullGroups));
+      e.ifElse(full, [&] { tile(p0, count, g, groupVectors); },
+               [&] { tile(p0, count, g, lastGroup); });
+    };
+    // One parallel loop (one dispatch, one wait) over every group's full
+    // tiles and its remainder tile (fewer pixels than a tile, few against
+    // all the weights: a 7x7 layer's last pixel reads every weight once).
+    // Group-major, a group's remainder follows its tiles (its weights still
+    // in cache); by pixel blocks, the remainders come after the last block.
+    const int64_t per = tiles + (rest ? 1 : 0);
+    const int64_t main = tiles * groups, count = per * groups;
+    if (count == 0)
+      return;
+    e.parallelLoop(0, count, 1, work, [&](Value t) {
+      auto restTile = [&](Value g) { groupTile(e.index(tiles * nb), rest, g); };
+      if (!byPixels) {
+        // t = g · per + i: tile i of group g, i = tiles its remainder.
+        Value g = arith::DivUIOp::create(b, e.loc, t, e.index(per));
+        Value i = arith::RemUIOp::create(b, e.loc, t, e.index(per));
+        auto mainTile = [&] { groupTile(e.mul(i, e.index(nb)), nb, g); };
+        if (!rest) {
+          mainTile();
+          return;
         }
-        tile(p0, nb, g, groupVectors);
-      });
-    // The remainder pixels of every full group: few pixels against all the
-    // weights (a 7x7 layer's last pixel reads every weight once), on the
-    // pool by groups, which go to the threads in the order the group-major
-    // loop deals them.
-    if (fullGroups > 0 && rest)
-      e.parallelLoop(0, fullGroups, 1,
-                     (macs * rest / pixels + Emitter::kByteWork * weightBytes) *
-                         fullGroups * groupVectors / channelVectors,
-                     [&](Value g) {
-                       tile(e.index(tiles * nb), rest, g, groupVectors);
-                     });
-    if (lastGroup) {
-      if (tiles > 0)
-        e.parallelLoop(0, tiles, 1, work * lastGroup / channelVectors,
-                       [&](Value t) {
-          tile(e.mul(t, e.index(nb)), nb, e.index(fullGroups), lastGroup);
-        });
-      if (rest)
-        tile(e.index(tiles * nb), rest, e.index(fullGroups), lastGroup);
-    }
+        if (tiles == 0) {
+          restTile(g);
+          return;
+        }
+        Value full = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, i,
+                                           e.index(tiles));
+        e.ifElse(full, mainTile, [&] { restTile(g); });
+        return;
+      }
+      // t = (block · groups + g) · bt + tile in block, then the remainders.
+      auto mainTile = [&] {
+        Value blk = arith::DivUIOp::create(b, e.loc, t, e.index(groups * bt));
+        Value r = arith::RemUIOp::create(b, e.loc, t, e.index(groups * bt));
+        Value g = arith::DivUIOp::create(b, e.loc, r, e.index(bt));
+        Value inBlock = arith::RemUIOp::create(b, e.loc, r, e.index(bt));
+        groupTile(e.mul(e.add(e.mul(blk, e.index(bt)), inBlock), e.index(nb)), nb, g);
+      };
+      if (!rest) {
+        mainTile();
+        return;
+      }
+      Value inMain = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, t,
+                                           e.index(main));
+      e.ifElse(inMain, mainTile, [&] { restTile(e.sub(t, e.index(main))); });
+    });
   }
+
+
 
   /// Offset of kernel tap (ky, kx) from a window origin in the padded image
   /// (channels padded to cp).
