@@ -988,6 +988,7 @@ public:
     const int64_t fullGroups = channelVectors / groupVectors,
                   lastGroup = channelVectors % groupVectors;
     const int64_t groups = fullGroups + (lastGroup ? 1 : 0);
+    // At least one tile (nb <= pixels); a remainder only beside full tiles.
     const int64_t nb = std::min(tilePixels, pixels);
     const int64_t tiles = pixels / nb, rest = pixels % nb;
     work += Emitter::kByteWork * weightBytes;
@@ -1033,10 +1034,6 @@ public:
         auto mainTile = [&] { groupTile(e.mul(i, e.index(nb)), nb, g); };
         if (!rest) {
           mainTile();
-          return;
-        }
-        if (tiles == 0) {
-          restTile(g);
           return;
         }
         Value full = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ult, i,
