@@ -417,9 +417,9 @@ public:
     /// lane order), applied to the products' high halves (instead of
     /// `shift`).
     Value highShift;
-    /// With `highShift` and every shift >= 33: the rounding term and the
-    /// zero point added to the products' high halves, 2^(s−33) + zo·2^(s−32)
-    /// per channel (i32, lane order), instead of `round` to the products.
+    /// With `highShift` and every shift >= 33 (evenOddTables): the rounding
+    /// terms over 2^32, added to the products' high halves (saturating form:
+    /// 2^(s−33) + zo·2^(s−32)) instead of `round` to the products.
     Value highRound;
     bool oddHigh = false, saturating = false;
     int64_t channels; ///< real output channels (lanes from here on are padding)
@@ -436,7 +436,11 @@ public:
   /// every shift is >= 32, `oddHigh`: the result lands in the high half);
   /// padding channels get term 2^31 and shift 32. With `highHalves` and
   /// every shift >= 32, the shifts are instead s − 32 as i32 in lane order
-  /// (`highShift`), for the products' high halves.
+  /// (`highShift`), for the products' high halves; and where every shift is
+  /// >= 33 and every term a multiple of 2^32 (at most 2^61 in magnitude),
+  /// the terms are added to the gathered high halves instead, term / 2^32
+  /// as i32 in lane order (`highRound`, no `round` table): hi32(P + term) =
+  /// hi32(P) + term / 2^32 exactly, and |P| < 2^62 keeps it in i32.
   bool evenOddTables(const RequantTables &t, int64_t channels, int64_t L,
                      int64_t minShift, bool highHalves,
                      llvm::function_ref<std::optional<int64_t>(int64_t, int64_t, int64_t)> term,
@@ -445,7 +449,7 @@ public:
       return false;
     const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
     SmallVector<int64_t> perChannelRound(n, int64_t(1) << 31), perChannelShift(n, 32);
-    bool oddHigh = true;
+    bool oddHigh = true, highRound = highHalves;
     for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c) {
       const int64_t mc = t.m[c], s = t.shift[c];
       if (mc < 0 || s < minShift || s > 53)
@@ -454,6 +458,8 @@ public:
       if (!r)
         return false;
       oddHigh &= s >= 32;
+      highRound &= s >= 33 && *r % (int64_t(1) << 32) == 0 &&
+                   std::abs(*r) <= (int64_t(1) << 61);
       perChannelRound[c] = *r;
       perChannelShift[c] = s;
     }
@@ -466,7 +472,6 @@ public:
         shift[v + k] = perChannelShift[c] - (odd && oddHigh ? 32 : 0);
       }
     OpBuilder &b = e.b;
-    tb.round = e.global<int64_t>(round, b.getI64Type());
     tb.oddHigh = oddHigh;
     if (highHalves && oddHigh) {
       // floor(P / 2^s) = floor(hi32(P) / 2^(s−32)) for s >= 32: one
@@ -475,9 +480,18 @@ public:
       for (int64_t c = 0; c < n; ++c)
         high[c] = static_cast<int32_t>(perChannelShift[c] - 32);
       tb.highShift = e.global<int32_t>(high, b.getI32Type());
+      if (highRound) {
+        // Padding channels' 2^31 becomes 0: their products are 0.
+        SmallVector<int32_t> terms(n);
+        for (int64_t c = 0; c < n; ++c)
+          terms[c] = static_cast<int32_t>(perChannelRound[c] >> 32);
+        tb.highRound = e.global<int32_t>(terms, b.getI32Type());
+        return true;
+      }
     } else {
       tb.shift = e.global<int64_t>(shift, b.getI64Type());
     }
+    tb.round = e.global<int64_t>(round, b.getI64Type());
     return true;
   }
 
@@ -499,28 +513,6 @@ public:
                        /*highHalves=*/true, term, tb))
       return false;
     tb.saturating = true;
-    if (!tb.highShift)
-      return true;
-    // floor((P + 2^(s−1)) / 2^s) = floor((hi32(P) + 2^(s−33)) / 2^(s−32))
-    // for s >= 33 (the low half of P only adds a fraction below 1 to an
-    // integer), and the zero point joins as zo·2^(s−32): one i32 addition
-    // after the high halves are gathered, instead of one per half on the
-    // 64-bit products. |hi32(P)| <= accBound·m / 2^32 + 1; the sum must
-    // stay in i32.
-    const int64_t L = shape.lanes;
-    const int64_t n = ceilDiv(static_cast<int64_t>(t.m.size()), L) * L;
-    SmallVector<int32_t> high(n, 0);
-    for (int64_t c = 0; c < static_cast<int64_t>(t.m.size()) && c < channels; ++c) {
-      const int64_t mc = t.m[c], sc = t.shift[c];
-      if (sc < 33)
-        return true;
-      const i128 h = (i128(accBound[c]) * mc >> 32) + 1;
-      const i128 r = (i128(1) << (sc - 33)) + i128(shape.zo) * (i128(1) << (sc - 32));
-      if (h + (r < 0 ? -r : r) >= INT32_MAX)
-        return true;
-      high[c] = static_cast<int32_t>(r);
-    }
-    tb.highRound = e.global<int32_t>(high, e.b.getI32Type());
     return true;
   }
 
@@ -1022,10 +1014,8 @@ public:
     // Group-major, a group's remainder follows its tiles (its weights still
     // in cache); by pixel blocks, the remainders come after the last block.
     const int64_t per = tiles + (rest ? 1 : 0);
-    const int64_t main = tiles * groups, count = per * groups;
-    if (count == 0)
-      return;
-    e.parallelLoop(0, count, 1, work, [&](Value t) {
+    const int64_t main = tiles * groups;
+    e.parallelLoop(0, per * groups, 1, work, [&](Value t) {
       auto restTile = [&](Value g) { groupTile(e.index(tiles * nb), rest, g); };
       if (!byPixels) {
         // t = g · per + i: tile i of group g, i = tiles its remainder.
@@ -1058,8 +1048,6 @@ public:
       e.ifElse(inMain, mainTile, [&] { restTile(e.sub(t, e.index(main))); });
     });
   }
-
-
 
   /// Offset of kernel tap (ky, kx) from a window origin in the padded image
   /// (channels padded to cp).
