@@ -73,14 +73,10 @@ Value uncroppedConvInput(ConvT conv) {
     return v;
   // Kernel dims: OHWI (conv2d) or [KH, KW, C, M] (depthwise).
   bool depthwise = std::is_same_v<ConvT, tosa::DepthwiseConv2DOp>;
-  int64_t k[2] = {w.getDimSize(depthwise ? 0 : 1), w.getDimSize(depthwise ? 1 : 2)};
-  ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
-                    dil = conv.getDilation();
-  for (int i = 0; i < 2; ++i)
-    if (!qc::cropIsUnread(in.getDimSize(1 + i), cropped.getDimSize(1 + i), k[i],
-                          stride[i], dil[i], pad[2 * i], pad[2 * i + 1],
-                          out.getDimSize(1 + i)))
-      return v;
+  if (!qc::cropIsUnread(in.getShape(), cropped.getShape(), out.getShape(),
+                        w.getShape().slice(depthwise ? 0 : 1, 2), conv.getStride(),
+                        conv.getDilation(), conv.getPad()))
+    return v;
   return slice.getInput1();
 }
 

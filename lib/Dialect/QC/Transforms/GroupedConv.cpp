@@ -23,12 +23,19 @@ std::optional<SmallVector<int64_t>> constantInts(Value v) {
 }
 } // namespace
 
-bool cropIsUnread(int64_t size, int64_t kept, int64_t k, int64_t s, int64_t d,
-                  int64_t before, int64_t after, int64_t out) {
-  if (kept == size)
-    return true;
-  return windowOutSize(size, k, s, d, before, after) == out &&
-         (out - 1) * s - before + (k - 1) * d < kept;
+bool cropIsUnread(ArrayRef<int64_t> in, ArrayRef<int64_t> kept,
+                  ArrayRef<int64_t> out, ArrayRef<int64_t> kernel,
+                  ArrayRef<int64_t> stride, ArrayRef<int64_t> dil,
+                  ArrayRef<int64_t> pad) {
+  for (int i = 0; i < 2; ++i) {
+    const int64_t size = in[1 + i], k = kernel[i], s = stride[i], d = dil[i],
+                  before = pad[2 * i];
+    if (kept[1 + i] != size &&
+        (windowOutSize(size, k, s, d, before, pad[2 * i + 1]) != out[1 + i] ||
+         (out[1 + i] - 1) * s - before + (k - 1) * d >= kept[1 + i]))
+      return false;
+  }
+  return true;
 }
 
 std::optional<GroupedConv> matchGroupedConv(tosa::ConcatOp concat) {
@@ -77,13 +84,10 @@ std::optional<GroupedConv> matchGroupedConv(tosa::ConcatOp concat) {
       auto out = cast<RankedTensorType>(conv.getType());
       if (!w.hasStaticShape() || !out.hasStaticShape())
         return std::nullopt;
-      ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
-                        dil = conv.getDilation();
-      for (int i = 0; i < 2; ++i)
-        if (!cropIsUnread(in.getDimSize(1 + i), sliced.getDimSize(1 + i),
-                          w.getDimSize(1 + i), stride[i], dil[i], pad[2 * i],
-                          pad[2 * i + 1], out.getDimSize(1 + i)))
-          return std::nullopt;
+      if (!cropIsUnread(in.getShape(), sliced.getShape(), out.getShape(),
+                        w.getShape().slice(1, 2), conv.getStride(),
+                        conv.getDilation(), conv.getPad()))
+        return std::nullopt;
     }
     r.convs.push_back(conv);
   }

@@ -26,13 +26,16 @@ struct GroupedConv {
   llvm::SmallVector<mlir::tosa::Conv2DOp> convs;
 };
 
-/// Whether a window (kernel k, stride s, dilation d, padding before / after)
-/// over the first `kept` of `size` rows (or columns), `out` windows, reads
-/// the same values as over all `size`: no window reaches row `kept` (the
-/// last ends at (out − 1)·s − before + (k − 1)·d) and the whole input makes
-/// no more windows. A crop that the end padding replaces with zeros is not.
-bool cropIsUnread(int64_t size, int64_t kept, int64_t k, int64_t s, int64_t d,
-                  int64_t before, int64_t after, int64_t out);
+/// Whether a conv's windows (kernel [KH, KW], TOSA stride, dilation and pad
+/// [top, bottom, left, right]) over the NHWC `kept`, the first rows and
+/// columns of `in`, giving `out`, read the same values over all of `in`: on
+/// each axis no window reaches the first cropped row (the last ends at
+/// (out − 1)·s − before + (k − 1)·d) and the whole input makes no more
+/// windows. A crop that the end padding replaces with zeros is not.
+bool cropIsUnread(llvm::ArrayRef<int64_t> in, llvm::ArrayRef<int64_t> kept,
+                  llvm::ArrayRef<int64_t> out, llvm::ArrayRef<int64_t> kernel,
+                  llvm::ArrayRef<int64_t> stride, llvm::ArrayRef<int64_t> dil,
+                  llvm::ArrayRef<int64_t> pad);
 
 /// The grouped convolution `concat` concatenates, if it is one: G >= 2
 /// operands, each a tosa.conv2d used only there reading (only) a slice of
