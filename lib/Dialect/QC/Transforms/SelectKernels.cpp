@@ -26,7 +26,11 @@ struct QCSelectKernelsPass
       int64_t channels = out.getShape().back();
       int64_t pixels = out.getNumElements() / std::max<int64_t>(channels, 1);
       qc::KernelAttr kernel;
-      if (auto conv = dyn_cast<qc::Conv2DOp>(op); conv && conv.getGroups() == 1) {
+      auto conv = dyn_cast<qc::Conv2DOp>(op);
+      if (conv && conv.getGroups() != 1) {
+        kernel = info->selectGroupedKernel(&getContext(), channels,
+                                           channels / conv.getGroups(), pixels);
+      } else if (conv) {
         auto in = cast<RankedTensorType>(conv.getInput().getType());
         auto wt = cast<RankedTensorType>(conv.getWeight().getType());
         ArrayRef<int64_t> stride = conv.getStride();
@@ -37,9 +41,6 @@ struct QCSelectKernelsPass
                             conv.getDilation()[1],
                             stride[0] == 1 && stride[1] == 1});
       }
-      if (auto conv = dyn_cast<qc::Conv2DOp>(op); conv && conv.getGroups() != 1)
-        kernel = info->selectGroupedKernel(&getContext(), channels,
-                                           channels / conv.getGroups(), pixels);
       if (!kernel)
         kernel = info->selectKernel(&getContext(), channels, pixels);
       op->setAttr("kernel", kernel);
