@@ -2263,11 +2263,22 @@ public:
            kernel.getName() != "dot4.generic";
   }
 
+  /// Whether a depthwise conv takes one of the dot-product depthwise
+  /// kernels: a 4-way dot product in one instruction. AVX2's
+  /// `dot4.vpmaddwd.ymm` splits each operand into i16 halves first (5
+  /// instructions besides the two `vpmaddwd`), which the dense kernels share
+  /// among a tile's pixels and channel vectors but the depthwise ones cannot:
+  /// on mbv2's 3x3 144 @56 (Zen 3) the column kernel took 450–520 µs, the
+  /// dot one 510–540, the widening one 400–420.
+  static bool isDepthwiseDot4Kernel(qc::KernelAttr kernel) {
+    return isDot4Kernel(kernel) && kernel.getName() != "dot4.vpmaddwd.ymm";
+  }
+
   /// Whether a depthwise conv (groups = C, O = m·C) takes
   /// convDepthwiseColumns: a 4-way dot-product kernel whose lanes m divides,
   /// at most 8 kernel rows, no row dilation.
   static bool columnDepthwise(const ConvShape &s, qc::KernelAttr kernel) {
-    return isDot4Kernel(kernel) && s.groups == s.c &&
+    return isDepthwiseDot4Kernel(kernel) && s.groups == s.c &&
            s.o % s.c == 0 && kernel.getLanes() % (s.o / s.c) == 0 &&
            s.kh <= 8 && s.dh == 1;
   }
@@ -2526,7 +2537,7 @@ public:
                               qc::KernelAttr kernel, const Residual &res) {
     OpBuilder &b = e.b;
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
-    if (isDot4Kernel(kernel) && s.kw <= 4)
+    if (isDepthwiseDot4Kernel(kernel) && s.kw <= 4)
       return convDepthwiseDot(s, x, out, w, bias, realMultipliers, zx, zo, lo,
                               hi, kernel, res);
     if (kernel && kernel.getName() == "mac.rvv.vla")

@@ -2,8 +2,13 @@
 //
 // With AVX-512 VNNI the 4-way dot product is one `vpdpbusd` on zmm registers
 // (u8 × s8 → i32, no saturation of the products' sum); with AVX-VNNI (no
-// AVX-512) the same instruction, VEX-encoded, on ymm registers. Without
-// either the portable widening dot product is used, which never saturates.
+// AVX-512) the same instruction, VEX-encoded, on ymm registers. With AVX2
+// alone (`dot4.vpmaddwd.ymm`) each i32 lane's 4 bytes split into their even
+// and odd bytes as i16 (`vpand`/`vpsrlw` for the unsigned activations,
+// `vpsllw`+`vpsraw`/`vpsraw` for the signed weights) and two `vpmaddwd`
+// add the pairs: |u·s| <= 255·128, so no sum saturates, unlike
+// `vpmaddubsw`, whose i16 sum of two products does (255·127·2 > 32767).
+// Without AVX2 the portable widening dot product is used.
 //
 // With AMX, convolutions whose reduction fills a tile row (>= 32 input
 // channels, or a kernel row of a few channels) use `tdpbusd` tiles instead
@@ -15,7 +20,9 @@
 
 #include "X86TargetInfo.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
@@ -33,6 +40,7 @@ public:
                  hasFeature(target.getFeatures(), "avx512vl"))),
         amx(hasFeature(target.getFeatures(), "amx-tile") &&
             hasFeature(target.getFeatures(), "amx-int8")),
+        avx2(hasFeature(target.getFeatures(), "avx2")),
         avx512(hasFeature(target.getFeatures(), "avx512f")),
         maskedBytes(hasFeature(target.getFeatures(), "avx512bw") &&
                     hasFeature(target.getFeatures(), "avx512vl")) {}
@@ -83,6 +91,11 @@ public:
     if (vnni256)
       return tileKernel(ctx, "dot4.vpdpbusd.ymm", 8, 12, 2, outChannels,
                         pixels);
+    // 16 ymm registers: 8 accumulators (2 channel vectors), the even and
+    // odd i16 halves of their weights and of one pixel's activations.
+    if (avx2)
+      return tileKernel(ctx, "dot4.vpmaddwd.ymm", 8, 8, 2, outChannels,
+                        pixels);
     return tileKernel(ctx, "dot4.generic", 16, 4, 1, outChannels, pixels);
   }
 
@@ -90,6 +103,8 @@ public:
     StringRef name = kernel.getName();
     return name == "dot4.generic" || (name == "dot4.vpdpbusd.zmm" && vnni512) ||
            (name == "dot4.vpdpbusd.ymm" && vnni256) ||
+           (name == "dot4.vpmaddwd.ymm" && avx2 && kernel.getLanes() == 8 &&
+            !kernel.getSignedInput()) ||
            (name == "tile.tdpbusd" && amx && kernel.getLanes() == 16 &&
             kernel.getBlock() >= 1 && kernel.getBlock() <= 16 &&
             kernel.getChannelBlocks() >= 1 && kernel.getChannelBlocks() <= 2 &&
@@ -110,7 +125,39 @@ public:
                                            b.getStringAttr(intrinsic),
                                            ValueRange{acc, u, s})
           .getResult(0);
+    if (kernel.getName() == "dot4.vpmaddwd.ymm")
+      return emitMaddwdDot4(b, loc, acc, u, s);
     return emitGenericDot4(b, loc, acc, u, s, kernel.getSignedInput());
+  }
+
+  /// acc += Σ_{j<4} u[4l+j]·s[4l+j] on 8 lanes (u unsigned) with two
+  /// `vpmaddwd`: viewed as 16 i16, u's even bytes are u & 0xff and its odd
+  /// ones u >> 8 (logical); s's even bytes (s << 8) >> 8 and its odd ones
+  /// s >> 8 (arithmetic). Each i32 lane of a `vpmaddwd` adds two products
+  /// of at most 255·128 in magnitude, so nothing saturates.
+  static Value emitMaddwdDot4(OpBuilder &b, Location loc, Value acc, Value u,
+                              Value s) {
+    auto halves = VectorType::get({16}, b.getI16Type());
+    auto cst = [&](int64_t v) {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(halves, b.getI16IntegerAttr(v)));
+    };
+    Value uh = vector::BitCastOp::create(b, loc, halves, u);
+    Value sh = vector::BitCastOp::create(b, loc, halves, s);
+    Value k8 = cst(8);
+    Value uEven = arith::AndIOp::create(b, loc, uh, cst(0xff));
+    Value uOdd = arith::ShRUIOp::create(b, loc, uh, k8);
+    Value sEven = arith::ShRSIOp::create(
+        b, loc, arith::ShLIOp::create(b, loc, sh, k8), k8);
+    Value sOdd = arith::ShRSIOp::create(b, loc, sh, k8);
+    auto madd = [&](Value x, Value y) {
+      return LLVM::CallIntrinsicOp::create(b, loc, acc.getType(),
+                                           b.getStringAttr("llvm.x86.avx2.pmadd.wd"),
+                                           ValueRange{x, y})
+          .getResult(0);
+    };
+    Value sum = arith::AddIOp::create(b, loc, acc, madd(uEven, sEven));
+    return arith::AddIOp::create(b, loc, sum, madd(uOdd, sOdd));
   }
 
   bool prefersClampedEpilogue() const override { return true; }
@@ -119,7 +166,7 @@ public:
   int64_t vectorRegisters() const override { return avx512 ? 32 : 16; }
 
 private:
-  bool vnni512, vnni256, amx, avx512, maskedBytes;
+  bool vnni512, vnni256, amx, avx2, avx512, maskedBytes;
 };
 
 } // namespace

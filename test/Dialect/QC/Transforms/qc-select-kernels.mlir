@@ -72,7 +72,7 @@ module attributes {qc.target = #qc.target<name = "generic", triple = "x86_64-unk
 !w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
 
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx2"
-// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 3>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpmaddwd.ymm", lanes = 8, block = 3>
 module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
   func.func @avx2(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
     %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
@@ -82,7 +82,24 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64
 
 // -----
 
-// ... for a host whose feature list disables VNNI ...
+// ... for a host whose feature list disables VNNI (AVX2's kernel) ...
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "host"
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpmaddwd.ymm", lanes = 8, block = 3>
+module attributes {qc.target = #qc.target<name = "host", triple = "x86_64-pc-linux-gnu", cpu = "skylake", features = "+avx2,+avx512f,+avx512bw,-avx512vnni,+fma">} {
+  func.func @host_no_vnni(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
+    %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
+    return %0 : tensor<3x4x!y>
+  }
+}
+
+// -----
+
+// ... and the portable kernel for an x86 host without AVX2.
 
 !x = !quant.uniform<i8:f32, 0.05:-5>
 !y = !quant.uniform<i8:f32, 0.1:3>
@@ -90,8 +107,8 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64
 
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "host"
 // CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 3>
-module attributes {qc.target = #qc.target<name = "host", triple = "x86_64-pc-linux-gnu", cpu = "skylake", features = "+avx2,+avx512f,+avx512bw,-avx512vnni,+fma">} {
-  func.func @host_no_vnni(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
+module attributes {qc.target = #qc.target<name = "host", triple = "x86_64-pc-linux-gnu", cpu = "x86-64-v2", features = "+sse4.2,-avx2">} {
+  func.func @host_no_avx2(%a: tensor<3x16x!x>, %fw: tensor<4x16x!w>) -> tensor<3x4x!y> {
     %0 = qc.fully_connected %a, %fw : tensor<3x16x!x>, tensor<4x16x!w> -> tensor<3x4x!y>
     return %0 : tensor<3x4x!y>
   }
