@@ -53,6 +53,9 @@ class Graph:
         self.results = []
         self.n = 0
         self.kernel = ""
+        # Weights over the whole int8 range, -128 included (an imported
+        # QDQ model's may be; qc's own lie in [-127, 127]).
+        self.full_range = False
 
     def fresh(self):
         self.n += 1
@@ -72,7 +75,10 @@ class Graph:
     def weight(self, s, channels, scale=None):
         scales = self.rng.uniform(0.002, 0.02, size=channels) if scale is None \
             else np.broadcast_to(np.asarray(scale, dtype=np.float64), (channels,))
-        w = self.rng.integers(-127, 128, size=s, dtype=np.int64).astype(np.int8)
+        w = self.rng.integers(-128 if self.full_range else -127, 128, size=s,
+                              dtype=np.int64).astype(np.int8)
+        if self.full_range:
+            w.flat[0] = -128
         raw, typed = self.fresh(), self.fresh()
         self.lines.append(f"{raw} = arith.constant {dense(w)} : {shape(s, 'i8')}")
         self.lines.append(f"{typed} = quant.scast {raw} : {shape(s, 'i8')} to {shape(s, wtype(scales))}")
@@ -361,6 +367,16 @@ CASES = {
     "chain_mult": lambda g: conv_chain(g, 1, 8, 9, 8, [
         (16, 1, 1, 0, 1, None), (32, 3, 1, 1, 16, (-30, 127)), (8, 1, 1, 0, 1, None)]),
     "fully_connected": lambda g: fully_connected(g, 3, 37, 21),
+    # Weights holding -128: kernels exact only on [-127, 127] (x86 AVX2's
+    # vpmaddubsw one) are not chosen.
+    "fc_full_range": lambda g: (setattr(g, "full_range", True),
+                                fully_connected(g, 3, 37, 21)),
+    "conv_full_range": lambda g: (setattr(g, "full_range", True),
+                                  conv(g, 1, 6, 7, 20, 19, 3, 3, (1, 1), (1, 1),
+                                       (1, 1, 1, 1), 1)),
+    "depthwise_full_range": lambda g: (setattr(g, "full_range", True),
+                                       conv(g, 1, 9, 10, 24, 24, 3, 3, (1, 1),
+                                            (1, 1), (1, 1, 1, 1), 24)),
     "fully_connected_wide": lambda g: fully_connected(g, 1, 256, 100),
     "add": lambda g: add(g, [2, 5, 7, 13]),
     "add_relu": lambda g: add(g, [1, 300], clamp=(-3, 127)),

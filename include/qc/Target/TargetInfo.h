@@ -143,6 +143,21 @@ public:
   KernelAttr selectGroupedKernel(mlir::MLIRContext *ctx, int64_t outChannels,
                                  int64_t groupChannels, int64_t pixels) const;
 
+  /// The kernel of an op whose weights all lie in [-127, 127] (qc's own
+  /// symmetric quantization always gives that; an imported QDQ model may
+  /// hold -128), given the one selectKernel chose for its shape (`grouped`:
+  /// selectGroupedKernel, whose tile is kept): that one, or a faster one
+  /// that needs the narrow range. The default keeps it.
+  virtual KernelAttr narrowWeightKernel(mlir::MLIRContext *ctx,
+                                        KernelAttr kernel, int64_t outChannels,
+                                        int64_t pixels, bool grouped) const {
+    return kernel;
+  }
+
+  /// Whether `kernel` is exact only on weights in [-127, 127] (one that
+  /// narrowWeightKernel gives).
+  virtual bool needsNarrowWeights(KernelAttr kernel) const { return false; }
+
   /// Whether code for `kernel` runs on this target (a kernel recorded in
   /// the IR for another target is chosen again).
   virtual bool supportsKernel(KernelAttr kernel) const = 0;

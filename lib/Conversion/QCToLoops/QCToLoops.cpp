@@ -2778,6 +2778,9 @@ public:
     if (!target().supportsKernel(kernel))
       return op->emitOpError("kernel '")
              << kernel.getName() << "' does not run on this target";
+    if (target().needsNarrowWeights(kernel) && llvm::is_contained(*w, int8_t(-128)))
+      return op->emitOpError("kernel '")
+             << kernel.getName() << "' needs weights in [-127, 127]; one is -128";
     if (s.groups == 1 && kernel.getName().starts_with("mmla."))
       return convMmla(s, x, out, *w, *bv, real, qx.getZeroPoint(),
                       qo.getZeroPoint(), lo, hi, kernel, res);

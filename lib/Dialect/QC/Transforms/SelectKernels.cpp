@@ -3,6 +3,9 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Target/TargetInfo.h"
 
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/IR/Matchers.h"
+
 namespace qc {
 #define GEN_PASS_DEF_QCSELECTKERNELS
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
@@ -13,6 +16,19 @@ using namespace mlir;
 namespace {
 struct QCSelectKernelsPass
     : qc::impl::QCSelectKernelsBase<QCSelectKernelsPass> {
+  /// Whether `weight` is a constant (through its storage cast) whose values
+  /// all lie in [-127, 127].
+  static bool narrowWeights(Value weight) {
+    if (auto cast = weight.getDefiningOp<quant::StorageCastOp>())
+      weight = cast.getInput();
+    DenseElementsAttr values;
+    if (!matchPattern(weight, m_Constant(&values)) ||
+        !values.getElementType().isInteger(8))
+      return false;
+    return llvm::all_of(values.getValues<int8_t>(),
+                        [](int8_t v) { return v != -128; });
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto target = module->getAttrOfType<qc::TargetAttr>("qc.target");
@@ -43,6 +59,11 @@ struct QCSelectKernelsPass
       }
       if (!kernel)
         kernel = info->selectKernel(&getContext(), channels, pixels);
+      Value weight = conv ? conv.getWeight()
+                          : cast<qc::FullyConnectedOp>(op).getWeight();
+      if (narrowWeights(weight))
+        kernel = info->narrowWeightKernel(&getContext(), kernel, channels,
+                                          pixels, conv && conv.getGroups() != 1);
       op->setAttr("kernel", kernel);
     });
   }

@@ -285,3 +285,40 @@ module attributes {qc.target = #qc.target<name = "aarch64-dotprod", triple = "aa
     return %0 : tensor<1x14x14x64x!y>
   }
 }
+
+// -----
+
+// AVX2 with constant weights in [-127, 127] (qc's own quantization): the
+// vpmaddubsw kernel on signed activations, its tile up to 10 accumulators
+// in up to 4 channel vectors (here 2 vectors: 2 x 5 pixels, and 1 x 10).
+// Weights holding -128 keep the vpmaddwd one. A depthwise conv keeps its
+// grouped tile and takes the kernel's name.
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>
+!w16 = !quant.uniform<i8:f32, 0.01>
+!wd = !quant.uniform<i8<-127:127>:f32, 0.01>
+
+// CHECK-LABEL: func.func @avx2_narrow
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpmaddubsw.ymm", lanes = 8, block = 5, channel_blocks = 2, signed_input = true>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpmaddubsw.ymm", lanes = 8, block = 10, signed_input = true>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpmaddwd.ymm", lanes = 8, block = 4, channel_blocks = 2>
+// CHECK:         qc.conv2d {{.+}}kernel = #qc.kernel<name = "dot4.vpmaddubsw.ymm", lanes = 8, {{.*}}signed_input = true>
+module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
+  func.func @avx2_narrow(%a: tensor<40x16x!x>, %i: tensor<1x6x6x8x!x>) -> (tensor<40x16x!y>, tensor<40x8x!y>, tensor<40x16x!y>, tensor<1x6x6x8x!y>) {
+    %c = arith.constant dense<-127> : tensor<16x16xi8>
+    %w = quant.scast %c : tensor<16x16xi8> to tensor<16x16x!w16>
+    %0 = qc.fully_connected %a, %w : tensor<40x16x!x>, tensor<16x16x!w16> -> tensor<40x16x!y>
+    %c8 = arith.constant dense<127> : tensor<8x16xi8>
+    %w8 = quant.scast %c8 : tensor<8x16xi8> to tensor<8x16x!w16>
+    %1 = qc.fully_connected %a, %w8 : tensor<40x16x!x>, tensor<8x16x!w16> -> tensor<40x8x!y>
+    %cf = arith.constant dense<-128> : tensor<16x16xi8>
+    %wf = quant.scast %cf : tensor<16x16xi8> to tensor<16x16x!w16>
+    %2 = qc.fully_connected %a, %wf : tensor<40x16x!x>, tensor<16x16x!w16> -> tensor<40x16x!y>
+    %cd = arith.constant dense<3> : tensor<8x3x3x1xi8>
+    %wd = quant.scast %cd : tensor<8x3x3x1xi8> to tensor<8x3x3x1x!wd>
+    %3 = qc.conv2d %i, %wd {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 8} : tensor<1x6x6x8x!x>, tensor<8x3x3x1x!wd> -> tensor<1x6x6x8x!y>
+    return %0, %1, %2, %3 : tensor<40x16x!y>, tensor<40x8x!y>, tensor<40x16x!y>, tensor<1x6x6x8x!y>
+  }
+}
