@@ -131,8 +131,9 @@ def build_tools(out):
     tools = {}
     src = os.path.join(ROOT, "bench")
     tools["peak"] = os.path.join(out, "peak")
-    run(["clang-22", "-O2", "-mavx512f", "-mavx512vnni",
-         os.path.join(src, "peak.c"), "-o", tools["peak"]])
+    # Each of peak.c's loops is compiled for its own ISA and run only where
+    # the CPU has it.
+    run(["clang-22", "-O2", os.path.join(src, "peak.c"), "-o", tools["peak"]])
     tools["qc_time"] = os.path.join(out, "qc_time")
     run(["clang-22", "-O2", os.path.join(src, "qc_time.c"), "-ldl", "-o",
          tools["qc_time"]])
@@ -198,7 +199,10 @@ def peak_on(tool, cpu, rounds=3):
     return {k: median(v) for k, v in samples.items()}
 
 
-def bench_layers(tools, layers, work, rounds, runs):
+def bench_layers(tools, layers, work, rounds, runs, vnni=True):
+    """Each layer's median times. `vnni`: the host has AVX-512 VNNI, so the
+    x86_64-avx512vnni library and oneDNN capped at AVX512_CORE_VNNI run too
+    (elsewhere their columns are nan)."""
     qc_compile = os.path.join(BUILD, "bin", "qc-compile")
     libs, vlibs = [], []
     for i, (name, h, w, c, o, k, s, g) in enumerate(layers):
@@ -208,13 +212,15 @@ def bench_layers(tools, layers, work, rounds, runs):
         lib = os.path.join(work, f"liblayer{i}.so")
         run([qc_compile, mlir, "--name", f"layer{i}", "--io", "int8", "-o", lib])
         libs.append(lib)
+        if not vnni:
+            continue
         vlib = os.path.join(work, f"liblayer{i}.vnni.so")
         run([qc_compile, mlir, "--name", f"layer{i}", "--io", "int8",
              "--target", "x86_64-avx512vnni", "-o", vlib])
         vlibs.append(vlib)
     rows = []
     one = {"OMP_NUM_THREADS": "1", "HL_NUM_THREADS": "1"}
-    vnni = dict(one, ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
+    vnni_env = dict(one, ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
     for i, (name, h, w, c, o, k, s, g) in enumerate(layers):
         pad = k // 2
         dnnl_args = [tools["onednn"], "1", str(h), str(w), str(c), str(o),
@@ -225,17 +231,22 @@ def bench_layers(tools, layers, work, rounds, runs):
         for _ in range(rounds):
             t_qc.append(float(run([tools["qc_time"], libs[i], f"layer{i}",
                                    str(runs), "1"], env=one, pin=True)))
-            t_qv.append(float(run([tools["qc_time"], vlibs[i], f"layer{i}",
-                                   str(runs), "1"], env=one, pin=True)))
+            if vnni:
+                t_qv.append(float(run([tools["qc_time"], vlibs[i], f"layer{i}",
+                                       str(runs), "1"], env=one, pin=True)))
             out = run(dnnl_args, env=one, pin=True).split()
             t_dn.append(float(out[0]))
             impl = out[1]
-            t_dv.append(float(run(dnnl_args, env=vnni, pin=True).split()[0]))
+            if vnni:
+                t_dv.append(float(run(dnnl_args, env=vnni_env, pin=True).split()[0]))
             t, hl_target = time_halide(halide_args, one)
             t_hl.append(t)
         ops = layer_ops(h, w, c, o, k, s, g)
-        rows.append(dict(name=name, ops=ops, qc=median(t_qc), qc_vnni=median(t_qv),
-                         onednn=median(t_dn), onednn_vnni=median(t_dv),
+        nan = float("nan")
+        rows.append(dict(name=name, ops=ops, qc=median(t_qc),
+                         qc_vnni=median(t_qv) if t_qv else nan,
+                         onednn=median(t_dn),
+                         onednn_vnni=median(t_dv) if t_dv else nan,
                          impl=impl, halide=median(t_hl), halide_target=hl_target))
         print(f"  {name:24s} qc {rows[-1]['qc']:9.1f} us  qc-VNNI "
               f"{rows[-1]['qc_vnni']:9.1f} us  oneDNN "
@@ -387,47 +398,81 @@ def cpu_name():
     return platform.processor()
 
 
+def layer_table_avx2(peaks, layers):
+    """The layer table of a host without AVX-512 VNNI: qc's host library
+    (x86_64-avx2) against oneDNN and Halide, % of both AVX2 peaks."""
+    sat, exact = peaks["avx2_maddubsw_gops"], peaks["avx2_maddwd_gops"]
+    lines = ["## Layers (batch 1, int8, median µs)", "",
+             "This CPU has no AVX-512 VNNI: qc is the host library (x86_64-avx2: "
+             "`vpmaddubsw` on signed activations and sign-adjusted weights, exact "
+             "for weights in [-127, 127]); oneDNN and Halide run their AVX2 code. "
+             "oneDNN runs u8→u8 with per-channel scales and ReLU. "
+             "GOPS = 2·MACs / time; % of the saturating `vpmaddubsw` form's peak "
+             "and of the exact `vpmaddwd` form's.", "",
+             "| layer | ops | qc µs | qc GOPS | % vpmaddubsw peak | % vpmaddwd peak | "
+             "oneDNN µs | qc / oneDNN | oneDNN kernel | Halide µs | qc / Halide | "
+             "Halide target |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|"]
+    for r in layers:
+        gops = r["ops"] / r["qc"] / 1e3
+        lines.append(
+            f"| {r['name']} | {r['ops'] / 1e6:.1f} M | {r['qc']:.1f} | {gops:.0f} | "
+            f"{100 * gops / sat:.0f}% | {100 * gops / exact:.0f}% | "
+            f"{r['onednn']:.1f} | {r['qc'] / r['onednn']:.2f}× | {r['impl']} | "
+            f"{r['halide']:.1f} | {r['qc'] / r['halide']:.2f}× | {r['halide_target']} |")
+    return lines
+
+
 def write_results(path, command, peaks, layers, models):
-    peak, amx = peaks["vnni_zmm_gops"], peaks.get("amx_gops")
+    peak, amx = peaks.get("vnni_zmm_gops"), peaks.get("amx_gops")
+    if peak:
+        peak_text = (f"**{peak:.0f} GOPS** with 24 independent `vpdpbusd zmm`" +
+                     (f", **{amx:.0f} GOPS** with AMX (4 accumulator tiles, `tdpbusd`)."
+                      if amx else "; this CPU has no AMX."))
+    else:
+        peak_text = (f"**{peaks['avx2_maddubsw_gops']:.0f} GOPS** with "
+                     "`vpmaddubsw` + `vpmaddwd` + `vpaddd` on ymm (saturating), "
+                     f"**{peaks['avx2_maddwd_gops']:.0f} GOPS** with exact "
+                     "`vpmaddwd` + `vpaddd`; this CPU has no AVX-512 VNNI and no AMX.")
     lines = ["# qc speed results", "",
              f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}, "
              f"{cpu_name()}, one core (OMP_NUM_THREADS=1, "
              "torch.set_num_threads(1)); every one-thread run pinned to "
              f"cpu {peaks['cpu']}, {peaks['cpu_why']}.", "",
-             f"Measured int8 peak of one core (bench/peak.c): **{peak:.0f} GOPS** "
-             "with 24 independent `vpdpbusd zmm`" +
-             (f", **{amx:.0f} GOPS** with AMX (4 accumulator tiles, `tdpbusd`)."
-              if amx else "; this CPU has no AMX.") +
+             f"Measured int8 peak of one core (bench/peak.c): {peak_text}" +
              " Per CPU: " + "; ".join(
                  f"cpu {c}: " + ", ".join(f"{k} {v:.0f}" for k, v in p.items())
-                 for c, p in peaks["per_cpu"].items()) + ".", "",
-             "## Layers (batch 1, int8, median µs)", "",
-             "qc runs each layer as a library built with `--io int8` (int8 in, "
-             "int8 out; its time includes staging the input into its padded "
-             "u8 image); oneDNN runs u8→u8 with per-channel scales and ReLU. "
-             "Halide 14 runs bench/halide_conv.cpp (u8 NHWC, weights "
-             "reordered outside the timing, VNNI 4-way reduction, 16 "
-             "channels × 8 pixels register tile, padded image built per call). "
-             "GOPS = 2·MACs / time.", "",
-             "qc is the library for the host (AMX tiles for convolutions with "
-             ">= 32 input channels or kernel rows of 28-64 bytes where the CPU "
-             "has AMX), qc-VNNI the same layer "
-             "built for x86_64-avx512vnni; % of the VNNI peak for qc-VNNI, of the "
-             "AMX peak for qc.", "",
-             "| layer | ops | qc µs | qc GOPS | % AMX peak | oneDNN µs | qc / oneDNN | "
-             "oneDNN kernel | qc-VNNI µs | % VNNI peak | oneDNN-VNNI µs | "
-             "qc-VNNI / oneDNN-VNNI | Halide µs | qc-VNNI / Halide | Halide target |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
-    for r in layers:
-        gops = r["ops"] / r["qc"] / 1e3
-        vgops = r["ops"] / r["qc_vnni"] / 1e3
-        amx_pct = f"{100 * gops / amx:.0f}%" if amx else "–"
-        lines.append(
-            f"| {r['name']} | {r['ops'] / 1e6:.1f} M | {r['qc']:.1f} | {gops:.0f} | "
-            f"{amx_pct} | {r['onednn']:.1f} | {r['qc'] / r['onednn']:.2f}× | "
-            f"{r['impl']} | {r['qc_vnni']:.1f} | {100 * vgops / peak:.0f}% | "
-            f"{r['onednn_vnni']:.1f} | {r['qc_vnni'] / r['onednn_vnni']:.2f}× | "
-            f"{r['halide']:.1f} | {r['qc_vnni'] / r['halide']:.2f}× | {r['halide_target']} |")
+                 for c, p in peaks["per_cpu"].items()) + ".", ""]
+    if not peak:
+        lines += layer_table_avx2(peaks, layers)
+    else:
+        lines += ["## Layers (batch 1, int8, median µs)", "",
+                  "qc runs each layer as a library built with `--io int8` (int8 in, "
+                  "int8 out; its time includes staging the input into its padded "
+                  "u8 image); oneDNN runs u8→u8 with per-channel scales and ReLU. "
+                  "Halide 14 runs bench/halide_conv.cpp (u8 NHWC, weights "
+                  "reordered outside the timing, VNNI 4-way reduction, 16 "
+                  "channels × 8 pixels register tile, padded image built per call). "
+                  "GOPS = 2·MACs / time.", "",
+                  "qc is the library for the host (AMX tiles for convolutions with "
+                  ">= 32 input channels or kernel rows of 28-64 bytes where the CPU "
+                  "has AMX), qc-VNNI the same layer "
+                  "built for x86_64-avx512vnni; % of the VNNI peak for qc-VNNI, of the "
+                  "AMX peak for qc.", "",
+                  "| layer | ops | qc µs | qc GOPS | % AMX peak | oneDNN µs | qc / oneDNN | "
+                  "oneDNN kernel | qc-VNNI µs | % VNNI peak | oneDNN-VNNI µs | "
+                  "qc-VNNI / oneDNN-VNNI | Halide µs | qc-VNNI / Halide | Halide target |",
+                  "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+        for r in layers:
+            gops = r["ops"] / r["qc"] / 1e3
+            vgops = r["ops"] / r["qc_vnni"] / 1e3
+            amx_pct = f"{100 * gops / amx:.0f}%" if amx else "–"
+            lines.append(
+                f"| {r['name']} | {r['ops'] / 1e6:.1f} M | {r['qc']:.1f} | {gops:.0f} | "
+                f"{amx_pct} | {r['onednn']:.1f} | {r['qc'] / r['onednn']:.2f}× | "
+                f"{r['impl']} | {r['qc_vnni']:.1f} | {100 * vgops / peak:.0f}% | "
+                f"{r['onednn_vnni']:.1f} | {r['qc_vnni'] / r['onednn_vnni']:.2f}× | "
+                f"{r['halide']:.1f} | {r['qc_vnni'] / r['halide']:.2f}× | {r['halide_target']} |")
     if models:
         lines += ["", "## Whole models (224×224, batch 1, median ms)", "",
                   "qc: the float ONNX export calibrated by qc on 4 samples; qc (QDQ): "
@@ -485,8 +530,12 @@ def plot(path, peaks, layers):
     for j, (label, key) in enumerate(bars):
         ax.barh(y + (j - 2) * h, [r["ops"] / r[key] / 1e3 for r in layers], h,
                 label=label)
-    ax.axvline(peaks["vnni_zmm_gops"], color="k", linestyle="--",
-               label=f"VNNI peak {peaks['vnni_zmm_gops']:.0f}")
+    for key, label, color in (("vnni_zmm_gops", "VNNI peak", "k"),
+                              ("avx2_maddubsw_gops", "AVX2 vpmaddubsw peak", "k"),
+                              ("avx2_maddwd_gops", "AVX2 vpmaddwd peak", "g")):
+        if key in peaks and (key == "vnni_zmm_gops" or "vnni_zmm_gops" not in peaks):
+            ax.axvline(peaks[key], color=color, linestyle="--",
+                       label=f"{label} {peaks[key]:.0f}")
     if "amx_gops" in peaks:
         ax.axvline(peaks["amx_gops"], color="r", linestyle="--",
                    label=f"AMX peak {peaks['amx_gops']:.0f}")
@@ -540,7 +589,11 @@ def main():
             per_cpu[cpu] = peak_on(tools["peak"], cpu)
             print(f"peak cpu {cpu}: " + ", ".join(
                 f"{k} {v:.0f}" for k, v in per_cpu[cpu].items()), flush=True)
-        key = "amx_gops" if "amx_gops" in next(iter(per_cpu.values())) else "vnni_zmm_gops"
+        # The fastest int8 form each CPU has decides where one-thread runs
+        # go: AMX, else AVX-512 VNNI, else AVX2's vpmaddubsw.
+        first = next(iter(per_cpu.values()))
+        key = next(k for k in ("amx_gops", "vnni_zmm_gops", "avx2_maddubsw_gops")
+                   if k in first)
         if args.cpu is not None and args.cpu not in per_cpu:
             raise SystemExit(f"bench: --cpu {args.cpu}: not one of the CPUs this "
                              f"process may run on ({sorted(per_cpu)})")
@@ -556,7 +609,8 @@ def main():
         if args.quick:
             layers = layers[1:4] + MOBILENET_V2[1:3]
         print("layers:", flush=True)
-        lrows = bench_layers(tools, layers, work, args.rounds, args.runs)
+        lrows = bench_layers(tools, layers, work, args.rounds, args.runs,
+                             vnni="vnni_zmm_gops" in peaks)
         mrows = []
         if not args.quick:
             print("models:", flush=True)
