@@ -414,13 +414,14 @@ def main():
     kernel = ""
     if "--kernel" in args:
         i = args.index("--kernel")
-        name, lanes, block, cb = args[i + 1].split(",")
+        name, lanes, block, cb, *signed = args[i + 1].split(",")
         kernel = (f', kernel = #qc.kernel<name = "{name}", lanes = {int(lanes)}, '
-                  f"block = {int(block)}, channel_blocks = {int(cb)}>")
+                  f"block = {int(block)}, channel_blocks = {int(cb)}"
+                  f"{', signed_input = true' if signed == ['signed'] else ''}>")
         del args[i:i + 2]
     if not args or args[0] not in CASES:
         sys.exit("usage: gen_int8_graph.py {" + ",".join(CASES) +
-                 "} [SEED] [--kernel NAME,LANES,BLOCK,CHANNEL_BLOCKS]")
+                 "} [SEED] [--kernel NAME,LANES,BLOCK,CHANNEL_BLOCKS[,signed]]")
     seed = int(args[1]) if len(args) > 1 else 0
     g = Graph(np.random.default_rng(seed))
     g.kernel = kernel

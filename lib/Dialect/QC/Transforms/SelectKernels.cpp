@@ -34,15 +34,22 @@ struct QCSelectKernelsPass
     auto target = module->getAttrOfType<qc::TargetAttr>("qc.target");
     auto info = qc::getTargetInfo(target);
     module.walk([&](Operation *op) {
-      if (!isa<qc::Conv2DOp, qc::FullyConnectedOp>(op) || op->hasAttr("kernel"))
+      if (!isa<qc::Conv2DOp, qc::FullyConnectedOp>(op))
         return;
+      auto conv = dyn_cast<qc::Conv2DOp>(op);
+      Value weight = conv ? conv.getWeight()
+                          : cast<qc::FullyConnectedOp>(op).getWeight();
+      // A recorded kernel is kept, unless it is exact only on weights in
+      // [-127, 127] and these hold -128.
+      if (auto recorded = op->getAttrOfType<qc::KernelAttr>("kernel"))
+        if (!info->needsNarrowWeights(recorded) || narrowWeights(weight))
+          return;
       // Output channels and pixels (all leading dims of the NHWC / [M, N]
       // result).
       auto out = cast<RankedTensorType>(op->getResult(0).getType());
       int64_t channels = out.getShape().back();
       int64_t pixels = out.getNumElements() / std::max<int64_t>(channels, 1);
       qc::KernelAttr kernel;
-      auto conv = dyn_cast<qc::Conv2DOp>(op);
       if (conv && conv.getGroups() != 1) {
         kernel = info->selectGroupedKernel(&getContext(), channels,
                                            channels / conv.getGroups(), pixels);
@@ -59,8 +66,6 @@ struct QCSelectKernelsPass
       }
       if (!kernel)
         kernel = info->selectKernel(&getContext(), channels, pixels);
-      Value weight = conv ? conv.getWeight()
-                          : cast<qc::FullyConnectedOp>(op).getWeight();
       if (narrowWeights(weight))
         kernel = info->narrowWeightKernel(&getContext(), kernel, channels,
                                           pixels, conv && conv.getGroups() != 1);

@@ -152,3 +152,53 @@ module attributes {qc.target = #qc.target<name = "aarch64-dotprod", triple = "aa
     return %r : vector<4xi32>
   }
 }
+
+// -----
+
+// AVX2 without VNNI, unsigned activations: each i32 lane's 4 bytes as i16
+// pairs, the activations' even bytes (& 0xff) and odd ones (>> 8, logical),
+// the weights' even bytes ((<< 8) >> 8) and odd ones (>> 8) sign-extended;
+// two vpmaddwd (exact: |u·s| <= 255·128 per product) add into the
+// accumulator.
+
+// CHECK-LABEL: func.func @avx2_maddwd
+// CHECK-SAME:    (%[[ACC:.+]]: vector<8xi32>, %[[U:.+]]: vector<32xi8>, %[[S:.+]]: vector<32xi8>)
+// CHECK-DAG:     %[[UH:.+]] = vector.bitcast %[[U]] : vector<32xi8> to vector<16xi16>
+// CHECK-DAG:     %[[SH:.+]] = vector.bitcast %[[S]] : vector<32xi8> to vector<16xi16>
+// CHECK-DAG:     %[[K8:.+]] = arith.constant dense<8> : vector<16xi16>
+// CHECK-DAG:     %[[FF:.+]] = arith.constant dense<255> : vector<16xi16>
+// CHECK:         %[[UE:.+]] = arith.andi %[[UH]], %[[FF]]
+// CHECK:         %[[UO:.+]] = arith.shrui %[[UH]], %[[K8]]
+// CHECK:         %[[SL:.+]] = arith.shli %[[SH]], %[[K8]]
+// CHECK:         %[[SE:.+]] = arith.shrsi %[[SL]], %[[K8]]
+// CHECK:         %[[SO:.+]] = arith.shrsi %[[SH]], %[[K8]]
+// CHECK:         %[[PE:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[UE]], %[[SE]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// CHECK:         %[[A1:.+]] = arith.addi %[[ACC]], %[[PE]]
+// CHECK:         %[[PO:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[UO]], %[[SO]])
+// CHECK:         %[[R:.+]] = arith.addi %[[A1]], %[[PO]]
+// CHECK:         return %[[R]]
+
+// With signed activations and weights in [-127, 127]: vpmaddubsw of |x|
+// (an unsigned byte, 128 for -128) by the weights carrying x's sign
+// (psign.b(w, x)): pair sums within 2·128·127, no saturation; vpmaddwd by
+// ones adds the pairs.
+
+// CHECK-LABEL: func.func @avx2_maddubsw
+// CHECK-SAME:    (%[[ACC:.+]]: vector<8xi32>, %[[X:.+]]: vector<32xi8>, %[[W:.+]]: vector<32xi8>)
+// CHECK:         %[[MAG:.+]] = "llvm.intr.abs"(%[[X]]) <{is_int_min_poison = false}>
+// CHECK:         %[[SW:.+]] = llvm.call_intrinsic "llvm.x86.avx2.psign.b"(%[[W]], %[[X]])
+// CHECK:         %[[P:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[MAG]], %[[SW]]) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK:         %[[ONES:.+]] = arith.constant dense<1> : vector<16xi16>
+// CHECK:         %[[Q:.+]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[P]], %[[ONES]])
+// CHECK:         %[[R:.+]] = arith.addi %[[ACC]], %[[Q]]
+// CHECK:         return %[[R]]
+module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
+  func.func @avx2_maddwd(%acc: vector<8xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<8xi32> {
+    %r = qc.dot4 %acc, %u, %s {kernel = #qc.kernel<name = "dot4.vpmaddwd.ymm", lanes = 8, block = 4, channel_blocks = 2>} : vector<8xi32>, vector<32xi8>, vector<32xi8>
+    return %r : vector<8xi32>
+  }
+  func.func @avx2_maddubsw(%acc: vector<8xi32>, %x: vector<32xi8>, %w: vector<32xi8>) -> vector<8xi32> {
+    %r = qc.dot4 %acc, %x, %w {kernel = #qc.kernel<name = "dot4.vpmaddubsw.ymm", lanes = 8, block = 5, channel_blocks = 2, signed_input = true>} : vector<8xi32>, vector<32xi8>, vector<32xi8>
+    return %r : vector<8xi32>
+  }
+}

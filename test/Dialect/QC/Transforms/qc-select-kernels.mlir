@@ -322,3 +322,27 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64
     return %0, %1, %2, %3 : tensor<40x16x!y>, tensor<40x8x!y>, tensor<40x16x!y>, tensor<1x6x6x8x!y>
   }
 }
+
+// -----
+
+// A recorded vpmaddubsw kernel is kept on weights in [-127, 127] (its tile
+// too) and chosen again on weights holding -128.
+
+!x = !quant.uniform<i8:f32, 0.05:-5>
+!y = !quant.uniform<i8:f32, 0.1:3>
+!w16 = !quant.uniform<i8:f32, 0.01>
+
+// CHECK-LABEL: func.func @avx2_recorded
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpmaddubsw.ymm", lanes = 8, block = 2, channel_blocks = 2, signed_input = true>
+// CHECK:         qc.fully_connected {{.+}}kernel = #qc.kernel<name = "dot4.vpmaddwd.ymm", lanes = 8, block = 4, channel_blocks = 2>
+module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
+  func.func @avx2_recorded(%a: tensor<40x16x!x>) -> (tensor<40x16x!y>, tensor<40x16x!y>) {
+    %c = arith.constant dense<-127> : tensor<16x16xi8>
+    %w = quant.scast %c : tensor<16x16xi8> to tensor<16x16x!w16>
+    %0 = qc.fully_connected %a, %w {kernel = #qc.kernel<name = "dot4.vpmaddubsw.ymm", lanes = 8, block = 2, channel_blocks = 2, signed_input = true>} : tensor<40x16x!x>, tensor<16x16x!w16> -> tensor<40x16x!y>
+    %cf = arith.constant dense<-128> : tensor<16x16xi8>
+    %wf = quant.scast %cf : tensor<16x16xi8> to tensor<16x16x!w16>
+    %1 = qc.fully_connected %a, %wf {kernel = #qc.kernel<name = "dot4.vpmaddubsw.ymm", lanes = 8, block = 5, channel_blocks = 2, signed_input = true>} : tensor<40x16x!x>, tensor<16x16x!w16> -> tensor<40x16x!y>
+    return %0, %1 : tensor<40x16x!y>, tensor<40x16x!y>
+  }
+}
