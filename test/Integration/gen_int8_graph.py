@@ -215,6 +215,9 @@ CASES = {
     "conv_1x1": lambda g: conv(g, 2, 5, 7, 37, 33, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1),
     "conv_dilated": lambda g: conv(g, 1, 12, 10, 8, 16, 3, 3, (1, 1), (2, 3), (2, 3, 2, 3), 1, clamp=(-20, 90)),
     "conv_5x5": lambda g: conv(g, 1, 13, 13, 5, 7, 5, 5, (3, 3), (1, 1), (2, 2, 2, 2), 1),
+    # 30 channels: 4 vectors of 8 whose last ends inside (AVX2 narrows a
+    # pixel's 4 vectors together and stores 30 of the 32 bytes).
+    "conv_tail": lambda g: conv(g, 1, 6, 9, 16, 30, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), 1),
     # Per-channel multipliers 0.0005 to 1.5 (shifts below and above 32) and a
     # clamp inside the int8 range: the first channels mostly inside the
     # clamp, the last ones mostly saturated (|acc| is ~10^5 here).

@@ -114,13 +114,24 @@ public:
   /// saturating narrow and no widening of the accumulators.
   virtual bool prefersClampedEpilogue() const { return false; }
 
-  /// Whether i64 lanes shift right arithmetically by per-lane amounts in one
-  /// instruction and i32 lanes narrow to i8 with signed saturation in one
-  /// (x86 AVX-512: vpsravq, vpmovsdb). Then an epilogue whose results
-  /// provably fit in i32 skips the accumulator clamp of the clamped form
-  /// and saturates instead, and applies only the bounds of the output clamp
-  /// that are not the int8 range's.
+  /// Whether i32 lanes narrow to i8 with signed saturation cheaply (x86
+  /// AVX-512: vpmovsdb; AVX2: vpackssdw and vpacksswb). Then an epilogue
+  /// whose results provably fit in i32 skips the accumulator clamp of the
+  /// clamped form and saturates instead, and applies only the bounds of the
+  /// output clamp that are not the int8 range's.
   virtual bool hasSaturatingNarrow() const { return false; }
+
+  /// Whether i64 lanes shift right arithmetically by per-lane amounts in one
+  /// instruction (x86 AVX-512: vpsravq). Without it the saturating epilogue
+  /// needs every shift >= 32, applied to the products' high halves as i32.
+  virtual bool hasArithmeticShift64() const { return false; }
+
+  /// How many vectors of i32 lanes the saturating narrow should combine
+  /// into one vector of bytes (x86 AVX2: 4, two vpackssdw and a vpacksswb
+  /// for 32 bytes where one 8-lane vector alone takes three instructions;
+  /// AVX-512: 1, vpmovsdb). An epilogue narrows a pixel's channel vectors
+  /// together, up to this many, and stores them as one.
+  virtual int64_t saturatingNarrowVectors() const { return 1; }
 
   /// Whether a vector of bytes stores under a lane mask in one instruction
   /// (x86 AVX-512BW/VL: vmovdqu8 with a k mask). Then an epilogue stores a

@@ -22,6 +22,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <numeric>
 #include <optional>
 
 namespace qc {
@@ -502,6 +503,11 @@ public:
                         const EpilogueShape &shape, ArrayRef<int64_t> accBound,
                         EpilogueTables &tb) {
     using i128 = __int128;
+    // Without 64-bit arithmetic shifts (AVX2) only the high halves' form.
+    if (!target().hasArithmeticShift64())
+      for (int64_t c = 0; c < static_cast<int64_t>(t.shift.size()) && c < channels; ++c)
+        if (t.shift[c] < 32)
+          return false;
     auto term = [&](int64_t c, int64_t mc, int64_t s) -> std::optional<int64_t> {
       const i128 unit = i128(1) << s, half = i128(1) << (s - 1);
       if (c >= static_cast<int64_t>(accBound.size()) ||
@@ -594,26 +600,39 @@ public:
     return tb;
   }
 
-  /// Epilogue in registers for one vector of L output channels starting at
-  /// `chan`: requantize each pixel's accumulator accs[j] (adding the fused
-  /// residual), clamp and store it at out[at[j]]. Where the channels end
-  /// inside a vector, a masked store of the lanes in range (targets with
-  /// masked byte stores, unless one channel is left); otherwise such a
-  /// vector is stored whole when all its lanes are in range, else lane by
-  /// lane (Emitter::storePrefix).
+  /// Epilogue in registers for `vectors` vectors of L output channels, the
+  /// first starting at `chan`: requantize each pixel's accumulators (accs[m
+  /// * n + j]: channel vector m of pixel j, n = accs.size() / vectors),
+  /// adding the fused residual, clamp and store vector m of pixel j at
+  /// out[at[j] + m·L]. Where the channels end inside a vector, a masked
+  /// store of the lanes in range (targets with masked byte stores, unless
+  /// one channel is left); otherwise such a vector is stored whole when all
+  /// its lanes are in range, else lane by lane (Emitter::storePrefix). With
+  /// the saturating form a pixel's channel vectors are narrowed together,
+  /// up to the target's saturatingNarrowVectors at a time, and stored as one.
   void storeVectors(const EpilogueTables &tb, Value chan, ArrayRef<Value> accs,
                     ArrayRef<Value> at, Value out, int64_t zo, int64_t lo,
-                    int64_t hi, const Residual &res, ArrayRef<Value> when = {}) {
+                    int64_t hi, const Residual &res, ArrayRef<Value> when = {},
+                    int64_t vectors = 1) {
     OpBuilder &b = e.b;
     auto accType = cast<VectorType>(accs.front().getType());
     const int64_t L = accType.getNumElements();
+    const int64_t n = static_cast<int64_t>(accs.size()) / vectors;
+    const int64_t group = target().saturatingNarrowVectors();
+    if (vectors > 1 && !(tb.saturating && when.empty() && group > 1)) {
+      for (int64_t m = 0; m < vectors; ++m) {
+        SmallVector<Value> atM;
+        for (Value a : at)
+          atM.push_back(e.add(a, e.index(m * L)));
+        storeVectors(tb, e.add(chan, e.index(m * L)), accs.slice(m * n, n), atM,
+                     out, zo, lo, hi, res, when);
+      }
+      return;
+    }
     auto wideType = accType.clone(b.getI64Type());
-    auto byteVec = accType.clone(b.getI8Type());
-    auto load = [&](Value table, VectorType type) -> Value {
-      return vector::LoadOp::create(b, e.loc, type, table, ValueRange{chan});
+    auto load = [&](Value table, VectorType type, Value at) -> Value {
+      return vector::LoadOp::create(b, e.loc, type, table, ValueRange{at});
     };
-    Value m32 = load(tb.m, accType);
-    Value s32, mv, rv, sv, rmv;
     // Clamped form: the accumulator is first clamped to the range whose
     // results lie in the output clamp — exact, as requantize is monotonic
     // and with a multiplier of at most 1 moves by at most one step per unit
@@ -621,8 +640,8 @@ public:
     // once offset by 128 + zo (in the rounding term). The 32×32→64 products
     // are formed on the even and the odd i32 lanes in turn (x86 vpmuldq),
     // shifted, and the two halves blended back into lane order.
-    Value aLo, aHi, rE, rO, sE, sO, mE, mO, k32;
     VectorType halfType;
+    Value k32;
     auto even = [&](Value v) -> Value { // lanes 2i, sign-extended, as i64
       return arith::ShRSIOp::create(b, e.loc, arith::ShLIOp::create(b, e.loc, v, k32),
                                     k32);
@@ -630,60 +649,77 @@ public:
     auto odd = [&](Value v) -> Value { // lanes 2i+1 as i64
       return arith::ShRSIOp::create(b, e.loc, v, k32);
     };
-    if (tb.evenOdd()) {
-      const int64_t H = L / 2;
-      halfType = VectorType::get({H}, b.getI64Type());
-      if (tb.clamped()) {
-        aLo = load(tb.aLo, accType);
-        aHi = load(tb.aHi, accType);
+    // One channel vector's tables, loaded from `c`.
+    struct Loaded {
+      Value m32, aLo, aHi, rE, rO, sE, sO, mE, mO, s32, mv, rv, sv, rmv, hs, hr;
+    };
+    auto loadTables = [&](Value c) {
+      Loaded t;
+      t.m32 = load(tb.m, accType, c);
+      if (tb.evenOdd()) {
+        const int64_t H = L / 2;
+        halfType = VectorType::get({H}, b.getI64Type());
+        if (tb.clamped()) {
+          t.aLo = load(tb.aLo, accType, c);
+          t.aHi = load(tb.aHi, accType, c);
+        }
+        auto half = [&](Value table, int64_t offset) -> Value {
+          return load(table, halfType, e.add(c, e.index(offset)));
+        };
+        if (!tb.highRound)
+          t.rE = half(tb.round, 0), t.rO = half(tb.round, H);
+        if (!tb.highShift)
+          t.sE = half(tb.shift, 0), t.sO = half(tb.shift, H);
+        k32 = e.splat(32, halfType);
+        Value m64 = vector::BitCastOp::create(b, e.loc, halfType, t.m32);
+        t.mE = even(m64), t.mO = odd(m64);
+      } else if (tb.fixedPoint()) {
+        // The ISA's fixed-point sequence (qc.scale_shift).
+        t.s32 = load(tb.shift32, accType, c);
+      } else {
+        t.mv = arith::ExtSIOp::create(b, e.loc, wideType, t.m32);
+        t.rv = load(tb.round, wideType, c);
+        t.sv = load(tb.shift, wideType, c);
+        if (res.buffer)
+          t.rmv = load(tb.residualM, wideType, c);
       }
-      auto half = [&](Value table, int64_t offset) -> Value {
-        return vector::LoadOp::create(b, e.loc, halfType, table,
-                                      ValueRange{e.add(chan, e.index(offset))});
-      };
-      if (!tb.highRound)
-        rE = half(tb.round, 0), rO = half(tb.round, H);
-      if (!tb.highShift)
-        sE = half(tb.shift, 0), sO = half(tb.shift, H);
-      k32 = e.splat(32, halfType);
-      Value m64 = vector::BitCastOp::create(b, e.loc, halfType, m32);
-      mE = even(m64), mO = odd(m64);
-    } else if (tb.fixedPoint()) {
-      // The ISA's fixed-point sequence (qc.scale_shift).
-      s32 = load(tb.shift32, accType);
-    } else {
-      mv = arith::ExtSIOp::create(b, e.loc, wideType, m32);
-      rv = load(tb.round, wideType);
-      sv = load(tb.shift, wideType);
-      if (res.buffer)
-        rmv = load(tb.residualM, wideType);
-    }
+      if (tb.highShift)
+        t.hs = load(tb.highShift, accType, c);
+      if (tb.highRound)
+        t.hr = load(tb.highRound, accType, c);
+      return t;
+    };
     // Saturating form: the same products without the clamp first (the
     // results fit in i32), shifted arithmetically, narrowed with signed
-    // saturation; then only the clamp bounds inside the int8 range.
+    // saturation; then only the clamp bounds inside the int8 range. `y` may
+    // hold several channel vectors.
     auto saturate = [&](Value y) -> Value {
-      y = arith::MaxSIOp::create(b, e.loc, y, e.splat(-128, accType));
-      y = arith::MinSIOp::create(b, e.loc, y, e.splat(127, accType));
-      Value q = arith::TruncIOp::create(b, e.loc, byteVec, y);
+      auto yType = cast<VectorType>(y.getType());
+      auto bytes = yType.clone(b.getI8Type());
+      y = arith::MaxSIOp::create(b, e.loc, y, e.splat(-128, yType));
+      y = arith::MinSIOp::create(b, e.loc, y, e.splat(127, yType));
+      Value q = arith::TruncIOp::create(b, e.loc, bytes, y);
       if (lo > -128)
-        q = arith::MaxSIOp::create(b, e.loc, q, e.splat(lo, byteVec));
+        q = arith::MaxSIOp::create(b, e.loc, q, e.splat(lo, bytes));
       if (hi < 127)
-        q = arith::MinSIOp::create(b, e.loc, q, e.splat(hi, byteVec));
+        q = arith::MinSIOp::create(b, e.loc, q, e.splat(hi, bytes));
+      if (offsetOutput)
+        q = arith::XOrIOp::create(b, e.loc, q, e.splat(-128, bytes));
       return q;
     };
-    Value hs = tb.highShift ? load(tb.highShift, accType) : Value();
-    Value hr = tb.highRound ? load(tb.highRound, accType) : Value();
-    auto evenOddScale = [&](Value acc) -> Value {
+    // The even/odd forms' result for `acc`: bytes, or with `wide` the
+    // saturating form's i32 lanes before the narrow.
+    auto evenOddScale = [&](const Loaded &t, Value acc, bool wide) -> Value {
       Value a = acc;
       if (tb.clamped()) {
-        a = arith::MaxSIOp::create(b, e.loc, a, aLo);
-        a = arith::MinSIOp::create(b, e.loc, a, aHi);
+        a = arith::MaxSIOp::create(b, e.loc, a, t.aLo);
+        a = arith::MinSIOp::create(b, e.loc, a, t.aHi);
       }
       Value a64 = vector::BitCastOp::create(b, e.loc, halfType, a);
       // acc·m + rounding term, on the even and on the odd lanes as i64.
-      Value pe = e.mul(even(a64), mE), po = e.mul(odd(a64), mO);
-      if (!hr)
-        pe = e.add(pe, rE), po = e.add(po, rO);
+      Value pe = e.mul(even(a64), t.mE), po = e.mul(odd(a64), t.mO);
+      if (!t.hr)
+        pe = e.add(pe, t.rE), po = e.add(po, t.rO);
       if (tb.highShift) {
         // The high halves of the even and the odd products in lane order
         // (one two-source permute), then one arithmetic shift of 32-bit
@@ -696,16 +732,17 @@ public:
         Value y = vector::ShuffleOp::create(
             b, e.loc, vector::BitCastOp::create(b, e.loc, accType, pe),
             vector::BitCastOp::create(b, e.loc, accType, po), highs);
-        if (hr)
-          y = e.add(y, hr);
-        return saturate(arith::ShRSIOp::create(b, e.loc, y, hs));
+        if (t.hr)
+          y = e.add(y, t.hr);
+        y = arith::ShRSIOp::create(b, e.loc, y, t.hs);
+        return wide ? y : saturate(y);
       }
       auto shift = [&](Value p, Value sh) -> Value {
         if (tb.saturating)
           return arith::ShRSIOp::create(b, e.loc, p, sh);
         return arith::ShRUIOp::create(b, e.loc, p, sh);
       };
-      Value ye = shift(pe, sE), yo = shift(po, sO);
+      Value ye = shift(pe, t.sE), yo = shift(po, t.sO);
       if (!tb.oddHigh)
         yo = arith::ShLIOp::create(b, e.loc, yo, k32);
       SmallVector<int64_t> blend;
@@ -717,46 +754,31 @@ public:
       if (!tb.saturating) {
         // y is the result offset by 128 (in the rounding term): as it is
         // for an offset output, else flipped back.
-        Value t = arith::TruncIOp::create(b, e.loc, byteVec, y);
-        return offsetOutput ? t
-                            : arith::XOrIOp::create(b, e.loc, t,
-                                                    e.splat(-128, byteVec)).getResult();
+        Value q = arith::TruncIOp::create(b, e.loc, accType.clone(b.getI8Type()), y);
+        return offsetOutput ? q
+                            : arith::XOrIOp::create(b, e.loc, q,
+                                                    e.splat(-128, q.getType())).getResult();
       }
-      return saturate(y);
+      return wide ? y : saturate(y);
     };
-    Value mask, left;
-    if (tb.channels % L != 0) {
-      left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(tb.channels), chan),
-                                    e.index(L));
-      mask = vector::CreateMaskOp::create(
-          b, e.loc, VectorType::get({L}, b.getI1Type()), ValueRange{left});
-    }
-    // Requantizes one accumulator and stores it at `where`; with `row` (a
-    // mask of one value for all lanes) only where it holds, without a
-    // branch: nothing is read or written then.
-    auto storeOne = [&](Value acc, Value where, Value row) {
-      Value lanes = mask;
-      if (row)
-        lanes = mask ? arith::AndIOp::create(b, e.loc, mask, row).getResult() : row;
-      Value extra;
-      if (res.buffer) {
-        Value r = lanes ? vector::MaskedLoadOp::create(
-                             b, e.loc, byteVec, res.buffer, ValueRange{where}, lanes,
-                             e.splat(res.zeroPoint, byteVec)).getResult()
-                       : vector::LoadOp::create(b, e.loc, byteVec, res.buffer,
-                                                ValueRange{where}).getResult();
-        Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
-        extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), rmv);
+    // Stores the bytes `q` at `where`, the lanes from channel `c` on: where
+    // the channels end inside q, only those in range — with `row` (a mask
+    // of one value for all lanes) only where it holds, without a branch:
+    // nothing is read or written then.
+    auto storeBytes = [&](Value q, Value c, Value where, Value row) {
+      const int64_t lanes = cast<VectorType>(q.getType()).getNumElements();
+      Value mask, left;
+      if (tb.channels % L != 0) {
+        left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(tb.channels), c),
+                                      e.index(lanes));
+        mask = vector::CreateMaskOp::create(
+            b, e.loc, VectorType::get({lanes}, b.getI1Type()), ValueRange{left});
       }
-      Value q = tb.evenOdd() ? evenOddScale(acc)
-                : tb.fixedPoint()
-                    ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, m32, s32),
-                                    zo, lo, hi)
-                    : e.requantize(acc, mv, rv, sv, zo, lo, hi, extra);
-      if (offsetOutput && !tb.clamped())
-        q = arith::XOrIOp::create(b, e.loc, q, e.splat(-128, byteVec));
       if (row) {
-        vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where}, lanes, q);
+        Value rows = vector::BroadcastOp::create(
+            b, e.loc, VectorType::get({lanes}, b.getI1Type()), row);
+        Value m = mask ? arith::AndIOp::create(b, e.loc, mask, rows).getResult() : rows;
+        vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where}, m, q);
         return;
       }
       if (!mask) {
@@ -770,18 +792,89 @@ public:
         return;
       }
       Value whole = arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::eq,
-                                          left, e.index(L));
+                                          left, e.index(lanes));
       e.ifElse(
           whole,
           [&] { vector::StoreOp::create(b, e.loc, q, out, ValueRange{where}); },
           [&] { e.storePrefix(q, out, where, left); });
     };
-    for (size_t j = 0; j < accs.size(); ++j)
-      storeOne(accs[j], at[j],
-               when.empty() ? Value()
-                            : vector::BroadcastOp::create(
-                                  b, e.loc, VectorType::get({L}, b.getI1Type()),
-                                  when[j]).getResult());
+    if (vectors > 1) {
+      // The saturating form, a pixel's channel vectors narrowed together in
+      // runs of `group`, 2 or 1 vectors (concatenated: LLVM narrows a
+      // vector<32xi32> with two vpackssdw and one vpacksswb).
+      SmallVector<Value> wide(accs.size());
+      for (int64_t m = 0; m < vectors; ++m) {
+        Loaded t = loadTables(e.add(chan, e.index(m * L)));
+        for (int64_t j = 0; j < n; ++j)
+          wide[m * n + j] = evenOddScale(t, accs[m * n + j], /*wide=*/true);
+      }
+      for (int64_t m0 = 0; m0 < vectors;) {
+        int64_t k = std::min(group, vectors - m0);
+        while (k & (k - 1))
+          k &= k - 1; // a power of two: concatenations of equal halves
+        for (int64_t j = 0; j < n; ++j) {
+          SmallVector<Value> parts;
+          for (int64_t m = m0; m < m0 + k; ++m)
+            parts.push_back(wide[m * n + j]);
+          while (parts.size() > 1) {
+            SmallVector<Value> next;
+            for (size_t i = 0; i < parts.size(); i += 2) {
+              auto pt = cast<VectorType>(parts[i].getType());
+              SmallVector<int64_t> all(2 * pt.getNumElements());
+              std::iota(all.begin(), all.end(), 0);
+              next.push_back(vector::ShuffleOp::create(b, e.loc, parts[i],
+                                                       parts[i + 1], all));
+            }
+            parts = std::move(next);
+          }
+          storeBytes(saturate(parts.front()), e.add(chan, e.index(m0 * L)),
+                     e.add(at[j], e.index(m0 * L)), Value());
+        }
+        m0 += k;
+      }
+      return;
+    }
+    Loaded t = loadTables(chan);
+    // Requantizes one accumulator and stores it at `where`.
+    auto storeOne = [&](Value acc, Value where, Value row) {
+      Value extra;
+      if (res.buffer) {
+        // The residual's lanes out of range read as its zero point.
+        auto byteVec = accType.clone(b.getI8Type());
+        Value lanes;
+        if (tb.channels % L != 0)
+          lanes = vector::CreateMaskOp::create(
+              b, e.loc, VectorType::get({L}, b.getI1Type()),
+              ValueRange{arith::MinSIOp::create(
+                  b, e.loc, e.sub(e.index(tb.channels), chan), e.index(L))});
+        if (row) {
+          Value rows = vector::BroadcastOp::create(
+              b, e.loc, VectorType::get({L}, b.getI1Type()), row);
+          lanes = lanes ? arith::AndIOp::create(b, e.loc, lanes, rows).getResult() : rows;
+        }
+        Value r = lanes ? vector::MaskedLoadOp::create(
+                             b, e.loc, byteVec, res.buffer, ValueRange{where}, lanes,
+                             e.splat(res.zeroPoint, byteVec)).getResult()
+                       : vector::LoadOp::create(b, e.loc, byteVec, res.buffer,
+                                                ValueRange{where}).getResult();
+        Value rw = arith::ExtSIOp::create(b, e.loc, wideType, r);
+        extra = e.mul(e.sub(rw, e.splat(res.zeroPoint, wideType)), t.rmv);
+      }
+      Value q;
+      if (tb.evenOdd()) {
+        q = evenOddScale(t, acc, /*wide=*/false);
+      } else {
+        q = tb.fixedPoint()
+                ? e.clampOffset(qc::ScaleShiftOp::create(b, e.loc, acc, t.m32, t.s32),
+                                zo, lo, hi)
+                : e.requantize(acc, t.mv, t.rv, t.sv, zo, lo, hi, extra);
+        if (offsetOutput)
+          q = arith::XOrIOp::create(b, e.loc, q, e.splat(-128, q.getType()));
+      }
+      storeBytes(q, chan, where, row);
+    };
+    for (int64_t j = 0; j < n; ++j)
+      storeOne(accs[j], at[j], when.empty() ? Value() : when[j]);
   }
 
   /// The padded image of the NHWC int8 input `x` with channels padded to
@@ -1238,14 +1331,7 @@ public:
           return acc;
       });
       // Epilogue in registers: requantize, residual, clamp, store.
-      for (int64_t m = 0; m < mbg; ++m) {
-        SmallVector<Value> at;
-        for (int64_t j = 0; j < nb; ++j)
-          at.push_back(e.add(outBase[j], e.index(m * L)));
-        storeVectors(tables, e.add(chan0, e.index(m * L)),
-                     ArrayRef<Value>(accs).slice(m * nb, nb), at, out, zo, lo,
-                     hi, res);
-      }
+      storeVectors(tables, chan0, accs, outBase, out, zo, lo, hi, res, {}, mbg);
     };
     forEachTile(ob, MB, pixels, NB, pixels * s.o * slices.reduced * s.kh * s.kw,
                 s.o * slices.width * s.kh * s.kw,
@@ -1928,20 +2014,19 @@ public:
         });
       });
       // Per channel vector m: pixel rows out of channel pairs 2m, 2m+1.
-      for (int64_t m = 0; m < cbg; ++m) {
-        SmallVector<Value> rows, at;
+      SmallVector<Value> rows, at;
+      for (int64_t m = 0; m < cbg; ++m)
         for (int64_t i = 0; i < npairs; ++i) {
           Value a = accs[i * 2 * cbg + 2 * m], c = accs[i * 2 * cbg + 2 * m + 1];
           for (int64_t h = 0; h < 2 && 2 * i + h < np; ++h) {
             rows.push_back(vector::ShuffleOp::create(
                 b, e.loc, a, c,
                 ArrayRef<int64_t>{2 * h, 2 * h + 1, 4 + 2 * h, 5 + 2 * h}));
-            at.push_back(e.add(outBase[2 * i + h], e.index(m * L)));
+            if (m == 0)
+              at.push_back(outBase[2 * i + h]);
           }
         }
-        storeVectors(tables, e.add(chan0, e.index(m * L)), rows, at, out, zo, lo,
-                     hi, res);
-      }
+      storeVectors(tables, chan0, rows, at, out, zo, lo, hi, res, {}, cbg);
     };
     // Tiles of PP pixel pairs; an odd tile's last pair has one pixel.
     forEachTile(ob, CB, pixels, 2 * PP, pixels * s.o * s.c * taps, s.o * cp * taps,

@@ -39,8 +39,6 @@
 // The accumulator range of the clamped form (below) is not there:
 // FORM-LABEL:  module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni"
 // FORM-NOT:      dense<[-534, -1068
-// FORM-LABEL:  module attributes {qc.target = #qc.target<name = "x86_64-avx2"
-// FORM:          dense<[-534, -1068
 // CHECK:       func.func @main(%[[X:.+]]: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
 // CHECK:         bufferization.to_buffer %{{.+}} read_only : tensor<16xf32> to memref<16xf32>
 // CHECK-DAG:     memref.get_global @[[W]] : memref<64xi8>
@@ -70,24 +68,18 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 
 // -----
 
-// Without AVX-512 (no arithmetic shift of i64 lanes, no saturating narrow)
-// x86 takes the clamped form: the accumulator is first clamped to the range
-// mapping into [−128 − zp_y, 127 − zp_y] = [−133, 122]:
-//   aLo = ceil((−133·2^s − 2^(s−1)) / m):  o=0: −532 − 2 = −534, o=1: −1064 − 4 = −1068
-//   aHi = floor((123·2^s − 2^(s−1) − 1) / m): o=0: 492 − 3 = 489, o=1: 984 − 5 = 979
-// and the results offset by 128 (shifted logically, then xor 0x80): rounding
-// terms 2^(s−1) + (zp_y + 128)·2^s, in the same even/odd layout.
-//   o=0: 2^31 + 133·2^32 = 573378134016    o=1: 2^32 + 133·2^33 = 1146756268032
+// AVX2 has no arithmetic shift of i64 lanes (vpsravq), but every shift here
+// is >= 32: the saturating form shifts the products' high halves as i32
+// (vpsravd) and narrows with vpackssdw/vpacksswb — the same tables as
+// AVX-512's above, and no accumulator range.
 
 !x = !quant.uniform<i8:f32, 0.1:-10>
 !y = !quant.uniform<i8:f32, 0.2:5>
 !w = !quant.uniform<i8<-127:127>:f32:0, {0.5, 0.25}>
 
 // CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx2"
-// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[-534, -1068, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[489, 979, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi64> = dense<[32, 32, 32, 32, 32, 32, 32, 32, 1, 0, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi64> = dense<[573378134016, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 1146756268032, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi64> = dense<[23622320128, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 47244640256, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648]>
 // CHECK:       func.func @main
 // No masked byte stores on AVX2 (LLVM would branch per lane): the partial
 // vector is stored whole only when all its lanes are in range, else through
@@ -101,6 +93,8 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
 // CHECK-NEXT:        memref.load %[[SCRATCH]]
 // CHECK:             memref.store
 // CHECK-NOT:     vector.maskedstore
+// FORM-LABEL:  module attributes {qc.target = #qc.target<name = "x86_64-avx2"
+// FORM-NOT:      dense<[-534, -1068
 module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
   func.func @main(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
     %q = quant.qcast %x : tensor<1x2x2x4xf32> to tensor<1x2x2x4x!x>
@@ -112,6 +106,47 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64
     return %d : tensor<1x2x2x2xf32>
   }
 }
+
+
+// -----
+
+// With a shift below 32 (multiplier 0.1·0.5/0.1 = 0.5 = 2^30 · 2^−31) AVX2
+// takes the clamped form: the accumulator is first clamped to the range
+// mapping into [−128 − zp_y, 127 − zp_y] = [−133, 122]:
+//   aLo = ceil((−133·2^s − 2^(s−1)) / m):  o=0 (s=31): −266 − 1 = −267, o=1 (s=32): −532 − 2 = −534
+//   aHi = floor((123·2^s − 2^(s−1) − 1) / m): o=0: 246 − 2 = 244, o=1: 492 − 3 = 489
+// (o=0: f(a) = floor((a + 1) / 2), f(244) = 122, f(245) = 123, f(−267) = −133)
+// and the results offset by 128 (shifted logically, then xor 0x80): rounding
+// terms 2^(s−1) + (zp_y + 128)·2^s, in the even/odd layout, shifts 31 and 32
+// (not every shift is >= 32: the odd lanes' results stay in the low half).
+//   o=0: 2^30 + 133·2^31 = 286689067008    o=1: 2^31 + 133·2^32 = 573378134016
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.1:5>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.5, 0.25}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx2"
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[-267, -534, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi32> = dense<[244, 489, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi64> = dense<[31, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<16xi64> = dense<[286689067008, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 573378134016, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648, 2147483648]>
+// CHECK:       func.func @main
+// CHECK:         arith.maxsi
+// CHECK-NEXT:    arith.minsi
+// FORM-LABEL:  module attributes {qc.target = #qc.target<name = "x86_64-avx2"
+// FORM:          dense<[-267, -534
+module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
+  func.func @main(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
+    %q = quant.qcast %x : tensor<1x2x2x4xf32> to tensor<1x2x2x4x!x>
+    %wi = arith.constant dense<[[[[1, 2, 3, 4]]], [[[-1, 0, 1, 0]]]]> : tensor<2x1x1x4xi8>
+    %w = quant.scast %wi : tensor<2x1x1x4xi8> to tensor<2x1x1x4x!w>
+    %b = arith.constant dense<[10, -5]> : tensor<2xi32>
+    %c = qc.conv2d %q, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.generic", lanes = 16, block = 4>} : tensor<1x2x2x4x!x>, tensor<2x1x1x4x!w>, tensor<2xi32> -> tensor<1x2x2x2x!y>
+    %d = quant.dcast %c : tensor<1x2x2x2x!y> to tensor<1x2x2x2xf32>
+    return %d : tensor<1x2x2x2xf32>
+  }
+}
+
 
 // -----
 
