@@ -56,6 +56,7 @@ class Graph:
         # Weights over the whole int8 range, -128 included (an imported
         # QDQ model's may be; qc's own lie in [-127, 127]).
         self.full_range = False
+        self.sparse_128 = False
 
     def fresh(self):
         self.n += 1
@@ -79,6 +80,14 @@ class Graph:
                               dtype=np.int64).astype(np.int8)
         if self.full_range:
             w.flat[0] = -128
+        if self.sparse_128:
+            # One -128 in about half the output channels, as symmetric
+            # per-channel quantization gives the channels whose extreme
+            # weight is negative (PyTorch's qint8 observers: [-128, 127]).
+            rows = w.reshape(s[0], -1)
+            for o in range(s[0]):
+                if self.rng.random() < 0.5:
+                    rows[o, self.rng.integers(rows.shape[1])] = -128
         raw, typed = self.fresh(), self.fresh()
         self.lines.append(f"{raw} = arith.constant {dense(w)} : {shape(s, 'i8')}")
         self.lines.append(f"{typed} = quant.scast {raw} : {shape(s, 'i8')} to {shape(s, wtype(scales))}")
@@ -377,6 +386,14 @@ CASES = {
     "conv_full_range": lambda g: (setattr(g, "full_range", True),
                                   conv(g, 1, 6, 7, 20, 19, 3, 3, (1, 1), (1, 1),
                                        (1, 1, 1, 1), 1)),
+    # A few -128s (one in about half the output channels): AVX2 takes the
+    # vpmaddubsw kernel and corrects them after the reduction. Stride,
+    # dilation, padding and 61 channels (the last group of 4 padded).
+    "conv_sparse_128": lambda g: (setattr(g, "sparse_128", True),
+                                  conv(g, 2, 9, 11, 61, 40, 3, 3, (2, 1), (1, 2),
+                                       (1, 2, 2, 1), 1)),
+    "fc_sparse_128": lambda g: (setattr(g, "sparse_128", True),
+                                fully_connected(g, 5, 600, 37)),
     "depthwise_full_range": lambda g: (setattr(g, "full_range", True),
                                        conv(g, 1, 9, 10, 24, 24, 3, 3, (1, 1),
                                             (1, 1), (1, 1, 1, 1), 24)),

@@ -22,6 +22,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <map>
 #include <numeric>
 #include <optional>
 
@@ -986,7 +987,8 @@ public:
                       int64_t cp, int64_t size,
                       llvm::function_ref<int64_t(int64_t, int64_t, int64_t)> at,
                       const EpilogueShape &shape, const Residual &res,
-                      bool wide = false, bool image = true) {
+                      bool wide = false, bool image = true,
+                      bool clampWeights = false) {
     const int64_t taps = s.kh * s.kw, zxFold = signedInput ? zx : zx + 128;
     const int64_t cg = s.c / s.groups;
     SmallVector<int8_t> packed(size, 0);
@@ -1006,7 +1008,10 @@ public:
           int8_t v = w[(o * taps + tap) * cg + c];
           sum += v;
           sumAbs += std::abs(v);
-          packed[at(o, tap, c)] = v;
+          // -128 packed as -127 (convDot's corrections add the rest); the
+          // bias and the bound take the real weight.
+          packed[at(o, tap, c)] =
+              clampWeights ? std::max<int8_t>(v, int8_t(-127)) : v;
         }
       foldedBias[o] = static_cast<int32_t>(int64_t(bias[o]) - zxFold * sum);
       accBound.push_back(std::abs(int64_t(foldedBias[o])) + 255 * sumAbs);
@@ -1205,6 +1210,44 @@ public:
     // MB consecutive vectors. The bias absorbs the input's zero point and,
     // for kernels taking unsigned input, its +128: Σ(x+128)·w − (128 + zx)·Σw.
     const int64_t groupStride = MB * s.kh * s.kw * c4 * L * 4;
+    // A kernel exact only on weights in [-127, 127] (AVX2's
+    // dot4.vpmaddubsw.ymm) over weights holding -128 (dense convs only:
+    // convCommon rejects the others): they are packed as -127 and each
+    // channel vector's reduction steps (a tap's 4 input channels) holding a
+    // -128 run once more after the reduction, with weight -1 where the
+    // -128s are and 0 elsewhere: Σx·w = Σx·max(w, -127) − Σ_{w=-128} x.
+    // Tables: corrBegin[v] .. corrBegin[v + 1] are vector v's steps, each
+    // an image offset from the window origin and 4L bytes of weights.
+    const bool corrected = target().needsNarrowWeights(kernel) &&
+                           llvm::is_contained(w, int8_t(-128));
+    Value corrBegin, corrOffset, corrWeights;
+    if (corrected) {
+      const int64_t taps = s.kh * s.kw;
+      SmallVector<int32_t> begin{0}, offsets;
+      SmallVector<int8_t> weights;
+      for (int64_t v = 0; v < ob; ++v) {
+        // (tap, group of 4 channels) -> its weights, in step order.
+        std::map<std::pair<int64_t, int64_t>, SmallVector<int8_t>> steps;
+        for (int64_t lane = 0; lane < L && v * L + lane < s.o; ++lane)
+          for (int64_t tap = 0; tap < taps; ++tap)
+            for (int64_t c = 0; c < s.c; ++c)
+              if (w[((v * L + lane) * taps + tap) * s.c + c] == -128) {
+                auto &d = steps[{tap, c / 4}];
+                d.resize(4 * L, 0);
+                d[lane * 4 + c % 4] = -1;
+              }
+        for (auto &[step, d] : steps) {
+          const int64_t ky = step.first / s.kw, kx = step.first % s.kw;
+          offsets.push_back(static_cast<int32_t>(
+              (ky * s.dh * wp + kx * s.dw) * cp + 4 * step.second));
+          weights.append(d.begin(), d.end());
+        }
+        begin.push_back(static_cast<int32_t>(offsets.size()));
+      }
+      corrBegin = e.global<int32_t>(begin, b.getI32Type());
+      corrOffset = e.global<int32_t>(offsets, b.getI32Type());
+      corrWeights = e.global<int8_t>(weights, b.getI8Type());
+    }
     PackedConv pc = packConv(
         s, x, w, bias, realMultipliers, zx, kernel.getSignedInput(), ob * L, cp,
         ob * s.kh * s.kw * c4 * L * 4,
@@ -1216,7 +1259,8 @@ public:
           return g * groupStride + (outer ? (vec * 4 + k % 4) * L + lane
                                           : (vec * L + lane) * 4 + k % 4);
         },
-        EpilogueShape{L, zo, lo, hi}, res, /*wide=*/outer);
+        EpilogueShape{L, zo, lo, hi}, res, /*wide=*/outer, /*image=*/true,
+        /*clampWeights=*/corrected);
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Value wMem = pc.weights, biasMem = pc.bias, img = pc.img;
     EpilogueTables tables = pc.tables;
@@ -1330,6 +1374,40 @@ public:
             acc = step(e.index(cc), acc, {}, 0);
           return acc;
       });
+      // The corrections of the -128 weights, per channel vector.
+      auto broadcastGroup = [&](Value at) -> Value {
+        Value four = vector::LoadOp::create(b, e.loc, VectorType::get({4}, i8),
+                                            img, ValueRange{at});
+        Value word = vector::BitCastOp::create(
+            b, e.loc, VectorType::get({1}, i32), four);
+        Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
+        Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
+        return vector::BitCastOp::create(b, e.loc, bytesType, bc);
+      };
+      auto toIndex = [&](Value v) -> Value {
+        return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), v);
+      };
+      if (corrected)
+        for (int64_t m = 0; m < mbg; ++m) {
+          Value v = e.add(e.mul(g, e.index(MB)), e.index(m));
+          Value first = toIndex(e.load(corrBegin, v));
+          Value last = toIndex(e.load(corrBegin, e.add(v, e.index(1))));
+          SmallVector<Value> fixed = e.loopCarried(
+              first, last, ArrayRef<Value>(accs).slice(m * nb, nb),
+              [&](Value i, ValueRange a) {
+                Value off = toIndex(e.load(corrOffset, i));
+                Value d = vector::LoadOp::create(
+                    b, e.loc, bytesType, corrWeights,
+                    ValueRange{e.mul(i, e.index(4 * L))});
+                SmallVector<Value> next;
+                for (int64_t j = 0; j < nb; ++j)
+                  next.push_back(qc::Dot4Op::create(
+                      b, e.loc, a[j], broadcastGroup(e.add(pixBase[j], off)), d,
+                      kernel));
+                return next;
+              });
+          llvm::copy(fixed, accs.begin() + m * nb);
+        }
       // Epilogue in registers: requantize, residual, clamp, store.
       storeVectors(tables, chan0, accs, outBase, out, zo, lo, hi, res, {}, mbg);
     };
@@ -2863,9 +2941,12 @@ public:
     if (!target().supportsKernel(kernel))
       return op->emitOpError("kernel '")
              << kernel.getName() << "' does not run on this target";
-    if (target().needsNarrowWeights(kernel) && llvm::is_contained(*w, int8_t(-128)))
+    // (Dense convs correct -128 weights after the reduction: convDot.)
+    if (s.groups != 1 && target().needsNarrowWeights(kernel) &&
+        llvm::is_contained(*w, int8_t(-128)))
       return op->emitOpError("kernel '")
-             << kernel.getName() << "' needs weights in [-127, 127]; one is -128";
+             << kernel.getName()
+             << "' needs weights in [-127, 127] in a grouped conv; one is -128";
     if (s.groups == 1 && kernel.getName().starts_with("mmla."))
       return convMmla(s, x, out, *w, *bv, real, qx.getZeroPoint(),
                       qo.getZeroPoint(), lo, hi, kernel, res);

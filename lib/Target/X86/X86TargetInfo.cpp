@@ -13,7 +13,9 @@
 // and multiplies |x| by the weight with x's sign (`vpabsb`, `vpsignb`):
 // |x| <= 128 and |w| <= 127 keep each pair sum within 2·128·127 = 32512, so
 // `vpmaddubsw` is exact, and `vpmaddwd` by ones adds the pairs (4
-// instructions per 32 products against 4 + the splits').
+// instructions per 32 products against 4 + the splits'). A dense layer whose
+// weights hold a few -128s takes it too, corrected after the reduction
+// (qc-convert-qc-to-loops, convDot).
 // Without AVX2 the portable widening dot product is used.
 //
 // With AMX, convolutions whose reduction fills a tile row (>= 32 input

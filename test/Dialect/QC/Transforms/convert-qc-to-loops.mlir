@@ -472,3 +472,39 @@ module attributes {qc.target = #qc.target<name = "x86_64-avx512vnni", triple = "
     return %d : tensor<1x3x4x16x!z>
   }
 }
+
+// -----
+
+// AVX2's vpmaddubsw kernel on weights holding -128: packed as -127, and the
+// vector's one reduction step holding it (tap 0, channels 0..3: image offset
+// 0) runs again after the reduction with weight -1 in its place (lane 1,
+// byte 0) and 0 elsewhere. The bias folds the real weights: signed
+// activations, b − zx·Σw = 10 + 10·10 = 110 and −5 + 10·(−128 + 1) = −1275.
+
+!x = !quant.uniform<i8:f32, 0.1:-10>
+!y = !quant.uniform<i8:f32, 0.2:5>
+!w = !quant.uniform<i8:f32:0, {0.5, 0.25}>
+
+// CHECK-LABEL: module attributes {qc.target = #qc.target<name = "x86_64-avx2"
+// CHECK-DAG:     memref.global "private" constant @[[BEGIN:__qc_const_[0-9]+]] : memref<2xi32> = dense<[0, 1]>
+// CHECK-DAG:     memref.global "private" constant @[[OFF:__qc_const_[0-9]+]] : memref<1xi32> = dense<0>
+// CHECK-DAG:     memref.global "private" constant @[[D:__qc_const_[0-9]+]] : memref<32xi8> = dense<[0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<32xi8> = dense<[1, 2, 3, 4, -127, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-DAG:     memref.global "private" constant @{{.+}} : memref<8xi32> = dense<[110, -1275, 0, 0, 0, 0, 0, 0]>
+// CHECK:       func.func @main
+// CHECK:         memref.get_global @[[BEGIN]]
+// CHECK:         scf.for {{.+}} iter_args
+// CHECK:           memref.load %{{.+}} : memref<1xi32>
+// CHECK:           vector.load %{{.+}} : memref<32xi8>, vector<32xi8>
+// CHECK:           qc.dot4 {{.+}}name = "dot4.vpmaddubsw.ymm"
+module attributes {qc.target = #qc.target<name = "x86_64-avx2", triple = "x86_64-unknown-linux-gnu", cpu = "haswell", features = "+avx2,+fma">} {
+  func.func @main(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x2xf32> {
+    %q = quant.qcast %x : tensor<1x2x2x4xf32> to tensor<1x2x2x4x!x>
+    %wi = arith.constant dense<[[[[1, 2, 3, 4]]], [[[-128, 0, 1, 0]]]]> : tensor<2x1x1x4xi8>
+    %w = quant.scast %wi : tensor<2x1x1x4xi8> to tensor<2x1x1x4x!w>
+    %b = arith.constant dense<[10, -5]> : tensor<2xi32>
+    %c = qc.conv2d %q, %w, %b {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, kernel = #qc.kernel<name = "dot4.vpmaddubsw.ymm", lanes = 8, block = 2, signed_input = true>} : tensor<1x2x2x4x!x>, tensor<2x1x1x4x!w>, tensor<2xi32> -> tensor<1x2x2x2x!y>
+    %d = quant.dcast %c : tensor<1x2x2x2x!y> to tensor<1x2x2x2xf32>
+    return %d : tensor<1x2x2x2xf32>
+  }
+}
