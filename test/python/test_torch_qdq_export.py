@@ -85,6 +85,24 @@ def test_every_conv_is_integer(exported):
     assert body.count("qc.lut") == 1, body
 
 
+def test_weights_are_pytorchs(exported):
+    """qc keeps the model's int8 weights as they are, -128 included (PyTorch's
+    per-channel qint8 weights hold it where a channel's extreme is negative)."""
+    import re
+    _, qnet, _, ir, _ = exported
+    for name, shape in (("conv1", "16x3x3x3"), ("conv2", "32x3x3x16")):
+        w = getattr(qnet, name).weight().int_repr().numpy()  # OIHW
+        m = re.search(r"arith.constant dense<([^>]*)> : tensor<%sxi8>" % shape, ir)
+        assert m, (name, shape)
+        text = m.group(1)
+        got = (np.frombuffer(bytes.fromhex(text.strip('"')[2:]), np.int8)
+               if text.startswith('"0x') else
+               np.array([int(v) for v in re.findall(r"-?\d+", text)], np.int8))
+        assert (got.reshape(w.transpose(0, 2, 3, 1).shape) == w.transpose(0, 2, 3, 1)).all(), name
+    assert any((getattr(qnet, n).weight().int_repr() == -128).any().item()
+               for n in ("conv1", "conv2")), "no -128 weight in the model"
+
+
 def test_agrees_with_pytorch_int8(exported):
     net, qnet, lib, _, tests = exported
     got = np.concatenate([lib(t).ravel() for t in tests])

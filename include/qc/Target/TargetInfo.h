@@ -166,7 +166,8 @@ public:
   }
 
   /// Whether `kernel` is exact only on weights in [-127, 127] (one that
-  /// narrowWeightKernel gives).
+  /// narrowWeightKernel gives, or AArch64's smull one). Dense layers whose
+  /// weights hold a few -128s still take it: convDot corrects them.
   virtual bool needsNarrowWeights(KernelAttr kernel) const { return false; }
 
   /// Whether code for `kernel` runs on this target (a kernel recorded in

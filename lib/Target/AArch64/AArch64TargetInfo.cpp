@@ -9,7 +9,9 @@
 //            products and `sadalp` into the accumulators, signed too. Two
 //            s8 × s8 products with weights in [−127, 127] (qc's weight
 //            range) sum to at most 2·128·127 = 32512, so the i16 pairs never
-//            wrap: the result is exact.
+//            wrap: the result is exact. Weights holding -128 (an imported
+//            QDQ model's) are corrected after the reduction in dense layers
+//            and take the portable kernel in grouped ones.
 //
 // Requantize (every level): `smull`/`smull2` (i32 × i32 -> i64), `srshl` by
 // the negated shift — a rounding shift right that adds 2^(s−1) first, the
@@ -81,6 +83,13 @@ public:
 
   int64_t activationGroupsPerLoad(KernelAttr kernel) const override {
     return kernel.getLanes() == 4 ? 4 : 1;
+  }
+
+  // smull's i16 pairs: 2·(-128)·(-128) = 32768 wraps where both weights
+  // and both activations are -128 (a dense layer corrects its -128s, a
+  // grouped one takes the portable kernel: qc-select-kernels).
+  bool needsNarrowWeights(KernelAttr kernel) const override {
+    return kernel && kernel.getName() == "dot4.smull";
   }
 
   bool supportsKernel(KernelAttr kernel) const override {

@@ -77,15 +77,22 @@ LogicalResult quantizeWeight(OpOperand &use, int32_t axis) {
 
   SmallVector<float> w = llvm::to_vector(attr.getValues<float>());
   // q = round(w / scale) per channel, within [-127, 127]. With `exact`, fails
-  // unless every weight is k * scale as DequantizeLinear computes it.
+  // unless every weight is k * scale as DequantizeLinear computes it, k in
+  // [-128, 127]: a model's own int8 weights are kept as they are, -128
+  // included (PyTorch's per-channel qint8 weights hold it wherever a
+  // channel's extreme is negative; the kernels that need [-127, 127]
+  // correct it or give way: qc-select-kernels).
   SmallVector<int8_t> q(w.size());
+  bool holds128 = false;
   auto quantize = [&](ArrayRef<double> scales, bool exact) {
+    holds128 = false;
     for (int64_t i = 0, e = w.size(); i < e; ++i) {
       double s = scales[channelOf(i)];
       double k = qc::roundHalfEven(double(w[i]) / s);
-      if (exact && !(std::fabs(k) <= 127.0 && float(k) * float(s) == w[i]))
+      if (exact && !(k >= -128.0 && k <= 127.0 && float(k) * float(s) == w[i]))
         return false;
-      q[i] = static_cast<int8_t>(std::clamp(k, -127.0, 127.0));
+      q[i] = static_cast<int8_t>(std::clamp(k, exact ? -128.0 : -127.0, 127.0));
+      holds128 |= q[i] == -128;
     }
     return true;
   };
@@ -110,7 +117,7 @@ LogicalResult quantizeWeight(OpOperand &use, int32_t axis) {
   Type i8 = IntegerType::get(ctx, 8);
   auto qtype = quant::UniformQuantizedPerAxisType::get(
       quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx), scales,
-      SmallVector<int64_t>(channels, 0), axis, -127, 127);
+      SmallVector<int64_t>(channels, 0), axis, holds128 ? -128 : -127, 127);
   OpBuilder b(use.getOwner());
   Location loc = use.get().getLoc();
   auto storageType = type.clone(i8);

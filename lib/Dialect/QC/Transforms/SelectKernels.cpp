@@ -122,6 +122,15 @@ struct QCSelectKernelsPass
             correctionShare(weight, narrow.getLanes()) <= kMaxCorrectionShare)
           kernel = narrow;
       }
+      // A kernel exact only on [-127, 127] that no narrow-weight choice
+      // made (AArch64's smull one) on weights holding -128: kept with
+      // corrections in a dense layer where few steps need them, else the
+      // portable dot product.
+      if (info->needsNarrowWeights(kernel) && !narrowWeights(weight) &&
+          (grouped ||
+           correctionShare(weight, kernel.getLanes()) > kMaxCorrectionShare))
+        kernel = qc::KernelAttr::get(&getContext(), "dot4.generic", 16, 4, 1,
+                                     /*signedInput=*/false);
       op->setAttr("kernel", kernel);
     });
   }
