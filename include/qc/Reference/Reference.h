@@ -12,7 +12,7 @@
 // Quantization convention: real = scale * (q - zero_point).
 //  * Activations are int8 per tensor, zero point in [-128, 127].
 //  * Weights are int8, symmetric per output channel (zero point 0, values in
-//    [-127, 127]).
+//    [-127, 127] as qc quantizes them; an imported QDQ model's may be -128).
 //  * Biases are int32 with scale s_in * s_w[c] (zero point 0).
 //
 // Fixed-point multipliers: a positive real multiplier M is represented as an

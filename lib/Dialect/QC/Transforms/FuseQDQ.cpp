@@ -185,10 +185,14 @@ Value makeWeight(PatternRewriter &rewriter, Location loc,
                  ArrayRef<int64_t> shape, ArrayRef<int8_t> values,
                  ArrayRef<double> scales) {
   MLIRContext *ctx = rewriter.getContext();
+  // The range covers every value (groups' weights may differ: only some
+  // hold -128).
+  int64_t lo = like.getStorageTypeMin();
+  if (llvm::is_contained(values, int8_t(-128)))
+    lo = -128;
   auto qtype = quant::UniformQuantizedPerAxisType::get(
       like.getFlags(), like.getStorageType(), like.getExpressedType(), scales,
-      SmallVector<int64_t>(scales.size(), 0), 0, like.getStorageTypeMin(),
-      like.getStorageTypeMax());
+      SmallVector<int64_t>(scales.size(), 0), 0, lo, like.getStorageTypeMax());
   auto storage = RankedTensorType::get(shape, IntegerType::get(ctx, 8));
   Value raw = arith::ConstantOp::create(
       rewriter, loc, storage, DenseElementsAttr::get(storage, values));

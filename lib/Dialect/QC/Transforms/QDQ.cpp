@@ -76,12 +76,12 @@ LogicalResult quantizeWeight(OpOperand &use, int32_t axis) {
   auto channelOf = [&](int64_t i) { return (i / inner) % channels; };
 
   SmallVector<float> w = llvm::to_vector(attr.getValues<float>());
-  // q = round(w / scale) per channel, within [-127, 127]. With `exact`, fails
-  // unless every weight is k * scale as DequantizeLinear computes it, k in
-  // [-128, 127]: a model's own int8 weights are kept as they are, -128
-  // included (PyTorch's per-channel qint8 weights hold it wherever a
-  // channel's extreme is negative; the kernels that need [-127, 127]
-  // correct it or give way: qc-select-kernels).
+  // q = round(w / scale) per channel, within [-127, 127] (qc's own scales).
+  // With `exact`, fails unless every weight is k * scale as DequantizeLinear
+  // computes it, k in [-128, 127]: a model's own int8 weights are kept as
+  // they are, -128 included (PyTorch's per-channel qint8 weights hold it
+  // wherever a channel's extreme is negative; the kernels that need [-127,
+  // 127] correct it or give way: qc-select-kernels).
   SmallVector<int8_t> q(w.size());
   bool holds128 = false;
   auto quantize = [&](ArrayRef<double> scales, bool exact) {
