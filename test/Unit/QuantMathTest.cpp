@@ -73,3 +73,19 @@ TEST(QuantMath, RoundHalfEven) {
   EXPECT_EQ(roundHalfEven(-0.4), -0.0);
   EXPECT_EQ(roundHalfEven(1.6), 2.0);
 }
+
+TEST(QuantMath, MinWeightStepsPerChannelVector) {
+  // 3 output channels, 2 taps, 6 input channels (2 groups of 4 per tap, the
+  // second padded): vectors of 2 channels.
+  std::vector<int8_t> w(3 * 2 * 6, 1);
+  auto at = [](int64_t o, int64_t t, int64_t c) { return (o * 2 + t) * 6 + c; };
+  w[at(0, 0, 5)] = -128; // vector 0, tap 0, group 1: step 1
+  w[at(1, 0, 4)] = -128; // the same step again
+  w[at(1, 1, 0)] = -128; // vector 0, tap 1, group 0: step 2
+  w[at(2, 1, 5)] = -128; // vector 1, tap 1, group 1: step 3
+  w[at(2, 0, 3)] = -127; // not -128: no step
+  auto steps = qc::minWeightSteps(w.data(), 3, 2, 6, 2);
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0], (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(steps[1], (std::vector<int64_t>{3}));
+}

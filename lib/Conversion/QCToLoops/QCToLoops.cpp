@@ -22,7 +22,6 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSwitch.h"
 
-#include <map>
 #include <numeric>
 #include <optional>
 
@@ -246,6 +245,10 @@ public:
   Value load(Value mem, Value i) {
     return memref::LoadOp::create(b, loc, mem, ValueRange{i});
   }
+  /// An integer table's element i as an index.
+  Value loadIndex(Value mem, Value i) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), load(mem, i));
+  }
   void store(Value v, Value mem, Value i) {
     memref::StoreOp::create(b, loc, v, mem, ValueRange{i});
   }
@@ -438,7 +441,8 @@ public:
   /// every shift is >= 32, `oddHigh`: the result lands in the high half);
   /// padding channels get term 2^31 and shift 32. With `highHalves` and
   /// every shift >= 32, the shifts are instead s − 32 as i32 in lane order
-  /// (`highShift`), for the products' high halves; and where every shift is
+  /// (`highShift`), for the products' high halves (on targets without 64-bit
+  /// arithmetic shifts `highHalves` needs this); and where every shift is
   /// >= 33 and every term a multiple of 2^32 (at most 2^61 in magnitude),
   /// the terms are added to the gathered high halves instead, term / 2^32
   /// as i32 in lane order (`highRound`, no `round` table): hi32(P + term) =
@@ -465,6 +469,9 @@ public:
       perChannelRound[c] = *r;
       perChannelShift[c] = s;
     }
+    // Without 64-bit arithmetic shifts (AVX2) the high halves' form only.
+    if (highHalves && !oddHigh && !target().hasArithmeticShift64())
+      return false;
     SmallVector<int64_t> round(n, 0), shift(n, 32);
     for (int64_t v = 0; v < n; v += L)
       for (int64_t k = 0; k < L; ++k) {
@@ -504,11 +511,6 @@ public:
                         const EpilogueShape &shape, ArrayRef<int64_t> accBound,
                         EpilogueTables &tb) {
     using i128 = __int128;
-    // Without 64-bit arithmetic shifts (AVX2) only the high halves' form.
-    if (!target().hasArithmeticShift64())
-      for (int64_t c = 0; c < static_cast<int64_t>(t.shift.size()) && c < channels; ++c)
-        if (t.shift[c] < 32)
-          return false;
     auto term = [&](int64_t c, int64_t mc, int64_t s) -> std::optional<int64_t> {
       const i128 unit = i128(1) << s, half = i128(1) << (s - 1);
       if (c >= static_cast<int64_t>(accBound.size()) ||
@@ -766,20 +768,32 @@ public:
     // the channels end inside q, only those in range — with `row` (a mask
     // of one value for all lanes) only where it holds, without a branch:
     // nothing is read or written then.
+    // Of `lanes` lanes from channel `c` on, how many are real channels and
+    // their mask (both null where the channels fill every vector).
+    auto inRange = [&](Value c, int64_t lanes) -> std::pair<Value, Value> {
+      if (tb.channels % L == 0)
+        return {};
+      Value left = arith::MinSIOp::create(
+          b, e.loc, e.sub(e.index(tb.channels), c), e.index(lanes));
+      return {left, vector::CreateMaskOp::create(
+                        b, e.loc, VectorType::get({lanes}, b.getI1Type()),
+                        ValueRange{left})};
+    };
+    // `mask` (null: every lane) where `row` holds, if given.
+    auto andRow = [&](Value mask, Value row, int64_t lanes) -> Value {
+      if (!row)
+        return mask;
+      Value rows = vector::BroadcastOp::create(
+          b, e.loc, VectorType::get({lanes}, b.getI1Type()), row);
+      return mask ? arith::AndIOp::create(b, e.loc, mask, rows).getResult() : rows;
+    };
     auto storeBytes = [&](Value q, Value c, Value where, Value row) {
       const int64_t lanes = cast<VectorType>(q.getType()).getNumElements();
-      Value mask, left;
-      if (tb.channels % L != 0) {
-        left = arith::MinSIOp::create(b, e.loc, e.sub(e.index(tb.channels), c),
-                                      e.index(lanes));
-        mask = vector::CreateMaskOp::create(
-            b, e.loc, VectorType::get({lanes}, b.getI1Type()), ValueRange{left});
-      }
+      Value left, mask;
+      std::tie(left, mask) = inRange(c, lanes);
       if (row) {
-        Value rows = vector::BroadcastOp::create(
-            b, e.loc, VectorType::get({lanes}, b.getI1Type()), row);
-        Value m = mask ? arith::AndIOp::create(b, e.loc, mask, rows).getResult() : rows;
-        vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where}, m, q);
+        vector::MaskedStoreOp::create(b, e.loc, out, ValueRange{where},
+                                      andRow(mask, row, lanes), q);
         return;
       }
       if (!mask) {
@@ -842,17 +856,7 @@ public:
       if (res.buffer) {
         // The residual's lanes out of range read as its zero point.
         auto byteVec = accType.clone(b.getI8Type());
-        Value lanes;
-        if (tb.channels % L != 0)
-          lanes = vector::CreateMaskOp::create(
-              b, e.loc, VectorType::get({L}, b.getI1Type()),
-              ValueRange{arith::MinSIOp::create(
-                  b, e.loc, e.sub(e.index(tb.channels), chan), e.index(L))});
-        if (row) {
-          Value rows = vector::BroadcastOp::create(
-              b, e.loc, VectorType::get({L}, b.getI1Type()), row);
-          lanes = lanes ? arith::AndIOp::create(b, e.loc, lanes, rows).getResult() : rows;
-        }
+        Value lanes = andRow(inRange(chan, L).second, row, L);
         Value r = lanes ? vector::MaskedLoadOp::create(
                              b, e.loc, byteVec, res.buffer, ValueRange{where}, lanes,
                              e.splat(res.zeroPoint, byteVec)).getResult()
@@ -1222,25 +1226,25 @@ public:
                            llvm::is_contained(w, int8_t(-128));
     Value corrBegin, corrOffset, corrWeights;
     if (corrected) {
-      const int64_t taps = s.kh * s.kw;
+      const int64_t taps = s.kh * s.kw, groups = ceilDiv(s.c, 4);
       SmallVector<int32_t> begin{0}, offsets;
       SmallVector<int8_t> weights;
+      auto steps = qc::minWeightSteps(w.data(), s.o, taps, s.c, L);
       for (int64_t v = 0; v < ob; ++v) {
-        // (tap, group of 4 channels) -> its weights, in step order.
-        std::map<std::pair<int64_t, int64_t>, SmallVector<int8_t>> steps;
-        for (int64_t lane = 0; lane < L && v * L + lane < s.o; ++lane)
-          for (int64_t tap = 0; tap < taps; ++tap)
-            for (int64_t c = 0; c < s.c; ++c)
-              if (w[((v * L + lane) * taps + tap) * s.c + c] == -128) {
-                auto &d = steps[{tap, c / 4}];
-                d.resize(4 * L, 0);
-                d[lane * 4 + c % 4] = -1;
-              }
-        for (auto &[step, d] : steps) {
-          const int64_t ky = step.first / s.kw, kx = step.first % s.kw;
+        for (int64_t step : steps[v]) {
+          const int64_t tap = step / groups, g = step % groups;
+          const int64_t ky = tap / s.kw, kx = tap % s.kw;
           offsets.push_back(static_cast<int32_t>(
-              (ky * s.dh * wp + kx * s.dw) * cp + 4 * step.second));
-          weights.append(d.begin(), d.end());
+              (ky * s.dh * wp + kx * s.dw) * cp + 4 * g));
+          // Weight -1 at the step's -128s ([lane][4] bytes), 0 elsewhere.
+          for (int64_t lane = 0; lane < L; ++lane)
+            for (int64_t k = 0; k < 4; ++k) {
+              const int64_t o = v * L + lane, c = 4 * g + k;
+              weights.push_back(o < s.o && c < s.c &&
+                                        w[(o * taps + tap) * s.c + c] == -128
+                                    ? -1
+                                    : 0);
+            }
         }
         begin.push_back(static_cast<int32_t>(offsets.size()));
       }
@@ -1272,6 +1276,16 @@ public:
     int64_t G = target().activationGroupsPerLoad(kernel);
     if (G != L)
       G = 1;
+    // The 4 activation bytes at `at` in every i32 lane.
+    auto broadcastGroup = [&](Value at) -> Value {
+      Value four = vector::LoadOp::create(b, e.loc, VectorType::get({4}, i8),
+                                          img, ValueRange{at});
+      Value word = vector::BitCastOp::create(
+          b, e.loc, VectorType::get({1}, i32), four);
+      Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
+      Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
+      return vector::BitCastOp::create(b, e.loc, bytesType, bc);
+    };
     // One tile: output pixels p0 .. p0+nb-1 (flattened n, oh, ow) and the
     // mbg channel vectors of group g.
     Value starts = sliceStarts(slices);
@@ -1333,14 +1347,7 @@ public:
                                                      groups[j], mask);
                 xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
               } else {
-                Value at = e.add(rowBase[j], e.mul(cc, e.index(4)));
-                Value four = vector::LoadOp::create(
-                    b, e.loc, VectorType::get({4}, i8), img, ValueRange{at});
-                Value word = vector::BitCastOp::create(
-                    b, e.loc, VectorType::get({1}, i32), four);
-                Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
-                Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
-                xv = vector::BitCastOp::create(b, e.loc, bytesType, bc);
+                xv = broadcastGroup(e.add(rowBase[j], e.mul(cc, e.index(4))));
               }
               for (int64_t m = 0; m < mbg; ++m)
                 next[m * nb + j] = qc::Dot4Op::create(b, e.loc, acc[m * nb + j],
@@ -1375,27 +1382,15 @@ public:
           return acc;
       });
       // The corrections of the -128 weights, per channel vector.
-      auto broadcastGroup = [&](Value at) -> Value {
-        Value four = vector::LoadOp::create(b, e.loc, VectorType::get({4}, i8),
-                                            img, ValueRange{at});
-        Value word = vector::BitCastOp::create(
-            b, e.loc, VectorType::get({1}, i32), four);
-        Value scalar = vector::ExtractOp::create(b, e.loc, word, 0);
-        Value bc = vector::BroadcastOp::create(b, e.loc, accType, scalar);
-        return vector::BitCastOp::create(b, e.loc, bytesType, bc);
-      };
-      auto toIndex = [&](Value v) -> Value {
-        return arith::IndexCastOp::create(b, e.loc, b.getIndexType(), v);
-      };
       if (corrected)
         for (int64_t m = 0; m < mbg; ++m) {
           Value v = e.add(e.mul(g, e.index(MB)), e.index(m));
-          Value first = toIndex(e.load(corrBegin, v));
-          Value last = toIndex(e.load(corrBegin, e.add(v, e.index(1))));
+          Value first = e.loadIndex(corrBegin, v);
+          Value last = e.loadIndex(corrBegin, e.add(v, e.index(1)));
           SmallVector<Value> fixed = e.loopCarried(
               first, last, ArrayRef<Value>(accs).slice(m * nb, nb),
               [&](Value i, ValueRange a) {
-                Value off = toIndex(e.load(corrOffset, i));
+                Value off = e.loadIndex(corrOffset, i);
                 Value d = vector::LoadOp::create(
                     b, e.loc, bytesType, corrWeights,
                     ValueRange{e.mul(i, e.index(4 * L))});
@@ -1430,8 +1425,7 @@ public:
   /// from the table `starts`, or g·step.
   Value sliceStart(const ChannelSlices &slices, Value starts, Value g) {
     if (starts)
-      return arith::IndexCastOp::create(e.b, e.loc, e.b.getIndexType(),
-                                        e.load(starts, g));
+      return e.loadIndex(starts, g);
     return slices.step == 0 ? Value() : e.mul(g, e.index(slices.step));
   }
 

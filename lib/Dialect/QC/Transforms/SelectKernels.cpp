@@ -1,6 +1,7 @@
 //===- SelectKernels.cpp - record each op's kernel from the target --------===//
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Dialect/QC/Utils/QuantMath.h"
 #include "qc/Target/TargetInfo.h"
 
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -35,11 +36,9 @@ struct QCSelectKernelsPass
   }
 
   /// For a dense conv's or a fully-connected op's constant weights ([O, KH,
-  /// KW, C] or [O, C]) holding -128: the reduction steps (a tap's 4 input
-  /// channels for a vector of `lanes` output channels) that hold a -128, as
-  /// a share of all steps — the extra steps a kernel exact only on [-127,
-  /// 127] runs to correct them (qc-convert-qc-to-loops, convDot). 1 where
-  /// the weights are not constant.
+  /// KW, C] or [O, C]): the reduction steps holding a -128 (qc::minWeightSteps,
+  /// which convDot corrects) as a share of all steps, for vectors of `lanes`
+  /// output channels. 1 where the weights are not constant.
   static double correctionShare(Value weight, int64_t lanes) {
     DenseElementsAttr values = weightValues(weight);
     if (!values || lanes <= 0)
@@ -47,21 +46,12 @@ struct QCSelectKernelsPass
     ArrayRef<int64_t> shape = values.getType().getShape();
     const int64_t o = shape.front(), c = shape.back();
     const int64_t taps = values.getNumElements() / std::max<int64_t>(1, o * c);
-    const int64_t groups = (c + 3) / 4, vectors = (o + lanes - 1) / lanes;
-    std::vector<int8_t> w(values.getValues<int8_t>().begin(),
-                          values.getValues<int8_t>().end());
+    SmallVector<int8_t> w(values.getValues<int8_t>());
     int64_t marked = 0;
-    std::vector<bool> step(taps * groups);
-    for (int64_t v = 0; v < vectors; ++v) {
-      std::fill(step.begin(), step.end(), false);
-      for (int64_t k = v * lanes; k < std::min(o, (v + 1) * lanes); ++k)
-        for (int64_t t = 0; t < taps; ++t)
-          for (int64_t i = 0; i < c; ++i)
-            if (w[(k * taps + t) * c + i] == -128)
-              step[t * groups + i / 4] = true;
-      marked += llvm::count(step, true);
-    }
-    return double(marked) / double(vectors * taps * groups);
+    for (const auto &steps : qc::minWeightSteps(w.data(), o, taps, c, lanes))
+      marked += steps.size();
+    return double(marked) /
+           double((o + lanes - 1) / lanes * taps * ((c + 3) / 4));
   }
 
   /// Up to this share of corrected steps a narrow-weight kernel is still
@@ -110,25 +100,28 @@ struct QCSelectKernelsPass
       }
       if (!kernel)
         kernel = info->selectKernel(&getContext(), channels, pixels);
-      if (narrowWeights(weight)) {
-        kernel = info->narrowWeightKernel(&getContext(), kernel, channels,
-                                          pixels, grouped);
-      } else if (!grouped) {
-        // Weights holding -128: the narrow kernel with corrections where
-        // few steps need them.
-        qc::KernelAttr narrow = info->narrowWeightKernel(
-            &getContext(), kernel, channels, pixels, /*grouped=*/false);
-        if (narrow != kernel &&
-            correctionShare(weight, narrow.getLanes()) <= kMaxCorrectionShare)
-          kernel = narrow;
-      }
-      // A kernel exact only on [-127, 127] that no narrow-weight choice
-      // made (AArch64's smull one) on weights holding -128: kept with
-      // corrections in a dense layer where few steps need them, else the
-      // portable dot product.
-      if (info->needsNarrowWeights(kernel) && !narrowWeights(weight) &&
-          (grouped ||
-           correctionShare(weight, kernel.getLanes()) > kMaxCorrectionShare))
+      // A kernel exact only on weights in [-127, 127] (x86's narrow-weight
+      // one, AArch64's smull) takes weights holding -128 in a dense layer
+      // where few steps need correcting; else the faster narrow-weight
+      // kernel is not taken, and a selected one gives way to the portable
+      // dot product.
+      const bool narrow = narrowWeights(weight);
+      llvm::SmallDenseMap<int64_t, double> shares; // by lanes
+      auto fits = [&](qc::KernelAttr k) {
+        if (!info->needsNarrowWeights(k) || narrow)
+          return true;
+        if (grouped)
+          return false;
+        auto [it, inserted] = shares.try_emplace(k.getLanes(), 0.0);
+        if (inserted)
+          it->second = correctionShare(weight, k.getLanes());
+        return it->second <= kMaxCorrectionShare;
+      };
+      qc::KernelAttr faster = info->narrowWeightKernel(&getContext(), kernel,
+                                                       channels, pixels, grouped);
+      if (fits(faster))
+        kernel = faster;
+      if (!fits(kernel))
         kernel = qc::KernelAttr::get(&getContext(), "dot4.generic", 16, 4, 1,
                                      /*signedInput=*/false);
       op->setAttr("kernel", kernel);

@@ -66,4 +66,26 @@ double roundHalfEven(double x) {
   return r;
 }
 
+std::vector<std::vector<int64_t>> minWeightSteps(const int8_t *w,
+                                                 int64_t outChannels,
+                                                 int64_t taps, int64_t channels,
+                                                 int64_t lanes) {
+  const int64_t groups = (channels + 3) / 4;
+  std::vector<std::vector<int64_t>> steps((outChannels + lanes - 1) / lanes);
+  std::vector<bool> marked(taps * groups);
+  for (size_t v = 0; v < steps.size(); ++v) {
+    std::fill(marked.begin(), marked.end(), false);
+    const int64_t end = std::min<int64_t>(outChannels, (v + 1) * lanes);
+    for (int64_t o = v * lanes; o < end; ++o)
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t c = 0; c < channels; ++c)
+          if (w[(o * taps + t) * channels + c] == -128)
+            marked[t * groups + c / 4] = true;
+    for (int64_t s = 0; s < taps * groups; ++s)
+      if (marked[s])
+        steps[v].push_back(s);
+  }
+  return steps;
+}
+
 } // namespace qc

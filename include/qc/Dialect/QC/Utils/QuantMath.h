@@ -54,6 +54,16 @@ int64_t roundingShift(int64_t x, int32_t shift);
 /// Rounds to the nearest integer, ties to even.
 double roundHalfEven(double x);
 
+/// The reduction steps of a dense layer's int8 weights `w` ([outChannels]
+/// [taps][channels], row-major) that hold a -128, per vector of `lanes`
+/// output channels: step tap·ceil(channels/4) + channel/4 (a tap's group of
+/// 4 input channels), ascending. Kernels exact only on weights in [-127,
+/// 127] run these steps again with weight -1 at the -128s.
+std::vector<std::vector<int64_t>> minWeightSteps(const int8_t *w,
+                                                 int64_t outChannels,
+                                                 int64_t taps, int64_t channels,
+                                                 int64_t lanes);
+
 } // namespace qc
 
 #endif // QC_DIALECT_QC_UTILS_QUANTMATH_H
